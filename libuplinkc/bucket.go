@@ -1,0 +1,106 @@
+// Copyright (C) 2026 uplink-python authors.
+// See LICENSE for copying information.
+
+package main
+
+// #include "uplink_definitions.h"
+import "C"
+
+import (
+	"unsafe"
+
+	"storj.io/uplink"
+)
+
+func mallocBucket(bucket *uplink.Bucket) *C.UplinkBucket {
+	if bucket == nil {
+		return nil
+	}
+	cbucket := (*C.UplinkBucket)(C.calloc(1, C.sizeof_UplinkBucket))
+	cbucket.name = C.CString(bucket.Name)
+	cbucket.created = timeToUnix(bucket.Created)
+	return cbucket
+}
+
+func newBucketResult(bucket *uplink.Bucket, err error) C.UplinkBucketResult {
+	if err != nil {
+		return C.UplinkBucketResult{error: mallocError(err)}
+	}
+	return C.UplinkBucketResult{bucket: mallocBucket(bucket)}
+}
+
+// bucketCall resolves the project and bucket name and runs fn with them.
+func bucketCall(project *C.UplinkProject, bucketName *C.uplink_const_char, fn func(*Project, string) (*uplink.Bucket, error)) C.UplinkBucketResult {
+	proj, err := getProject(project)
+	if err != nil {
+		return C.UplinkBucketResult{error: mallocError(err)}
+	}
+	if bucketName == nil {
+		return C.UplinkBucketResult{error: mallocError(errNull("bucket_name"))}
+	}
+	return newBucketResult(fn(proj, C.GoString(bucketName)))
+}
+
+// uplink_stat_bucket returns information about a bucket.
+//
+//export uplink_stat_bucket
+func uplink_stat_bucket(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkBucketResult {
+	return bucketCall(project, bucketName, func(proj *Project, name string) (*uplink.Bucket, error) {
+		return proj.StatBucket(proj.ctx, name)
+	})
+}
+
+// uplink_create_bucket creates a new bucket; it fails when it exists.
+//
+//export uplink_create_bucket
+func uplink_create_bucket(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkBucketResult {
+	return bucketCall(project, bucketName, func(proj *Project, name string) (*uplink.Bucket, error) {
+		return proj.CreateBucket(proj.ctx, name)
+	})
+}
+
+// uplink_ensure_bucket creates a bucket unless it already exists.
+//
+//export uplink_ensure_bucket
+func uplink_ensure_bucket(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkBucketResult {
+	return bucketCall(project, bucketName, func(proj *Project, name string) (*uplink.Bucket, error) {
+		return proj.EnsureBucket(proj.ctx, name)
+	})
+}
+
+// uplink_delete_bucket deletes an empty bucket.
+//
+//export uplink_delete_bucket
+func uplink_delete_bucket(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkBucketResult {
+	return bucketCall(project, bucketName, func(proj *Project, name string) (*uplink.Bucket, error) {
+		return proj.DeleteBucket(proj.ctx, name)
+	})
+}
+
+// uplink_delete_bucket_with_objects deletes a bucket and all it holds.
+//
+//export uplink_delete_bucket_with_objects
+func uplink_delete_bucket_with_objects(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkBucketResult {
+	return bucketCall(project, bucketName, func(proj *Project, name string) (*uplink.Bucket, error) {
+		return proj.DeleteBucketWithObjects(proj.ctx, name)
+	})
+}
+
+// uplink_free_bucket_result frees a bucket result.
+//
+//export uplink_free_bucket_result
+func uplink_free_bucket_result(result C.UplinkBucketResult) {
+	uplink_free_error(result.error)
+	uplink_free_bucket(result.bucket)
+}
+
+// uplink_free_bucket frees a bucket.
+//
+//export uplink_free_bucket
+func uplink_free_bucket(bucket *C.UplinkBucket) {
+	if bucket == nil {
+		return
+	}
+	C.free(unsafe.Pointer(bucket.name))
+	C.free(unsafe.Pointer(bucket))
+}

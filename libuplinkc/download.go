@@ -1,0 +1,132 @@
+// Copyright (C) 2026 uplink-python authors.
+// See LICENSE for copying information.
+
+package main
+
+// #include "uplink_definitions.h"
+import "C"
+
+import (
+	"unsafe"
+
+	privateObject "storj.io/uplink/private/object"
+)
+
+// Download is the value behind an UplinkDownload handle.
+type Download struct {
+	scope
+	download *privateObject.VersionedDownload
+}
+
+func getDownload(download *C.UplinkDownload) (*Download, error) {
+	if download == nil {
+		return nil, errNull("download")
+	}
+	value, ok := lookup[*Download](download._handle)
+	if !ok {
+		return nil, errInvalidHandle("download")
+	}
+	return value, nil
+}
+
+func downloadOptionsToGo(options *C.UplinkDownloadOptions) *privateObject.DownloadObjectOptions {
+	if options == nil {
+		return nil
+	}
+	return &privateObject.DownloadObjectOptions{
+		Offset: int64(options.offset),
+		Length: int64(options.length),
+	}
+}
+
+// startDownload begins a download of version (nil for the latest) in a child
+// scope of the project.
+func startDownload(project *C.UplinkProject, bucketName, objectKey *C.uplink_const_char, version []byte, options *C.UplinkDownloadOptions) C.UplinkDownloadResult {
+	proj, bucket, key, err := objectArgs(project, bucketName, objectKey)
+	if err != nil {
+		return C.UplinkDownloadResult{error: mallocError(err)}
+	}
+	s := proj.child()
+	download, err := privateObject.DownloadObject(s.ctx, proj.Project, bucket, key, version, downloadOptionsToGo(options))
+	if err != nil {
+		s.cancel()
+		return C.UplinkDownloadResult{error: mallocError(err)}
+	}
+	cdownload := (*C.UplinkDownload)(C.calloc(1, C.sizeof_UplinkDownload))
+	cdownload._handle = universe.Add(&Download{scope: s, download: download})
+	return C.UplinkDownloadResult{download: cdownload}
+}
+
+// uplink_download_object starts a download of bucket and key. NULL options
+// read the whole object.
+//
+//export uplink_download_object
+func uplink_download_object(project *C.UplinkProject, bucketName, objectKey *C.uplink_const_char, options *C.UplinkDownloadOptions) C.UplinkDownloadResult {
+	return startDownload(project, bucketName, objectKey, nil, options)
+}
+
+// uplink_download_read reads up to length bytes into bytes. It may return
+// data together with EOF, and 0 bytes without error: loop until EOF.
+//
+//export uplink_download_read
+func uplink_download_read(download *C.UplinkDownload, bytes unsafe.Pointer, length C.size_t) C.UplinkReadResult {
+	down, err := getDownload(download)
+	if err != nil {
+		return C.UplinkReadResult{error: mallocError(err)}
+	}
+	buf, err := goBuffer(bytes, length)
+	if err != nil {
+		return C.UplinkReadResult{error: mallocError(err)}
+	}
+	n, err := down.download.Read(buf)
+	return C.UplinkReadResult{bytes_read: C.size_t(n), error: mallocError(err)}
+}
+
+// uplink_download_info returns information about the downloaded object.
+//
+//export uplink_download_info
+func uplink_download_info(download *C.UplinkDownload) C.UplinkObjectResult {
+	down, err := getDownload(download)
+	if err != nil {
+		return C.UplinkObjectResult{error: mallocError(err)}
+	}
+	info := down.download.Info()
+	if info == nil {
+		return C.UplinkObjectResult{}
+	}
+	return C.UplinkObjectResult{object: mallocObject(&info.Object)}
+}
+
+// uplink_close_download closes the download.
+//
+//export uplink_close_download
+func uplink_close_download(download *C.UplinkDownload) *C.UplinkError {
+	down, err := getDownload(download)
+	if err != nil {
+		return mallocError(err)
+	}
+	return mallocError(down.download.Close())
+}
+
+// uplink_free_read_result frees a read result.
+//
+//export uplink_free_read_result
+func uplink_free_read_result(result C.UplinkReadResult) {
+	uplink_free_error(result.error)
+}
+
+// uplink_free_download_result frees the result, cancelling and closing the
+// download.
+//
+//export uplink_free_download_result
+func uplink_free_download_result(result C.UplinkDownloadResult) {
+	uplink_free_error(result.error)
+	if result.download == nil {
+		return
+	}
+	if down, ok := universe.Del(result.download._handle).(*Download); ok {
+		down.cancel()
+		_ = down.download.Close()
+	}
+	C.free(unsafe.Pointer(result.download))
+}

@@ -1,0 +1,130 @@
+// Copyright (C) 2026 uplink-python authors.
+// See LICENSE for copying information.
+
+package main
+
+// #include "uplink_definitions.h"
+// #include <stdio.h>
+// #include "uplink_extensions.h"
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"unsafe"
+
+	"storj.io/common/errs2"
+	"storj.io/common/rpc/rpcstatus"
+	"storj.io/uplink"
+	"storj.io/uplink/edge"
+	privateBucket "storj.io/uplink/private/bucket"
+	privateObject "storj.io/uplink/private/object"
+)
+
+// ErrInvalidHandle is returned for a stale handle or a handle of another kind.
+var ErrInvalidHandle = errors.New("invalid handle")
+
+// ErrNull is returned when a required argument is NULL.
+var ErrNull = errors.New("NULL")
+
+// ErrInvalidArg is returned for an argument with an impossible value.
+var ErrInvalidArg = errors.New("invalid argument")
+
+// errNull names the NULL argument, as uplink-c does.
+func errNull(name string) error { return fmt.Errorf("%w: %s", ErrNull, name) }
+
+// errInvalidArg names the argument whose value is wrong.
+func errInvalidArg(name, why string) error {
+	return fmt.Errorf("%w: %s: %s", ErrInvalidArg, name, why)
+}
+
+// errInvalidHandle names the handle kind that was expected.
+func errInvalidHandle(kind string) error { return fmt.Errorf("%w: %s", ErrInvalidHandle, kind) }
+
+// codedErrors maps sentinel errors to C codes. Order matters only where an
+// error wraps more than one sentinel; the first match wins.
+var codedErrors = []struct {
+	err  error
+	code C.int32_t
+}{
+	{ErrInvalidHandle, C.UPLINK_ERROR_INVALID_HANDLE},
+	{context.Canceled, C.UPLINK_ERROR_CANCELED},
+	{uplink.ErrTooManyRequests, C.UPLINK_ERROR_TOO_MANY_REQUESTS},
+	{uplink.ErrBandwidthLimitExceeded, C.UPLINK_ERROR_BANDWIDTH_LIMIT_EXCEEDED},
+	{uplink.ErrStorageLimitExceeded, C.UPLINK_ERROR_STORAGE_LIMIT_EXCEEDED},
+	{uplink.ErrSegmentsLimitExceeded, C.UPLINK_ERROR_SEGMENTS_LIMIT_EXCEEDED},
+	{uplink.ErrPermissionDenied, C.UPLINK_ERROR_PERMISSION_DENIED},
+	{uplink.ErrBucketNameInvalid, C.UPLINK_ERROR_BUCKET_NAME_INVALID},
+	{uplink.ErrBucketAlreadyExists, C.UPLINK_ERROR_BUCKET_ALREADY_EXISTS},
+	{uplink.ErrBucketNotEmpty, C.UPLINK_ERROR_BUCKET_NOT_EMPTY},
+	{uplink.ErrBucketNotFound, C.UPLINK_ERROR_BUCKET_NOT_FOUND},
+	{uplink.ErrObjectKeyInvalid, C.UPLINK_ERROR_OBJECT_KEY_INVALID},
+	{uplink.ErrObjectNotFound, C.UPLINK_ERROR_OBJECT_NOT_FOUND},
+	{uplink.ErrUploadDone, C.UPLINK_ERROR_UPLOAD_DONE},
+	{edge.ErrAuthDialFailed, C.EDGE_ERROR_AUTH_DIAL_FAILED},
+	{edge.ErrRegisterAccessFailed, C.EDGE_ERROR_REGISTER_ACCESS_FAILED},
+
+	{privateObject.ErrFailedPrecondition, C.UPLINK_ERROR_FAILED_PRECONDITION},
+	{privateObject.ErrObjectProtected, C.UPLINK_ERROR_OBJECT_PROTECTED},
+	{privateBucket.ErrBucketNoLock, C.UPLINK_ERROR_OBJECT_LOCK_NOT_AVAILABLE},
+	{privateBucket.ErrBucketInvalidStateObjectLock, C.UPLINK_ERROR_OBJECT_LOCK_NOT_AVAILABLE},
+	{privateBucket.ErrBucketInvalidObjectLockConfig, C.UPLINK_ERROR_OBJECT_LOCK_NOT_AVAILABLE},
+	{privateObject.ErrNoObjectLockConfiguration, C.UPLINK_ERROR_OBJECT_LOCK_NOT_AVAILABLE},
+	{privateObject.ErrMethodNotAllowed, C.UPLINK_ERROR_METHOD_NOT_ALLOWED},
+}
+
+// rpcCodes maps satellite status codes that arrive unwrapped (for example
+// from the plain upload path) to the extension codes.
+var rpcCodes = []struct {
+	status rpcstatus.StatusCode
+	code   C.int32_t
+}{
+	{rpcstatus.FailedPrecondition, C.UPLINK_ERROR_FAILED_PRECONDITION},
+	{rpcstatus.ObjectLockObjectProtected, C.UPLINK_ERROR_OBJECT_PROTECTED},
+	{rpcstatus.MethodNotAllowed, C.UPLINK_ERROR_METHOD_NOT_ALLOWED},
+}
+
+// errorCode returns the C code of err. io.EOF is C's EOF.
+func errorCode(err error) C.int32_t {
+	if errors.Is(err, io.EOF) {
+		return C.EOF
+	}
+	for _, known := range codedErrors {
+		if errors.Is(err, known.err) {
+			return known.code
+		}
+	}
+	for _, known := range rpcCodes {
+		if errs2.IsRPC(err, known.status) {
+			return known.code
+		}
+	}
+	return C.UPLINK_ERROR_INTERNAL
+}
+
+// mallocError turns err into a C error, or NULL for nil. EOF carries no
+// message, as in uplink-c.
+func mallocError(err error) *C.UplinkError {
+	if err == nil {
+		return nil
+	}
+	cerror := (*C.UplinkError)(C.calloc(1, C.sizeof_UplinkError))
+	cerror.code = errorCode(err)
+	if cerror.code != C.EOF {
+		cerror.message = C.CString(fmt.Sprintf("%+v", err))
+	}
+	return cerror
+}
+
+// uplink_free_error frees an error returned by any function.
+//
+//export uplink_free_error
+func uplink_free_error(err *C.UplinkError) {
+	if err == nil {
+		return
+	}
+	C.free(unsafe.Pointer(err.message))
+	C.free(unsafe.Pointer(err))
+}

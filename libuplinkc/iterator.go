@@ -1,0 +1,67 @@
+// Copyright (C) 2026 uplink-python authors.
+// See LICENSE for copying information.
+
+package main
+
+// goIterator is what the Go listing iterators have in common.
+type goIterator[T any] interface {
+	Next() bool
+	Err() error
+	Item() T
+}
+
+// Iterator is the value behind every iterator handle. A listing never fails
+// at creation: a bad argument becomes initErr, reported by the _err call.
+type Iterator[T any] struct {
+	scope
+	iterator goIterator[T]
+	initErr  error
+}
+
+// newIterator registers an iterator whose listing runs in a child of the
+// project's scope, started by start.
+func newIterator[T any](proj *Project, err error, start func(s scope) goIterator[T]) handle {
+	if err != nil {
+		return universe.Add(&Iterator[T]{scope: rootScope(), initErr: err})
+	}
+	s := proj.child()
+	return universe.Add(&Iterator[T]{scope: s, iterator: start(s)})
+}
+
+// iteratorNext advances the iterator of id.
+func iteratorNext[T any](id handle) bool {
+	it, ok := lookup[*Iterator[T]](id)
+	if !ok || it.initErr != nil {
+		return false
+	}
+	return it.iterator.Next()
+}
+
+// iteratorErr returns the error of the iterator of id.
+func iteratorErr[T any](id handle, kind string) error {
+	it, ok := lookup[*Iterator[T]](id)
+	switch {
+	case !ok:
+		return errInvalidHandle(kind)
+	case it.initErr != nil:
+		return it.initErr
+	}
+	return it.iterator.Err()
+}
+
+// iteratorItem returns the current item of the iterator of id.
+func iteratorItem[T any](id handle) (T, bool) {
+	it, ok := lookup[*Iterator[T]](id)
+	if !ok || it.initErr != nil {
+		var zero T
+		return zero, false
+	}
+	return it.iterator.Item(), true
+}
+
+// freeIterator cancels the listing of id and drops it.
+func freeIterator[T any](id handle) {
+	if it, ok := universe.Del(id).(*Iterator[T]); ok {
+		it.cancel()
+	}
+}

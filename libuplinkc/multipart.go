@@ -1,0 +1,385 @@
+// Copyright (C) 2026 uplink-python authors.
+// See LICENSE for copying information.
+
+package main
+
+// #include "uplink_definitions.h"
+import "C"
+
+import (
+	"time"
+	"unsafe"
+
+	"storj.io/uplink"
+)
+
+// PartUpload is the value behind an UplinkPartUpload handle.
+type PartUpload struct {
+	scope
+	part *uplink.PartUpload
+}
+
+func getPartUpload(partUpload *C.UplinkPartUpload) (*PartUpload, error) {
+	if partUpload == nil {
+		return nil, errNull("part_upload")
+	}
+	value, ok := lookup[*PartUpload](partUpload._handle)
+	if !ok {
+		return nil, errInvalidHandle("part upload")
+	}
+	return value, nil
+}
+
+func mallocUploadInfo(info *uplink.UploadInfo) *C.UplinkUploadInfo {
+	if info == nil {
+		return nil
+	}
+	cinfo := (*C.UplinkUploadInfo)(C.calloc(1, C.sizeof_UplinkUploadInfo))
+	cinfo.upload_id = C.CString(info.UploadID)
+	cinfo.key = C.CString(info.Key)
+	cinfo.is_prefix = C.bool(info.IsPrefix)
+	cinfo.system = systemMetadataToC(info.System)
+	cinfo.custom = customMetadataToC(info.Custom)
+	return cinfo
+}
+
+func mallocPart(part *uplink.Part) *C.UplinkPart {
+	if part == nil {
+		return nil
+	}
+	cpart := (*C.UplinkPart)(C.calloc(1, C.sizeof_UplinkPart))
+	cpart.part_number = C.uint32_t(part.PartNumber)
+	cpart.size = C.size_t(part.Size)
+	cpart.modified = timeToUnix(part.Modified)
+	cpart.etag, cpart.etag_length = cBytes(string(part.ETag))
+	return cpart
+}
+
+// multipartArgs resolves the arguments shared by the multipart calls.
+func multipartArgs(project *C.UplinkProject, bucketName, objectKey, uploadID *C.uplink_const_char) (*Project, string, string, string, error) {
+	proj, bucket, key, err := objectArgs(project, bucketName, objectKey)
+	if err != nil {
+		return nil, "", "", "", err
+	}
+	if uploadID == nil {
+		return nil, "", "", "", errNull("upload_id")
+	}
+	return proj, bucket, key, C.GoString(uploadID), nil
+}
+
+// uplink_begin_upload starts a multipart upload.
+//
+//export uplink_begin_upload
+func uplink_begin_upload(project *C.UplinkProject, bucketName, objectKey *C.uplink_const_char, options *C.UplinkUploadOptions) C.UplinkUploadInfoResult {
+	proj, bucket, key, err := objectArgs(project, bucketName, objectKey)
+	if err != nil {
+		return C.UplinkUploadInfoResult{error: mallocError(err)}
+	}
+	opts := &uplink.UploadOptions{}
+	if options != nil && options.expires > 0 {
+		opts.Expires = time.Unix(int64(options.expires), 0)
+	}
+	info, err := proj.BeginUpload(proj.ctx, bucket, key, opts)
+	if err != nil {
+		return C.UplinkUploadInfoResult{error: mallocError(err)}
+	}
+	return C.UplinkUploadInfoResult{info: mallocUploadInfo(&info)}
+}
+
+// uplink_commit_upload commits a multipart upload.
+//
+//export uplink_commit_upload
+func uplink_commit_upload(project *C.UplinkProject, bucketName, objectKey, uploadID *C.uplink_const_char, options *C.UplinkCommitUploadOptions) C.UplinkCommitUploadResult {
+	proj, bucket, key, id, err := multipartArgs(project, bucketName, objectKey, uploadID)
+	if err != nil {
+		return C.UplinkCommitUploadResult{error: mallocError(err)}
+	}
+	opts := &uplink.CommitUploadOptions{}
+	if options != nil {
+		if opts.CustomMetadata, err = customMetadataToGo(options.custom_metadata); err != nil {
+			return C.UplinkCommitUploadResult{error: mallocError(err)}
+		}
+	}
+	object, err := proj.CommitUpload(proj.ctx, bucket, key, id, opts)
+	if err != nil {
+		return C.UplinkCommitUploadResult{error: mallocError(err)}
+	}
+	return C.UplinkCommitUploadResult{object: mallocObject(object)}
+}
+
+// uplink_abort_upload aborts a multipart upload.
+//
+//export uplink_abort_upload
+func uplink_abort_upload(project *C.UplinkProject, bucketName, objectKey, uploadID *C.uplink_const_char) *C.UplinkError {
+	proj, bucket, key, id, err := multipartArgs(project, bucketName, objectKey, uploadID)
+	if err != nil {
+		return mallocError(err)
+	}
+	return mallocError(proj.AbortUpload(proj.ctx, bucket, key, id))
+}
+
+// uplink_upload_part starts the upload of one part.
+//
+//export uplink_upload_part
+func uplink_upload_part(project *C.UplinkProject, bucketName, objectKey, uploadID *C.uplink_const_char, partNumber C.uint32_t) C.UplinkPartUploadResult {
+	proj, bucket, key, id, err := multipartArgs(project, bucketName, objectKey, uploadID)
+	if err != nil {
+		return C.UplinkPartUploadResult{error: mallocError(err)}
+	}
+	s := proj.child()
+	part, err := proj.UploadPart(s.ctx, bucket, key, id, uint32(partNumber))
+	if err != nil {
+		s.cancel()
+		return C.UplinkPartUploadResult{error: mallocError(err)}
+	}
+	cpart := (*C.UplinkPartUpload)(C.calloc(1, C.sizeof_UplinkPartUpload))
+	cpart._handle = universe.Add(&PartUpload{scope: s, part: part})
+	return C.UplinkPartUploadResult{part_upload: cpart}
+}
+
+// uplink_part_upload_write uploads length bytes of the part.
+//
+//export uplink_part_upload_write
+func uplink_part_upload_write(partUpload *C.UplinkPartUpload, bytes unsafe.Pointer, length C.size_t) C.UplinkWriteResult {
+	part, err := getPartUpload(partUpload)
+	if err != nil {
+		return C.UplinkWriteResult{error: mallocError(err)}
+	}
+	return writeTo(part.part.Write, bytes, length)
+}
+
+// uplink_part_upload_commit commits the part.
+//
+//export uplink_part_upload_commit
+func uplink_part_upload_commit(partUpload *C.UplinkPartUpload) *C.UplinkError {
+	part, err := getPartUpload(partUpload)
+	if err != nil {
+		return mallocError(err)
+	}
+	return mallocError(part.part.Commit())
+}
+
+// uplink_part_upload_abort aborts the part.
+//
+//export uplink_part_upload_abort
+func uplink_part_upload_abort(partUpload *C.UplinkPartUpload) *C.UplinkError {
+	part, err := getPartUpload(partUpload)
+	if err != nil {
+		return mallocError(err)
+	}
+	return mallocError(part.part.Abort())
+}
+
+// uplink_part_upload_set_etag sets the part's ETag.
+//
+//export uplink_part_upload_set_etag
+func uplink_part_upload_set_etag(partUpload *C.UplinkPartUpload, etag *C.uplink_const_char) *C.UplinkError {
+	part, err := getPartUpload(partUpload)
+	if err != nil {
+		return mallocError(err)
+	}
+	if etag == nil {
+		return mallocError(errNull("etag"))
+	}
+	return mallocError(part.part.SetETag([]byte(C.GoString(etag))))
+}
+
+// uplink_part_upload_info returns the last information about the part.
+//
+//export uplink_part_upload_info
+func uplink_part_upload_info(partUpload *C.UplinkPartUpload) C.UplinkPartResult {
+	part, err := getPartUpload(partUpload)
+	if err != nil {
+		return C.UplinkPartResult{error: mallocError(err)}
+	}
+	return C.UplinkPartResult{part: mallocPart(part.part.Info())}
+}
+
+// uplink_list_uploads lists the pending multipart uploads of a bucket.
+//
+//export uplink_list_uploads
+func uplink_list_uploads(project *C.UplinkProject, bucketName *C.uplink_const_char, options *C.UplinkListUploadsOptions) *C.UplinkUploadIterator {
+	proj, err := getProject(project)
+	if err == nil && bucketName == nil {
+		err = errNull("bucket_name")
+	}
+	opts := &uplink.ListUploadsOptions{}
+	if options != nil {
+		opts.Prefix = C.GoString(options.prefix)
+		opts.Cursor = C.GoString(options.cursor)
+		opts.Recursive = bool(options.recursive)
+		opts.System = bool(options.system)
+		opts.Custom = bool(options.custom)
+	}
+	bucket := C.GoString(bucketName)
+	it := (*C.UplinkUploadIterator)(C.calloc(1, C.sizeof_UplinkUploadIterator))
+	it._handle = newIterator(proj, err, func(s scope) goIterator[*uplink.UploadInfo] {
+		return proj.ListUploads(s.ctx, bucket, opts)
+	})
+	return it
+}
+
+// uplink_upload_iterator_next prepares the next upload.
+//
+//export uplink_upload_iterator_next
+func uplink_upload_iterator_next(iterator *C.UplinkUploadIterator) C.bool {
+	return C.bool(iterator != nil && iteratorNext[*uplink.UploadInfo](iterator._handle))
+}
+
+// uplink_upload_iterator_err returns the error that stopped the listing.
+//
+//export uplink_upload_iterator_err
+func uplink_upload_iterator_err(iterator *C.UplinkUploadIterator) *C.UplinkError {
+	if iterator == nil {
+		return mallocError(errNull("iterator"))
+	}
+	return mallocError(iteratorErr[*uplink.UploadInfo](iterator._handle, "upload iterator"))
+}
+
+// uplink_upload_iterator_item returns the current upload; free it with
+// uplink_free_upload_info.
+//
+//export uplink_upload_iterator_item
+func uplink_upload_iterator_item(iterator *C.UplinkUploadIterator) *C.UplinkUploadInfo {
+	if iterator == nil {
+		return nil
+	}
+	item, ok := iteratorItem[*uplink.UploadInfo](iterator._handle)
+	if !ok {
+		return nil
+	}
+	return mallocUploadInfo(item)
+}
+
+// uplink_free_upload_iterator frees the iterator.
+//
+//export uplink_free_upload_iterator
+func uplink_free_upload_iterator(iterator *C.UplinkUploadIterator) {
+	if iterator == nil {
+		return
+	}
+	freeIterator[*uplink.UploadInfo](iterator._handle)
+	C.free(unsafe.Pointer(iterator))
+}
+
+// uplink_list_upload_parts lists the parts of a multipart upload.
+//
+//export uplink_list_upload_parts
+func uplink_list_upload_parts(project *C.UplinkProject, bucketName, objectKey, uploadID *C.uplink_const_char, options *C.UplinkListUploadPartsOptions) *C.UplinkPartIterator {
+	proj, bucket, key, id, err := multipartArgs(project, bucketName, objectKey, uploadID)
+	opts := &uplink.ListUploadPartsOptions{}
+	if options != nil {
+		opts.Cursor = uint32(options.cursor)
+	}
+	it := (*C.UplinkPartIterator)(C.calloc(1, C.sizeof_UplinkPartIterator))
+	it._handle = newIterator(proj, err, func(s scope) goIterator[*uplink.Part] {
+		return proj.ListUploadParts(s.ctx, bucket, key, id, opts)
+	})
+	return it
+}
+
+// uplink_part_iterator_next prepares the next part.
+//
+//export uplink_part_iterator_next
+func uplink_part_iterator_next(iterator *C.UplinkPartIterator) C.bool {
+	return C.bool(iterator != nil && iteratorNext[*uplink.Part](iterator._handle))
+}
+
+// uplink_part_iterator_err returns the error that stopped the listing.
+//
+//export uplink_part_iterator_err
+func uplink_part_iterator_err(iterator *C.UplinkPartIterator) *C.UplinkError {
+	if iterator == nil {
+		return mallocError(errNull("iterator"))
+	}
+	return mallocError(iteratorErr[*uplink.Part](iterator._handle, "part iterator"))
+}
+
+// uplink_part_iterator_item returns the current part; free it with
+// uplink_free_part.
+//
+//export uplink_part_iterator_item
+func uplink_part_iterator_item(iterator *C.UplinkPartIterator) *C.UplinkPart {
+	if iterator == nil {
+		return nil
+	}
+	item, ok := iteratorItem[*uplink.Part](iterator._handle)
+	if !ok {
+		return nil
+	}
+	return mallocPart(item)
+}
+
+// uplink_free_part_iterator frees the iterator.
+//
+//export uplink_free_part_iterator
+func uplink_free_part_iterator(iterator *C.UplinkPartIterator) {
+	if iterator == nil {
+		return
+	}
+	freeIterator[*uplink.Part](iterator._handle)
+	C.free(unsafe.Pointer(iterator))
+}
+
+// uplink_free_upload_info_result frees an upload info result.
+//
+//export uplink_free_upload_info_result
+func uplink_free_upload_info_result(result C.UplinkUploadInfoResult) {
+	uplink_free_error(result.error)
+	uplink_free_upload_info(result.info)
+}
+
+// uplink_free_upload_info frees an upload info.
+//
+//export uplink_free_upload_info
+func uplink_free_upload_info(info *C.UplinkUploadInfo) {
+	if info == nil {
+		return
+	}
+	C.free(unsafe.Pointer(info.upload_id))
+	C.free(unsafe.Pointer(info.key))
+	freeCustomMetadata(&info.custom)
+	C.free(unsafe.Pointer(info))
+}
+
+// uplink_free_commit_upload_result frees a commit result.
+//
+//export uplink_free_commit_upload_result
+func uplink_free_commit_upload_result(result C.UplinkCommitUploadResult) {
+	uplink_free_error(result.error)
+	uplink_free_object(result.object)
+}
+
+// uplink_free_part_result frees a part result.
+//
+//export uplink_free_part_result
+func uplink_free_part_result(result C.UplinkPartResult) {
+	uplink_free_error(result.error)
+	uplink_free_part(result.part)
+}
+
+// uplink_free_part frees a part.
+//
+//export uplink_free_part
+func uplink_free_part(part *C.UplinkPart) {
+	if part == nil {
+		return
+	}
+	C.free(unsafe.Pointer(part.etag))
+	C.free(unsafe.Pointer(part))
+}
+
+// uplink_free_part_upload_result frees the result, cancelling a part upload
+// that was neither committed nor aborted.
+//
+//export uplink_free_part_upload_result
+func uplink_free_part_upload_result(result C.UplinkPartUploadResult) {
+	uplink_free_error(result.error)
+	if result.part_upload == nil {
+		return
+	}
+	if part, ok := universe.Del(result.part_upload._handle).(*PartUpload); ok {
+		part.cancel()
+	}
+	C.free(unsafe.Pointer(result.part_upload))
+}

@@ -1,0 +1,174 @@
+// Copyright (C) 2026 uplink-python authors.
+// See LICENSE for copying information.
+//
+// Structs for what libuplinkc offers beyond storj.io/uplink-c: the full Go
+// permission set, bucket versioning, object versions, Object Lock, bulk
+// delete, conditional uploads and cancellation. Nothing here changes an
+// uplink-c signature; every function is new.
+
+#ifndef UPLINK_EXTENSIONS_H
+#define UPLINK_EXTENSIONS_H
+
+#include "uplink_definitions.h"
+
+// Error codes beyond uplink-c's (uplink-c reports these as INTERNAL).
+#define UPLINK_ERROR_FAILED_PRECONDITION 0x80
+#define UPLINK_ERROR_OBJECT_PROTECTED 0x81
+#define UPLINK_ERROR_OBJECT_LOCK_NOT_AVAILABLE 0x82
+#define UPLINK_ERROR_METHOD_NOT_ALLOWED 0x83
+
+// Object Lock retention modes (storj.RetentionMode).
+#define UPLINK_RETENTION_NONE 0
+#define UPLINK_RETENTION_COMPLIANCE 1
+#define UPLINK_RETENTION_GOVERNANCE 2
+
+// Bucket versioning states, as the satellite reports them.
+#define UPLINK_VERSIONING_UNSUPPORTED 0
+#define UPLINK_VERSIONING_UNVERSIONED 1
+#define UPLINK_VERSIONING_ENABLED 2
+#define UPLINK_VERSIONING_SUSPENDED 3
+
+// Outcomes of one item of uplink_delete_objects (storj.DeleteObjectsStatus).
+#define UPLINK_DELETE_STATUS_INTERNAL_ERROR 0
+#define UPLINK_DELETE_STATUS_UNAUTHORIZED 1
+#define UPLINK_DELETE_STATUS_NOT_FOUND 2
+#define UPLINK_DELETE_STATUS_OK 3
+#define UPLINK_DELETE_STATUS_LOCKED 4
+
+// The whole of Go uplink's Permission.
+typedef struct UplinkPermissionV2 {
+    bool allow_download;
+    bool allow_upload;
+    bool allow_list;
+    bool allow_delete;
+    bool allow_put_object_retention;
+    bool allow_get_object_retention;
+    bool allow_put_object_legal_hold;
+    bool allow_get_object_legal_hold;
+    bool allow_bypass_governance_retention;
+    bool allow_put_bucket_object_lock_configuration;
+    bool allow_get_bucket_object_lock_configuration;
+    // Unix seconds; 0 disables the bound.
+    int64_t not_before;
+    int64_t not_after;
+    // Longest lifetime of objects uploaded with the access, in seconds;
+    // 0 means no limit.
+    int64_t max_object_ttl_seconds;
+} UplinkPermissionV2;
+
+typedef struct UplinkRetention {
+    int32_t mode;           // UPLINK_RETENTION_*
+    int64_t retain_until;   // unix seconds
+} UplinkRetention;
+
+typedef struct UplinkRetentionResult {
+    UplinkRetention *retention;
+    UplinkError *error;
+} UplinkRetentionResult;
+
+typedef struct UplinkBoolResult {
+    bool value;
+    UplinkError *error;
+} UplinkBoolResult;
+
+typedef struct UplinkInt32Result {
+    int32_t value;
+    UplinkError *error;
+} UplinkInt32Result;
+
+typedef struct UplinkObjectLockConfiguration {
+    bool enabled;
+    // Default retention for new objects; mode UPLINK_RETENTION_NONE when none.
+    // At most one of days and years is non-zero.
+    int32_t default_retention_mode;
+    int32_t default_retention_days;
+    int32_t default_retention_years;
+} UplinkObjectLockConfiguration;
+
+typedef struct UplinkObjectLockConfigurationResult {
+    UplinkObjectLockConfiguration *configuration;
+    UplinkError *error;
+} UplinkObjectLockConfigurationResult;
+
+// An object together with its version and lock state. The first members
+// have the layout of UplinkObject.
+typedef struct UplinkVersionedObject {
+    char *key;
+    bool is_prefix;
+    UplinkSystemMetadata system;
+    UplinkCustomMetadata custom;
+    // Opaque version id bytes.
+    uint8_t *version;
+    size_t version_length;
+    bool is_versioned;
+    bool is_delete_marker;
+    bool is_latest;
+    // -1 unknown, 0 off, 1 on.
+    int32_t legal_hold;
+    UplinkRetention retention;
+} UplinkVersionedObject;
+
+typedef struct UplinkVersionedObjectResult {
+    UplinkVersionedObject *object;
+    UplinkError *error;
+} UplinkVersionedObjectResult;
+
+typedef struct UplinkVersionedObjectIterator { size_t _handle; } UplinkVersionedObjectIterator;
+
+typedef struct UplinkListObjectVersionsOptions {
+    const char *prefix;
+    const char *cursor;
+    uint8_t *version_cursor;
+    size_t version_cursor_length;
+    bool recursive;
+    bool system;
+    bool custom;
+} UplinkListObjectVersionsOptions;
+
+typedef struct UplinkUploadOptionsV2 {
+    // Unix seconds; 0 or negative means the object never expires.
+    int64_t expires;
+    UplinkRetention retention;
+    bool legal_hold;
+    // "*" fails the upload when the key already exists; NULL or "" does not.
+    const char *if_none_match;
+} UplinkUploadOptionsV2;
+
+typedef struct UplinkDeleteObjectOptions {
+    bool bypass_governance_retention;
+} UplinkDeleteObjectOptions;
+
+typedef struct UplinkDeleteObjectsItem {
+    const char *key;
+    // NULL / 0 deletes the latest version.
+    uint8_t *version;
+    size_t version_length;
+} UplinkDeleteObjectsItem;
+
+typedef struct UplinkDeleteObjectsOptions {
+    bool bypass_governance_retention;
+    bool quiet;
+} UplinkDeleteObjectsOptions;
+
+typedef struct UplinkDeleteObjectsResultItem {
+    char *key;
+    uint8_t *requested_version;
+    size_t requested_version_length;
+    int32_t status;  // UPLINK_DELETE_STATUS_*
+    // Set when a version was removed.
+    bool removed;
+    uint8_t *removed_version;
+    size_t removed_version_length;
+    // Set when a delete marker was inserted.
+    bool marker_inserted;
+    uint8_t *marker_version;
+    size_t marker_version_length;
+} UplinkDeleteObjectsResultItem;
+
+typedef struct UplinkDeleteObjectsResult {
+    UplinkDeleteObjectsResultItem *items;
+    size_t count;
+    UplinkError *error;
+} UplinkDeleteObjectsResult;
+
+#endif

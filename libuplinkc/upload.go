@@ -1,0 +1,171 @@
+// Copyright (C) 2026 uplink-python authors.
+// See LICENSE for copying information.
+
+package main
+
+// #include "uplink_definitions.h"
+// #include "uplink_extensions.h"
+import "C"
+
+import (
+	"math"
+	"time"
+	"unsafe"
+
+	privateObject "storj.io/uplink/private/object"
+)
+
+// Upload is the value behind an UplinkUpload handle.
+type Upload struct {
+	scope
+	upload *privateObject.VersionedUpload
+}
+
+func getUpload(upload *C.UplinkUpload) (*Upload, error) {
+	if upload == nil {
+		return nil, errNull("upload")
+	}
+	value, ok := lookup[*Upload](upload._handle)
+	if !ok {
+		return nil, errInvalidHandle("upload")
+	}
+	return value, nil
+}
+
+// startUpload begins an upload in a child scope of the project.
+func startUpload(project *C.UplinkProject, bucketName, objectKey *C.uplink_const_char, options *privateObject.UploadOptions) C.UplinkUploadResult {
+	proj, bucket, key, err := objectArgs(project, bucketName, objectKey)
+	if err != nil {
+		return C.UplinkUploadResult{error: mallocError(err)}
+	}
+	s := proj.child()
+	upload, err := privateObject.UploadObject(s.ctx, proj.Project, bucket, key, options)
+	if err != nil {
+		s.cancel()
+		return C.UplinkUploadResult{error: mallocError(err)}
+	}
+	cupload := (*C.UplinkUpload)(C.calloc(1, C.sizeof_UplinkUpload))
+	cupload._handle = universe.Add(&Upload{scope: s, upload: upload})
+	return C.UplinkUploadResult{upload: cupload}
+}
+
+// uplink_upload_object starts an upload to bucket and key.
+//
+//export uplink_upload_object
+func uplink_upload_object(project *C.UplinkProject, bucketName, objectKey *C.uplink_const_char, options *C.UplinkUploadOptions) C.UplinkUploadResult {
+	opts := &privateObject.UploadOptions{}
+	if options != nil && options.expires > 0 {
+		opts.Expires = time.Unix(int64(options.expires), 0)
+	}
+	return startUpload(project, bucketName, objectKey, opts)
+}
+
+// goBuffer views C memory as a Go slice without copying. Callers must not
+// keep the slice past the call.
+func goBuffer(bytes unsafe.Pointer, length C.size_t) ([]byte, error) {
+	if length == 0 {
+		return nil, nil
+	}
+	if bytes == nil {
+		return nil, errNull("bytes")
+	}
+	if uint64(length) > uint64(math.MaxInt) {
+		return nil, errInvalidArg("length", "too large")
+	}
+	return unsafe.Slice((*byte)(bytes), int(length)), nil
+}
+
+// writeTo writes a C buffer with write.
+func writeTo(write func([]byte) (int, error), bytes unsafe.Pointer, length C.size_t) C.UplinkWriteResult {
+	buf, err := goBuffer(bytes, length)
+	if err != nil {
+		return C.UplinkWriteResult{error: mallocError(err)}
+	}
+	n, err := write(buf)
+	return C.UplinkWriteResult{bytes_written: C.size_t(n), error: mallocError(err)}
+}
+
+// uplink_upload_write uploads length bytes from bytes.
+//
+//export uplink_upload_write
+func uplink_upload_write(upload *C.UplinkUpload, bytes unsafe.Pointer, length C.size_t) C.UplinkWriteResult {
+	up, err := getUpload(upload)
+	if err != nil {
+		return C.UplinkWriteResult{error: mallocError(err)}
+	}
+	return writeTo(up.upload.Write, bytes, length)
+}
+
+// uplink_upload_commit commits the uploaded data.
+//
+//export uplink_upload_commit
+func uplink_upload_commit(upload *C.UplinkUpload) *C.UplinkError {
+	up, err := getUpload(upload)
+	if err != nil {
+		return mallocError(err)
+	}
+	return mallocError(up.upload.Commit())
+}
+
+// uplink_upload_abort aborts the upload.
+//
+//export uplink_upload_abort
+func uplink_upload_abort(upload *C.UplinkUpload) *C.UplinkError {
+	up, err := getUpload(upload)
+	if err != nil {
+		return mallocError(err)
+	}
+	return mallocError(up.upload.Abort())
+}
+
+// uplink_upload_info returns the last information about the uploaded object.
+//
+//export uplink_upload_info
+func uplink_upload_info(upload *C.UplinkUpload) C.UplinkObjectResult {
+	up, err := getUpload(upload)
+	if err != nil {
+		return C.UplinkObjectResult{error: mallocError(err)}
+	}
+	info := up.upload.Info()
+	if info == nil {
+		return C.UplinkObjectResult{}
+	}
+	return C.UplinkObjectResult{object: mallocObject(&info.Object)}
+}
+
+// uplink_upload_set_custom_metadata sets the metadata stored on commit.
+//
+//export uplink_upload_set_custom_metadata
+func uplink_upload_set_custom_metadata(upload *C.UplinkUpload, custom C.UplinkCustomMetadata) *C.UplinkError {
+	up, err := getUpload(upload)
+	if err != nil {
+		return mallocError(err)
+	}
+	goCustom, err := customMetadataToGo(custom)
+	if err != nil {
+		return mallocError(err)
+	}
+	return mallocError(up.upload.SetCustomMetadata(up.ctx, goCustom))
+}
+
+// uplink_free_write_result frees a write result.
+//
+//export uplink_free_write_result
+func uplink_free_write_result(result C.UplinkWriteResult) {
+	uplink_free_error(result.error)
+}
+
+// uplink_free_upload_result frees the result; an upload that was neither
+// committed nor aborted is cancelled.
+//
+//export uplink_free_upload_result
+func uplink_free_upload_result(result C.UplinkUploadResult) {
+	uplink_free_error(result.error)
+	if result.upload == nil {
+		return
+	}
+	if up, ok := universe.Del(result.upload._handle).(*Upload); ok {
+		up.cancel()
+	}
+	C.free(unsafe.Pointer(result.upload))
+}
