@@ -9,7 +9,6 @@ package main
 import "C"
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -49,8 +48,6 @@ var codedErrors = []struct {
 	err  error
 	code C.int32_t
 }{
-	{ErrInvalidHandle, C.UPLINK_ERROR_INVALID_HANDLE},
-	{context.Canceled, C.UPLINK_ERROR_CANCELED},
 	{uplink.ErrTooManyRequests, C.UPLINK_ERROR_TOO_MANY_REQUESTS},
 	{uplink.ErrBandwidthLimitExceeded, C.UPLINK_ERROR_BANDWIDTH_LIMIT_EXCEEDED},
 	{uplink.ErrStorageLimitExceeded, C.UPLINK_ERROR_STORAGE_LIMIT_EXCEEDED},
@@ -90,6 +87,12 @@ var rpcCodes = []struct {
 func errorCode(err error) C.int32_t {
 	if errors.Is(err, io.EOF) {
 		return C.EOF
+	}
+	if errors.Is(err, ErrInvalidHandle) {
+		return C.UPLINK_ERROR_INVALID_HANDLE
+	}
+	if errs2.IsCanceled(err) {
+		return C.UPLINK_ERROR_CANCELED
 	}
 	for _, known := range codedErrors {
 		if errors.Is(err, known.err) {

@@ -1,0 +1,77 @@
+// Copyright (C) 2026 uplink-python authors.
+// See LICENSE for copying information.
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/zeebo/errs"
+
+	"storj.io/uplink"
+	"storj.io/uplink/edge"
+	privateObject "storj.io/uplink/private/object"
+)
+
+var uplinkClass = errs.Class("uplink")
+
+func TestErrorCodes(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		code int32
+	}{
+		{io.EOF, -1},
+		{errors.New("anything else"), 0x02},
+		{errNull("project"), 0x02},
+		{context.Canceled, 0x03},
+		{errInvalidHandle("project"), 0x04},
+		{uplink.ErrTooManyRequests, 0x05},
+		{uplink.ErrBandwidthLimitExceeded, 0x06},
+		{uplink.ErrStorageLimitExceeded, 0x07},
+		{uplink.ErrSegmentsLimitExceeded, 0x08},
+		{uplink.ErrPermissionDenied, 0x09},
+		{uplink.ErrBucketNameInvalid, 0x10},
+		{uplink.ErrBucketAlreadyExists, 0x11},
+		{uplink.ErrBucketNotEmpty, 0x12},
+		{uplink.ErrBucketNotFound, 0x13},
+		{uplink.ErrObjectKeyInvalid, 0x20},
+		{uplink.ErrObjectNotFound, 0x21},
+		{uplink.ErrUploadDone, 0x22},
+		{edge.ErrAuthDialFailed, 0x30},
+		{edge.ErrRegisterAccessFailed, 0x31},
+		{uplink.ErrUploadIDInvalid, 0x02},
+		{privateObject.ErrFailedPrecondition, 0x80},
+		{privateObject.ErrObjectProtected, 0x81},
+		{privateObject.ErrMethodNotAllowed, 0x83},
+		// Wrapped errors keep their code.
+		{fmt.Errorf("stat: %w", uplink.ErrObjectNotFound), 0x21},
+		{uplinkClass.Wrap(uplink.ErrBucketNotFound), 0x13},
+		{fmt.Errorf("read: %w", context.Canceled), 0x03},
+	} {
+		if got := int32(errorCode(tc.err)); got != tc.code {
+			t.Errorf("errorCode(%v) = %#x, want %#x", tc.err, got, tc.code)
+		}
+	}
+}
+
+func TestMallocError(t *testing.T) {
+	if mallocError(nil) != nil {
+		t.Fatal("nil error must be NULL")
+	}
+	eof := mallocError(io.EOF)
+	if int32(eof.code) != -1 || eof.message != nil {
+		t.Fatalf("EOF must have code -1 and no message: %+v", eof)
+	}
+	uplink_free_error(eof)
+
+	notFound := mallocError(uplink.ErrObjectNotFound)
+	if int32(notFound.code) != 0x21 || notFound.message == nil {
+		t.Fatalf("unexpected %+v", notFound)
+	}
+	uplink_free_error(notFound)
+	uplink_free_error(nil)
+}

@@ -1,0 +1,153 @@
+// Copyright (C) 2026 uplink-python authors.
+// See LICENSE for copying information.
+
+package main
+
+// #include "uplink_definitions.h"
+// #include "uplink_extensions.h"
+import "C"
+
+import (
+	"unsafe"
+
+	"storj.io/common/storj"
+	"storj.io/uplink"
+	privateBucket "storj.io/uplink/private/bucket"
+	"storj.io/uplink/private/metaclient"
+)
+
+// bucketArgs resolves a project handle and a bucket name.
+func bucketArgs(project *C.UplinkProject, bucketName *C.uplink_const_char) (*Project, string, error) {
+	proj, err := getProject(project)
+	switch {
+	case err != nil:
+		return nil, "", err
+	case bucketName == nil:
+		return nil, "", errNull("bucket_name")
+	}
+	return proj, C.GoString(bucketName), nil
+}
+
+// uplink_get_bucket_versioning returns the versioning state of a bucket,
+// one of UPLINK_VERSIONING_*.
+//
+//export uplink_get_bucket_versioning
+func uplink_get_bucket_versioning(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkInt32Result {
+	proj, bucket, err := bucketArgs(project, bucketName)
+	if err != nil {
+		return C.UplinkInt32Result{error: mallocError(err)}
+	}
+	state, err := privateBucket.GetBucketVersioning(proj.ctx, proj.Project, bucket)
+	if err != nil {
+		return C.UplinkInt32Result{error: mallocError(err)}
+	}
+	return C.UplinkInt32Result{value: C.int32_t(state)}
+}
+
+// uplink_set_bucket_versioning enables versioning, or suspends it.
+//
+//export uplink_set_bucket_versioning
+func uplink_set_bucket_versioning(project *C.UplinkProject, bucketName *C.uplink_const_char, enabled C.bool) *C.UplinkError {
+	proj, bucket, err := bucketArgs(project, bucketName)
+	if err != nil {
+		return mallocError(err)
+	}
+	return mallocError(privateBucket.SetBucketVersioning(proj.ctx, proj.Project, bucket, bool(enabled)))
+}
+
+// uplink_create_bucket_with_object_lock creates a bucket, with Object Lock
+// (and so versioning) enabled when objectLockEnabled is true.
+//
+//export uplink_create_bucket_with_object_lock
+func uplink_create_bucket_with_object_lock(project *C.UplinkProject, bucketName *C.uplink_const_char, objectLockEnabled C.bool) C.UplinkBucketResult {
+	return bucketCall(project, bucketName, func(proj *Project, name string) (*uplink.Bucket, error) {
+		bucket, err := privateBucket.CreateBucketWithObjectLock(proj.ctx, proj.Project, privateBucket.CreateBucketWithObjectLockParams{
+			Name:              name,
+			ObjectLockEnabled: bool(objectLockEnabled),
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &uplink.Bucket{Name: bucket.Name, Created: bucket.Created}, nil
+	})
+}
+
+// uplink_get_bucket_object_lock_configuration returns a bucket's Object Lock
+// configuration.
+//
+//export uplink_get_bucket_object_lock_configuration
+func uplink_get_bucket_object_lock_configuration(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkObjectLockConfigurationResult {
+	proj, bucket, err := bucketArgs(project, bucketName)
+	if err != nil {
+		return C.UplinkObjectLockConfigurationResult{error: mallocError(err)}
+	}
+	config, err := privateBucket.GetBucketObjectLockConfiguration(proj.ctx, proj.Project, bucket)
+	if err != nil {
+		return C.UplinkObjectLockConfigurationResult{error: mallocError(err)}
+	}
+	cconfig := (*C.UplinkObjectLockConfiguration)(C.calloc(1, C.sizeof_UplinkObjectLockConfiguration))
+	cconfig.enabled = C.bool(config.Enabled)
+	if retention := config.DefaultRetention; retention != nil {
+		cconfig.default_retention_mode = C.int32_t(retention.Mode)
+		cconfig.default_retention_days = C.int32_t(retention.Days)
+		cconfig.default_retention_years = C.int32_t(retention.Years)
+	}
+	return C.UplinkObjectLockConfigurationResult{configuration: cconfig}
+}
+
+// uplink_set_bucket_object_lock_configuration sets a bucket's Object Lock
+// configuration.
+//
+//export uplink_set_bucket_object_lock_configuration
+func uplink_set_bucket_object_lock_configuration(project *C.UplinkProject, bucketName *C.uplink_const_char, configuration *C.UplinkObjectLockConfiguration) *C.UplinkError {
+	proj, bucket, err := bucketArgs(project, bucketName)
+	if err != nil {
+		return mallocError(err)
+	}
+	if configuration == nil {
+		return mallocError(errNull("configuration"))
+	}
+	config := &metaclient.BucketObjectLockConfiguration{Enabled: bool(configuration.enabled)}
+	if configuration.default_retention_mode != C.UPLINK_RETENTION_NONE {
+		mode, err := retentionModeToGo(configuration.default_retention_mode)
+		if err != nil {
+			return mallocError(err)
+		}
+		config.DefaultRetention = &metaclient.DefaultRetention{
+			Mode:  mode,
+			Days:  int32(configuration.default_retention_days),
+			Years: int32(configuration.default_retention_years),
+		}
+	}
+	return mallocError(privateBucket.SetBucketObjectLockConfiguration(proj.ctx, proj.Project, bucket, config))
+}
+
+func retentionModeToGo(mode C.int32_t) (storj.RetentionMode, error) {
+	switch mode {
+	case C.UPLINK_RETENTION_NONE, C.UPLINK_RETENTION_COMPLIANCE, C.UPLINK_RETENTION_GOVERNANCE:
+		return storj.RetentionMode(mode), nil
+	}
+	return 0, errInvalidArg("retention mode", "unknown")
+}
+
+// uplink_free_object_lock_configuration_result frees the result.
+//
+//export uplink_free_object_lock_configuration_result
+func uplink_free_object_lock_configuration_result(result C.UplinkObjectLockConfigurationResult) {
+	uplink_free_error(result.error)
+	C.free(unsafe.Pointer(result.configuration))
+}
+
+// uplink_free_int32_result frees an int32 result.
+//
+//export uplink_free_int32_result
+func uplink_free_int32_result(result C.UplinkInt32Result) {
+	uplink_free_error(result.error)
+}
+
+// uplink_free_bool_result frees a bool result.
+//
+//export uplink_free_bool_result
+func uplink_free_bool_result(result C.UplinkBoolResult) {
+	uplink_free_error(result.error)
+}
