@@ -22,11 +22,10 @@ func mallocBucket(bucket *uplink.Bucket) *C.UplinkBucket {
 	return cbucket
 }
 
+// newBucketResult keeps the bucket even with an error: creating a bucket
+// that exists returns it together with BUCKET_ALREADY_EXISTS, as uplink-c does.
 func newBucketResult(bucket *uplink.Bucket, err error) C.UplinkBucketResult {
-	if err != nil {
-		return C.UplinkBucketResult{error: mallocError(err)}
-	}
-	return C.UplinkBucketResult{bucket: mallocBucket(bucket)}
+	return C.UplinkBucketResult{bucket: mallocBucket(bucket), error: mallocError(err)}
 }
 
 // bucketCall resolves the project and bucket name and runs fn with them.

@@ -7,6 +7,7 @@ package main
 import "C"
 
 import (
+	"context"
 	"unsafe"
 
 	privateObject "storj.io/uplink/private/object"
@@ -78,7 +79,13 @@ func uplink_download_read(download *C.UplinkDownload, bytes unsafe.Pointer, leng
 	if err != nil {
 		return C.UplinkReadResult{error: mallocError(err)}
 	}
+	if err := down.interrupted(nil); err != nil {
+		return C.UplinkReadResult{error: mallocError(err)}
+	}
 	n, err := down.download.Read(buf)
+	if err = down.interrupted(err); err == context.Canceled {
+		n = 0
+	}
 	return C.UplinkReadResult{bytes_read: C.size_t(n), error: mallocError(err)}
 }
 

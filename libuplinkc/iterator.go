@@ -31,7 +31,7 @@ func newIterator[T any](proj *Project, err error, start func(s scope) goIterator
 // iteratorNext advances the iterator of id.
 func iteratorNext[T any](id handle) bool {
 	it, ok := lookup[*Iterator[T]](id)
-	if !ok || it.initErr != nil {
+	if !ok || it.initErr != nil || it.ctx.Err() != nil {
 		return false
 	}
 	return it.iterator.Next()
@@ -46,7 +46,7 @@ func iteratorErr[T any](id handle, kind string) error {
 	case it.initErr != nil:
 		return it.initErr
 	}
-	return it.iterator.Err()
+	return it.interrupted(it.iterator.Err())
 }
 
 // iteratorItem returns the current item of the iterator of id.

@@ -19,6 +19,12 @@ type PartUpload struct {
 	part *uplink.PartUpload
 }
 
+// cancelScope stops the part upload for good, as for uploads.
+func (part *PartUpload) cancelScope() {
+	part.cancel()
+	_ = part.part.Abort()
+}
+
 func getPartUpload(partUpload *C.UplinkPartUpload) (*PartUpload, error) {
 	if partUpload == nil {
 		return nil, errNull("part_upload")
@@ -145,7 +151,7 @@ func uplink_part_upload_write(partUpload *C.UplinkPartUpload, bytes unsafe.Point
 	if err != nil {
 		return C.UplinkWriteResult{error: mallocError(err)}
 	}
-	return writeTo(part.part.Write, bytes, length)
+	return writeTo(&part.scope, part.part.Write, bytes, length)
 }
 
 // uplink_part_upload_commit commits the part.
@@ -156,7 +162,10 @@ func uplink_part_upload_commit(partUpload *C.UplinkPartUpload) *C.UplinkError {
 	if err != nil {
 		return mallocError(err)
 	}
-	return mallocError(part.part.Commit())
+	if err := part.interrupted(nil); err != nil {
+		return mallocError(err)
+	}
+	return mallocError(part.interrupted(part.part.Commit()))
 }
 
 // uplink_part_upload_abort aborts the part.

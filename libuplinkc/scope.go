@@ -3,7 +3,10 @@
 
 package main
 
-import "context"
+import (
+	"context"
+	"io"
+)
 
 // scope is a cancellable context. Projects own a root scope; uploads,
 // downloads, part uploads and iterators own a child of it, so closing a
@@ -28,3 +31,13 @@ func (parent *scope) child() scope {
 type canceller interface{ cancelScope() }
 
 func (s *scope) cancelScope() { s.cancel() }
+
+// interrupted turns the result of a call on a cancelled scope into
+// context.Canceled: Go uplink may report a cancelled transfer as some other
+// error, or not at all when the data fit in a buffer. EOF passes through.
+func (s *scope) interrupted(err error) error {
+	if s.ctx.Err() != nil && err != io.EOF {
+		return context.Canceled
+	}
+	return err
+}

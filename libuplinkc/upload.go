@@ -21,6 +21,13 @@ type Upload struct {
 	upload *privateObject.VersionedUpload
 }
 
+// cancelScope stops the upload for good: a cancelled upload is aborted, so
+// that nothing it wrote can be committed afterwards.
+func (up *Upload) cancelScope() {
+	up.cancel()
+	_ = up.upload.Abort()
+}
+
 func getUpload(upload *C.UplinkUpload) (*Upload, error) {
 	if upload == nil {
 		return nil, errNull("upload")
@@ -75,14 +82,17 @@ func goBuffer(bytes unsafe.Pointer, length C.size_t) ([]byte, error) {
 	return unsafe.Slice((*byte)(bytes), int(length)), nil
 }
 
-// writeTo writes a C buffer with write.
-func writeTo(write func([]byte) (int, error), bytes unsafe.Pointer, length C.size_t) C.UplinkWriteResult {
+// writeTo writes a C buffer with write, in scope s.
+func writeTo(s *scope, write func([]byte) (int, error), bytes unsafe.Pointer, length C.size_t) C.UplinkWriteResult {
 	buf, err := goBuffer(bytes, length)
 	if err != nil {
 		return C.UplinkWriteResult{error: mallocError(err)}
 	}
+	if err := s.interrupted(nil); err != nil {
+		return C.UplinkWriteResult{error: mallocError(err)}
+	}
 	n, err := write(buf)
-	return C.UplinkWriteResult{bytes_written: C.size_t(n), error: mallocError(err)}
+	return C.UplinkWriteResult{bytes_written: C.size_t(n), error: mallocError(s.interrupted(err))}
 }
 
 // uplink_upload_write uploads length bytes from bytes.
@@ -93,7 +103,7 @@ func uplink_upload_write(upload *C.UplinkUpload, bytes unsafe.Pointer, length C.
 	if err != nil {
 		return C.UplinkWriteResult{error: mallocError(err)}
 	}
-	return writeTo(up.upload.Write, bytes, length)
+	return writeTo(&up.scope, up.upload.Write, bytes, length)
 }
 
 // uplink_upload_commit commits the uploaded data.
@@ -104,7 +114,10 @@ func uplink_upload_commit(upload *C.UplinkUpload) *C.UplinkError {
 	if err != nil {
 		return mallocError(err)
 	}
-	return mallocError(up.upload.Commit())
+	if err := up.interrupted(nil); err != nil {
+		return mallocError(err)
+	}
+	return mallocError(up.interrupted(up.upload.Commit()))
 }
 
 // uplink_upload_abort aborts the upload.
