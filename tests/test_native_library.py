@@ -1,0 +1,240 @@
+"""The native layer without a network: loader, signature table, errors, handles, fork."""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import os
+import re
+import shutil
+import subprocess
+import sys
+from typing import Dict, List
+
+import pytest
+
+from uplink_python import Uplink, _native
+from uplink_python.errors import (ClosedError, ForkError, InternalError, LibUplinkSoError,
+                                  StorjException)
+from uplink_python.module_classes import Permission, SharePrefix
+
+pytestmark = pytest.mark.usefixtures("leak_check")
+
+# A grant made once on a throw-away local network, restricted to one bucket. Parsing,
+# serializing, sharing and key overrides are local, so these tests need no network.
+OFFLINE_ACCESS = (
+    "1DWQiQybSZCxu26mvPSgUB4UMwfxPDhMVkhubGXMEntNFhPDDyvHm2yiEWWu7HqbDZ4bRYSHkUehMV6RMmSGDvJDs"
+    "X2fW6JxnHFDt2xcCEUEQYMnhYTAMQfKMb6TwZKfrqf66M9Dn3w77PEsqRzwo6ZZoHU8J73vrVZTRgBkTk7z5GJvy"
+    "UVnoC2xbnyMbvTnDGqMjyGyPosJ9VkxJyMYb9FavxF1KeJoVJxn77z2GjbBnUqqmPNonsUbsZfabndf11jfCNapCY"
+    "eH2KqbtHiaA1SZ5QdYGEoM16DRQeBJcwNW9KshJwKrST3kaiFnoxcMG8xLqZv7ygm34qBZAc1Ljf")
+
+
+@pytest.fixture
+def offline_access() -> str:
+    """A serialized access grant that parses without a network."""
+    return OFFLINE_ACCESS
+
+
+def _exports(path: str) -> List[str]:
+    nm = shutil.which("nm")
+    assert nm, "nm (binutils) is needed to read the library's exports"
+    out = subprocess.run([nm, "-D", "--defined-only", path], check=True,
+                         capture_output=True, text=True).stdout
+    names = [line.split()[-1] for line in out.splitlines() if line.strip()]
+    return sorted(n for n in names if n.startswith(("uplink_", "edge_")))
+
+
+def test_signature_table_equals_exports() -> None:
+    exported = _exports(_native.library_path())
+    declared = sorted(_native.symbol_names())
+    assert len(declared) == len(set(declared)), "a function is declared twice"
+    assert set(declared) - set(exported) == set(), "declared but not exported"
+    assert set(exported) - set(declared) == set(), "exported but not declared"
+    assert _native.missing_symbols() == ()
+
+
+def test_table_covers_uplink_c() -> None:
+    names = set(_native.symbol_names())
+    uplink_c = {n for n in names if n.startswith(("uplink_", "edge_"))}
+    # 84 public uplink-c functions + the leak oracle are all present.
+    for required in ("uplink_parse_access", "uplink_access_share", "uplink_free_error",
+                     "uplink_download_read", "uplink_list_upload_parts",
+                     "edge_join_share_url", "uplink_internal_UniverseIsEmpty"):
+        assert required in uplink_c
+
+
+def _header_signatures() -> Dict[str, int]:
+    """Argument counts of every export in the header cgo generated next to the library."""
+    library = _native.library_path()
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    candidates = [os.path.splitext(library)[0] + ".h",                # go build -o x.so: x.h
+                  os.path.join(os.path.dirname(library), "uplink.h"),  # as pip installs it
+                  os.path.join(repo, "libuplinkc", "libuplinkc.h")]
+    for header in candidates:
+        if os.path.exists(header):
+            text = open(header, encoding="utf-8").read()
+            break
+    else:
+        raise AssertionError(f"no generated header found in {candidates}")
+    counts = {}
+    for match in re.finditer(r"^extern .*?\b((?:uplink|edge)_\w+)\((.*?)\);", text, re.M):
+        args = match.group(2).strip()
+        counts[match.group(1)] = 0 if args in ("", "void") else args.count(",") + 1
+    return counts
+
+
+def test_argument_counts_match_the_generated_header() -> None:
+    header = _header_signatures()
+    native = _native.lib()
+    for name in _native.symbol_names():
+        assert name in header, name
+        assert len(getattr(native, name).argtypes) == header[name], name
+
+
+def test_share_count_is_a_go_int() -> None:
+    argtypes = _native.lib().uplink_access_share.argtypes
+    assert ctypes.sizeof(argtypes[3]) == ctypes.sizeof(ctypes.c_void_p)
+    assert _native.lib().uplink_internal_UniverseIsEmpty.restype is ctypes.c_bool
+
+
+@pytest.mark.parametrize("garbage", ["", "garbage", "1" * 300, "13Yq" + "A" * 80])
+def test_parse_access_of_garbage_raises(garbage: str) -> None:
+    with pytest.raises(InternalError) as info:
+        Uplink().parse_access(garbage)
+    assert info.value.code == 0x02
+    assert "invalid access grant" in info.value.details
+
+
+@pytest.mark.parametrize("bad,error", [(None, TypeError), (5, TypeError), (b"\0", ValueError),
+                                       ("a\0b", ValueError)])
+def test_parse_access_rejects_bad_types(bad: object, error: type) -> None:
+    with pytest.raises(error, match="serialized_access"):
+        Uplink().parse_access(bad)  # type: ignore[arg-type]
+
+
+def test_error_text_never_contains_the_secret() -> None:
+    secret = "13Yq" + "S3CRET" * 20
+    with pytest.raises(StorjException) as info:
+        Uplink().parse_access(secret)
+    assert "S3CRET" not in str(info.value) and "S3CRET" not in repr(info.value)
+
+
+def test_derived_key_and_closed_handles(offline_access: str) -> None:
+    access = Uplink().parse_access(offline_access)
+    key = access.derive_encryption_key("passphrase", b"\x00salt\xff")
+    key2 = access.derive_encryption_key("passphrase", "salt")
+    assert _native.handle_count() == 3
+    key.close()
+    key.close()
+    assert key.closed
+    with pytest.raises(ClosedError):
+        access.override_encryption_key("bucket", "prefix/", key)
+    other = access.override_encryption_key("offline-bucket", "prefix/", key2)
+    assert other.serialize() != access.serialize()
+    key2.close()
+    other.close()
+    access.close()
+    access.close()
+    for call in (access.serialize, access.satellite_address, access.open_project,
+                 lambda: access.share(Permission(allow_list=True), [SharePrefix("offline-bucket")]),
+                 lambda: access.derive_encryption_key("p", "s") and access.serialize()):
+        with pytest.raises(ClosedError):
+            call()
+    assert _native.universe_is_empty()
+
+
+def test_share_is_local_and_validated(offline_access: str) -> None:
+    with Uplink().parse_access(offline_access) as access:
+        with access.share(Permission(allow_download=True), [SharePrefix(bucket="offline-bucket", prefix="p/")]) \
+                as shared:
+            assert shared.serialize() != access.serialize()
+            assert shared.satellite_address() == access.satellite_address()
+        with pytest.raises(TypeError, match="permissions"):
+            access.share("all", [])  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=r"shared_prefix\[0\]"):
+            access.share(Permission(), [42])  # type: ignore[list-item]
+        with pytest.raises(ValueError, match="bucket must not be empty"):
+            access.share(Permission(), [SharePrefix(bucket="")])
+        with pytest.raises(TypeError, match="shared_prefix"):
+            access.share(Permission(), "bucket")  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="encryption_key"):
+            access.override_encryption_key("b", "p", "key")  # type: ignore[arg-type]
+
+
+def test_handles_freed_by_the_collector(offline_access: str) -> None:
+    accesses = [Uplink().parse_access(offline_access) for _ in range(5)]
+    assert _native.handle_count() == 5
+    del accesses
+    gc.collect()
+    assert _native.universe_is_empty()
+
+
+def test_stale_handle_is_reported_not_crashed(offline_access: str) -> None:
+    access = Uplink().parse_access(offline_access)
+    handle = access._handle  # pylint: disable=protected-access
+    stale_ref = handle._ref  # pylint: disable=protected-access
+    access.close()
+    # Even bypassing the Python guard, libuplinkc sees a stale id, not freed memory.
+    result = _native.lib().uplink_access_serialize(stale_ref)
+    with pytest.raises(StorjException) as info:
+        _native._string(result)  # pylint: disable=protected-access
+    assert info.value.code == 0x04
+
+
+def test_loader_lists_every_path_tried(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    bogus = [os.path.join(str(tmp_path), "nope.so"), "/definitely/not/here/libuplinkc.so"]
+    not_a_library = os.path.join(str(tmp_path), "broken.so")
+    with open(not_a_library, "wb") as handle:
+        handle.write(b"not an ELF file")
+    monkeypatch.setattr(_native, "candidate_paths", lambda: bogus + [not_a_library])
+    with pytest.raises(LibUplinkSoError) as info:
+        _native._load()  # pylint: disable=protected-access
+    for path in bogus + [not_a_library]:
+        assert path in info.value.details
+
+
+def test_candidate_paths_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_native.ENV_LIBRARY, "/custom/libuplinkc.so")
+    paths = _native.candidate_paths()
+    assert paths[0] == "/custom/libuplinkc.so"
+    assert paths[1].endswith(os.path.join("uplink_python", _native.library_filename()))
+    assert paths[2].endswith(os.path.join("libuplinkc", _native.library_filename()))
+
+
+def test_env_override_is_used_in_a_new_process() -> None:
+    path = _native.library_path()
+    code = ("from uplink_python import _native; print(_native.library_path())")
+    env = dict(os.environ, **{_native.ENV_LIBRARY: path})
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    assert out == path
+
+
+def test_missing_library_message_in_a_new_process(tmp_path: object) -> None:
+    code = ("import uplink_python._native as n\n"
+            "n.candidate_paths = lambda: ['/nowhere/libuplinkc.so']\n"
+            "from uplink_python import Uplink, LibUplinkSoError\n"
+            "try:\n    Uplink().parse_access('x')\n"
+            "except LibUplinkSoError as e:\n    print('OK', e.details)\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout
+    assert out.startswith("OK") and "/nowhere/libuplinkc.so" in out
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() on this platform")
+def test_forked_child_gets_a_clear_error(offline_access: str) -> None:
+    access = Uplink().parse_access(offline_access)
+    pid = os.fork()
+    if pid == 0:  # child: must not touch the Go runtime
+        status = 3
+        try:
+            access.serialize()
+        except ForkError as exc:
+            status = 0 if "spawn" in str(exc) else 2
+        except BaseException:  # pylint: disable=broad-except
+            status = 1
+        os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    assert access.serialize()
+    access.close()

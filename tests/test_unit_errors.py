@@ -1,0 +1,93 @@
+"""Errors: code mapping, unknown codes, str/repr, args and pickling. No native library."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from uplink_python import errors
+from uplink_python.errors import (BucketAlreadyExistError, BucketNotEmptyError,
+                                  BucketNotFoundError, CancelledError, ClosedError,
+                                  InternalError, LibUplinkSoError, ObjectNotFoundError,
+                                  StorjException, _storj_exception)
+
+EXPECTED = {
+    0x02: "InternalError", 0x03: "CancelledError", 0x04: "InvalidHandleError",
+    0x05: "TooManyRequestsError", 0x06: "BandwidthLimitExceededError",
+    0x07: "StorageLimitExceededError", 0x08: "SegmentsLimitExceededError",
+    0x09: "PermissionDeniedError", 0x10: "BucketNameInvalidError",
+    0x11: "BucketAlreadyExistError", 0x12: "BucketNotEmptyError", 0x13: "BucketNotFoundError",
+    0x20: "ObjectKeyInvalidError", 0x21: "ObjectNotFoundError", 0x22: "UploadDoneError",
+    0x30: "EdgeAuthDialFailedError", 0x31: "EdgeRegisterAccessFailedError",
+    0x80: "FailedPreconditionError", 0x81: "ObjectProtectedError",
+    0x82: "ObjectLockNotAvailableError", 0x83: "MethodNotAllowedError",
+}
+
+
+@pytest.mark.parametrize("code,name", sorted(EXPECTED.items()))
+def test_every_code_has_its_class(code: int, name: str) -> None:
+    exc = _storj_exception(code, "details here")
+    assert type(exc).__name__ == name
+    assert isinstance(exc, StorjException)
+    assert exc.code == code
+    assert exc.details == "details here"
+    assert errors.error_class(code) is type(exc)
+
+
+def test_constants_match_the_header() -> None:
+    assert errors.ERROR_STORAGE_LIMIT_EXCEEDED == 0x07
+    assert errors.ERROR_SEGMENTS_LIMIT_EXCEEDED == 0x08
+    assert errors.ERROR_PERMISSION_DENIED == 0x09
+    assert errors.EDGE_ERROR_AUTH_DIAL_FAILED == 0x30
+    assert errors.EDGE_ERROR_REGISTER_ACCESS_FAILED == 0x31
+    assert errors.ERROR_FAILED_PRECONDITION == 0x80
+    assert errors.ERROR_METHOD_NOT_ALLOWED == 0x83
+    assert errors.ERROR_EOF == -1
+
+
+@pytest.mark.parametrize("code", [0x01, 0x7F, 0x99, 12345, -7])
+def test_unknown_code_gives_plain_storj_exception(code: int) -> None:
+    exc = _storj_exception(code, "mystery")
+    assert type(exc) is StorjException
+    assert exc.code == code and exc.details == "mystery"
+    assert "unknown error" in str(exc) and "mystery" in str(exc)
+
+
+def test_args_str_and_repr() -> None:
+    exc = BucketNotFoundError("no bucket 'x'")
+    assert exc.args == ("bucket not found", 0x13, "no bucket 'x'")
+    assert str(exc) == "bucket not found: no bucket 'x'"
+    assert "BucketNotFoundError" in repr(exc) and "0x13" in repr(exc)
+    assert str(InternalError()) == "internal error"
+    base = StorjException("msg", 42, "det")
+    assert (base.message, base.code, base.details) == ("msg", 42, "det")
+
+
+@pytest.mark.parametrize("exc", [
+    ObjectNotFoundError("gone"), BucketNotEmptyError(""), StorjException("m", 0x77, "d"),
+    LibUplinkSoError("tried /x"), ClosedError("the upload is closed"), CancelledError("c"),
+])
+def test_pickle_round_trip(exc: StorjException) -> None:
+    again = pickle.loads(pickle.dumps(exc))
+    assert type(again) is type(exc)
+    assert (again.message, again.code, again.details, again.args) == (
+        exc.message, exc.code, exc.details, exc.args)
+    assert str(again) == str(exc)
+
+
+def test_pickle_keeps_extra_attributes() -> None:
+    exc = BucketAlreadyExistError("exists")
+    exc.bucket = "kept"  # type: ignore[attr-defined]
+    assert pickle.loads(pickle.dumps(exc)).bucket == "kept"
+
+
+def test_closed_error_is_also_a_value_error() -> None:
+    assert issubclass(ClosedError, ValueError)
+    assert issubclass(ClosedError, StorjException)
+
+
+def test_original_names_and_aliases() -> None:
+    assert errors.BucketAlreadyExistsError is BucketAlreadyExistError
+    assert errors.CanceledError is CancelledError
+    assert LibUplinkSoError().code == errors.ERROR_LIBUPLINK_SO_NOT_FOUND

@@ -1,0 +1,82 @@
+"""pytest fixtures for uplink_python tests (imported by tests/conftest.py).
+
+``testnet`` (the running local network) comes from conftest. Every fixture
+that opens native handles depends on ``leak_check``, which asserts after the
+test that libuplinkc's handle table is empty again.
+"""
+
+from __future__ import annotations
+
+import gc
+import secrets
+from typing import Any, Iterator
+
+import pytest
+
+from uplink_python import Access, Project, Uplink
+from uplink_python import _native
+from uplink_python.errors import BucketNotFoundError
+
+__all__ = ["leak_check", "uplink", "access", "project", "bucket", "bucket_name",
+           "random_bucket_name", "delete_bucket_fully"]
+
+
+def random_bucket_name(prefix: str = "test") -> str:
+    """A fresh bucket name, valid for Storj (lower case, digits, dashes)."""
+    return f"{prefix}-{secrets.token_hex(6)}"
+
+
+def delete_bucket_fully(testnet: Any, name: str) -> None:
+    """Deletes a bucket and its objects through a fresh access (the test's may be closed)."""
+    with Uplink().parse_access(testnet.access) as cleanup_access:
+        with cleanup_access.open_project() as cleanup:
+            try:
+                cleanup.delete_bucket_with_objects(name)
+            except BucketNotFoundError:
+                pass
+
+
+@pytest.fixture
+def leak_check() -> Iterator[None]:
+    """Fails the test when it leaves native handles behind."""
+    yield
+    gc.collect()
+    count = _native.handle_count()
+    assert _native.universe_is_empty(), f"{count} native handle(s) leaked by this test"
+
+
+@pytest.fixture
+def uplink(leak_check: None) -> Uplink:
+    """An Uplink, with the leak check armed."""
+    return Uplink()
+
+
+@pytest.fixture
+def access(uplink: Uplink, testnet: Any) -> Iterator[Access]:
+    """The local network's access grant, parsed; closed after the test."""
+    parsed = uplink.parse_access(testnet.access)
+    yield parsed
+    parsed.close()
+
+
+@pytest.fixture
+def project(access: Access) -> Iterator[Project]:
+    """An open project; closed after the test."""
+    opened = access.open_project()
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def bucket_name(testnet: Any, leak_check: None) -> Iterator[str]:
+    """A bucket name that does not exist yet; whatever the test creates under it is deleted."""
+    name = random_bucket_name()
+    yield name
+    delete_bucket_fully(testnet, name)
+
+
+@pytest.fixture
+def bucket(project: Project, bucket_name: str) -> str:
+    """A fresh empty bucket (its name), deleted with its objects after the test."""
+    project.create_bucket(bucket_name)
+    return bucket_name

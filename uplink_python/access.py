@@ -1,0 +1,122 @@
+"""Access: a parsed access grant (satellite, API key, encryption keys)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
+
+from . import _native
+from .module_classes import Config, Permission, SharePrefix
+
+if TYPE_CHECKING:
+    from .project import Project
+    from .uplink import Uplink
+
+
+class EncryptionKey:
+    """An encryption key from Access.derive_encryption_key, for override_encryption_key."""
+
+    def __init__(self, handle: _native.Handle) -> None:
+        self._handle = handle
+
+    def close(self) -> None:
+        """Frees the key; later calls do nothing."""
+        self._handle.release()
+
+    @property
+    def closed(self) -> bool:
+        """True once closed."""
+        return not self._handle.alive
+
+    def __enter__(self) -> "EncryptionKey":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __reduce__(self) -> Any:
+        raise TypeError("an EncryptionKey cannot be pickled")
+
+    def __repr__(self) -> str:
+        return f"<EncryptionKey {'closed' if self.closed else 'open'}>"
+
+
+class Access:
+    """An access grant; opens projects and derives restricted grants.
+
+    Obtain one from Uplink. ``close()`` (or a ``with`` block) frees the native
+    handle at once; otherwise it is freed when the object is collected.
+    """
+
+    def __init__(self, handle: _native.Handle, uplink: Optional["Uplink"] = None) -> None:
+        self._handle = handle
+        self.uplink = uplink
+
+    def derive_encryption_key(self, passphrase: str, salt: Union[str, bytes]) -> EncryptionKey:
+        """Derives a salted encryption key from passphrase (salt: str or bytes).
+
+        Returns an EncryptionKey; raises StorjException, TypeError/ValueError for bad arguments.
+        """
+        return EncryptionKey(_native.derive_encryption_key(passphrase, salt))
+
+    def override_encryption_key(self, bucket_name: str, prefix: str,
+                                encryption_key: EncryptionKey) -> "Access":
+        """Returns a new Access that encrypts objects under bucket_name/prefix with
+        ``encryption_key``; this access is left unchanged. Raises StorjException."""
+        if not isinstance(encryption_key, EncryptionKey):
+            raise TypeError("encryption_key must be an EncryptionKey (from derive_encryption_key), "
+                            f"not {type(encryption_key).__name__}")
+        self._handle.ref  # pylint: disable=pointless-statement  # fail early when closed
+        clone = Access(_native.parse_access(self.serialize()), self.uplink)
+        try:
+            _native.access_override_encryption_key(clone._handle, bucket_name, prefix,
+                                                   encryption_key._handle)
+        except BaseException:
+            clone.close()
+            raise
+        return clone
+
+    def serialize(self) -> str:
+        """Returns the grant as a string for Uplink.parse_access. It is a secret: keep it safe."""
+        return _native.access_serialize(self._handle)
+
+    def satellite_address(self) -> str:
+        """Returns the address of the satellite this grant belongs to."""
+        return _native.access_satellite_address(self._handle)
+
+    def share(self, permissions: Optional[Permission] = None,
+              shared_prefix: Optional[Iterable[SharePrefix]] = None) -> "Access":
+        """Returns a new Access limited to ``permissions`` on the ``shared_prefix`` list
+        (all of this access's buckets when empty). Raises StorjException."""
+        return Access(_native.access_share(self._handle, permissions, shared_prefix), self.uplink)
+
+    def open_project(self) -> "Project":
+        """Opens the project of this grant; returns a Project. Raises StorjException."""
+        from .project import Project  # pylint: disable=import-outside-toplevel
+        return Project(_native.open_project(self._handle, None), self.uplink)
+
+    def config_open_project(self, config: Optional[Config]) -> "Project":
+        """Like open_project, dialing with the settings of ``config``."""
+        from .project import Project  # pylint: disable=import-outside-toplevel
+        return Project(_native.open_project(self._handle, config or Config()), self.uplink)
+
+    def close(self) -> None:
+        """Frees the native access; later calls do nothing."""
+        self._handle.release()
+
+    @property
+    def closed(self) -> bool:
+        """True once closed."""
+        return not self._handle.alive
+
+    def __enter__(self) -> "Access":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __reduce__(self) -> Any:
+        raise TypeError("an Access cannot be pickled; pass access.serialize() and "
+                        "Uplink().parse_access() instead")
+
+    def __repr__(self) -> str:
+        return f"<Access {'closed' if self.closed else 'open'}>"

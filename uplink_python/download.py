@@ -1,0 +1,170 @@
+"""Download: a readable stream of one object."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any, List, Optional, Tuple
+
+from . import _native
+from .errors import CancelledError, ClosedError, StorjException
+from .module_classes import Object
+
+if TYPE_CHECKING:
+    from .project import Project
+    from .uplink import Uplink
+
+_COPY_BUFSIZE = 1024 * 1024
+
+
+class Download(io.RawIOBase):
+    """A download in progress, from Project.download_object.
+
+    ``read(n)`` keeps the original ``(data, size)`` shape; ``readinto`` fills a
+    caller's buffer without copying, so ``io.BufferedReader(download)`` (or
+    ``download.reader()``) gives a standard binary stream. Close it, or use it
+    as a context manager; it keeps its Project alive.
+    """
+
+    def __init__(self, handle: _native.Handle, uplink: Optional["Uplink"] = None,
+                 project: Optional["Project"] = None, bucket_name: str = "",
+                 storj_path: str = "") -> None:
+        super().__init__()
+        self._handle = handle
+        self._eof = False
+        self._stream_closed = False
+        self._cancelled = False
+        self.uplink = uplink
+        self.project = project
+        self.bucket_name = bucket_name
+        self.storj_path = storj_path
+
+    def read(self, size_to_read: int = -1) -> Tuple[bytes, int]:
+        """Reads up to ``size_to_read`` bytes (all that is left when negative).
+
+        Returns ``(data, len(data))``; ``(b"", 0)`` at the end of the object.
+        Raises StorjException (ClosedError once closed), TypeError/ValueError for a bad size.
+        """
+        if isinstance(size_to_read, bool) or not isinstance(size_to_read, int):
+            raise TypeError(f"size_to_read must be an int, not {type(size_to_read).__name__}")
+        if size_to_read < 0:
+            data = self.readall()
+            return data, len(data)
+        if self._eof:
+            self._handle.ref  # pylint: disable=pointless-statement  # still fails when closed
+            return b"", 0
+        self._check_cancelled()
+        try:
+            data, eof = _native.download_read(self._handle, size_to_read)
+        except StorjException as exc:
+            self._check_cancelled(exc)
+            raise
+        self._eof = eof
+        return data, len(data)
+
+    def readinto(self, buffer: Any) -> int:
+        """Reads into a writable bytes-like object without copying; returns the byte
+        count, 0 at the end of the object. Raises StorjException, TypeError for a
+        read-only buffer."""
+        if self._eof:
+            self._handle.ref  # pylint: disable=pointless-statement  # still fails when closed
+            _native.check_writable(buffer, "buffer")
+            return 0
+        self._check_cancelled()
+        try:
+            count, eof = _native.download_readinto(self._handle, buffer)
+        except StorjException as exc:
+            self._check_cancelled(exc)
+            raise
+        self._eof = eof
+        return count
+
+    def readall(self) -> bytes:
+        """Reads everything that is left; raises StorjException."""
+        chunks: List[bytes] = []
+        while True:
+            data, count = self.read(_COPY_BUFSIZE)
+            if not count:
+                return b"".join(chunks)
+            chunks.append(data)
+
+    def read_file(self, file_handle: Any, buffer_size: int = 0) -> int:
+        """Writes the rest of the object to a binary file object, then closes the
+        download stream (info() still works). Returns the number of bytes written."""
+        if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 0:
+            raise ValueError(f"buffer_size must be a non-negative int, got {buffer_size!r}")
+        buffer = bytearray(buffer_size or _COPY_BUFSIZE)
+        total = 0
+        with memoryview(buffer) as view:
+            while True:
+                count = self.readinto(view)
+                if not count:
+                    break
+                file_handle.write(view[:count])
+                total += count
+        self._close_stream()
+        return total
+
+    def reader(self, buffer_size: int = io.DEFAULT_BUFFER_SIZE) -> io.BufferedReader:
+        """Returns an io.BufferedReader over this download (closing it closes the download)."""
+        return io.BufferedReader(self, buffer_size)  # type: ignore[arg-type]
+
+    def info(self) -> Object:
+        """Returns the object being downloaded; raises StorjException."""
+        return _native.download_info(self._handle)
+
+    def file_size(self) -> int:
+        """Returns the size of the whole object in bytes (no network round trip)."""
+        return self.info().system.content_length
+
+    def readable(self) -> bool:
+        if not self._handle.alive:
+            raise ClosedError("the download is closed")
+        return True
+
+    def _close_stream(self) -> None:
+        if self._handle.alive and not self._stream_closed:
+            self._stream_closed = True
+            _native.close_download(self._handle)
+
+    def cancel(self) -> None:
+        """Stops the download from any thread: the call in progress (and any later one)
+        raises CancelledError. The download must still be closed. Raises StorjException."""
+        self._cancelled = True
+        _native.cancel(self._handle)
+
+    def _check_cancelled(self, cause: Optional[StorjException] = None) -> None:
+        if self._cancelled and self._handle.alive:
+            raise CancelledError("the download was cancelled") from cause
+
+    def close(self) -> None:
+        """Closes the download and frees it; later calls do nothing. Raises StorjException."""
+        try:
+            self._close_stream()
+        finally:
+            self._handle.release()
+            super().close()
+
+    def __enter__(self) -> "Download":
+        self._handle.ref  # pylint: disable=pointless-statement  # fail early when closed
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        try:
+            self.close()
+        except Exception:  # pylint: disable=broad-except
+            pass  # the exception already propagating matters more
+
+    def __del__(self) -> None:
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            handle.release()
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Download cannot be pickled")
+
+    def __repr__(self) -> str:
+        state = "open" if self._handle.alive else "closed"
+        return f"<Download {self.bucket_name}/{self.storj_path} {state}>"

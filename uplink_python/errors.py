@@ -1,0 +1,247 @@
+"""Exceptions raised by uplink_python, one class per libuplinkc error code.
+
+Every exception is a :class:`StorjException` carrying ``message`` (a short
+summary), ``code`` (the numeric libuplinkc code) and ``details`` (the text the
+native library reported). Exceptions pickle, so they cross process boundaries
+(multiprocessing, concurrent.futures) intact.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Tuple, Type
+
+# Codes of uplink-c (uplink_definitions.h). EOF is a sentinel, never raised.
+ERROR_EOF = -1
+ERROR_INTERNAL = 0x02
+ERROR_CANCELED = 0x03
+ERROR_INVALID_HANDLE = 0x04
+ERROR_TOO_MANY_REQUESTS = 0x05
+ERROR_BANDWIDTH_LIMIT_EXCEEDED = 0x06
+ERROR_STORAGE_LIMIT_EXCEEDED = 0x07
+ERROR_SEGMENTS_LIMIT_EXCEEDED = 0x08
+ERROR_PERMISSION_DENIED = 0x09
+
+ERROR_BUCKET_NAME_INVALID = 0x10
+ERROR_BUCKET_ALREADY_EXISTS = 0x11
+ERROR_BUCKET_NOT_EMPTY = 0x12
+ERROR_BUCKET_NOT_FOUND = 0x13
+
+ERROR_OBJECT_KEY_INVALID = 0x20
+ERROR_OBJECT_NOT_FOUND = 0x21
+ERROR_UPLOAD_DONE = 0x22
+
+EDGE_ERROR_AUTH_DIAL_FAILED = 0x30
+EDGE_ERROR_REGISTER_ACCESS_FAILED = 0x31
+
+# Codes that libuplinkc adds beyond uplink-c (uplink_extensions.h).
+ERROR_FAILED_PRECONDITION = 0x80
+ERROR_OBJECT_PROTECTED = 0x81
+ERROR_OBJECT_LOCK_NOT_AVAILABLE = 0x82
+ERROR_METHOD_NOT_ALLOWED = 0x83
+
+# Codes raised by the Python layer itself; they never come from the library.
+ERROR_LIBUPLINK_SO_NOT_FOUND = 0x9999
+ERROR_CLOSED = 0x9998
+ERROR_FORKED = 0x9997
+
+
+def _restore(cls: Type["StorjException"], message: str, code: int, details: str,
+             state: Optional[Dict[str, Any]]) -> "StorjException":
+    """Rebuilds a pickled exception without calling the subclass constructor."""
+    exc = cls.__new__(cls)
+    StorjException.__init__(exc, message, code, details)
+    if state:
+        exc.__dict__.update(state)
+    return exc
+
+
+class StorjException(Exception):
+    """Base class of every error raised by uplink_python.
+
+    Attributes: ``message`` (short summary), ``code`` (numeric error code) and
+    ``details`` (the native library's text, may be empty).
+    """
+
+    def __init__(self, message: str, code: int, details: str = "") -> None:
+        super().__init__(message, code, details)
+        self.message = message
+        self.code = code
+        self.details = details
+
+    def __str__(self) -> str:
+        if self.details:
+            return f"{self.message}: {self.details}"
+        return self.message
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(message={self.message!r}, "
+                f"code={self.code:#x}, details={self.details!r})")
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("message", "code", "details")}
+        return (_restore, (type(self), self.message, self.code, self.details, state or None))
+
+
+class _CodedError(StorjException):
+    """A StorjException whose message and code are fixed by its class."""
+
+    MESSAGE = "error"
+    CODE = ERROR_INTERNAL
+
+    def __init__(self, details: str = "") -> None:
+        super().__init__(self.MESSAGE, self.CODE, details)
+
+
+class InternalError(_CodedError):
+    """The library failed for a reason without a more specific code."""
+    MESSAGE, CODE = "internal error", ERROR_INTERNAL
+
+
+class CancelledError(_CodedError):
+    """The operation was cancelled (its project or handle was closed)."""
+    MESSAGE, CODE = "operation canceled", ERROR_CANCELED
+
+
+class InvalidHandleError(_CodedError):
+    """The native handle is stale or of the wrong kind."""
+    MESSAGE, CODE = "invalid handle", ERROR_INVALID_HANDLE
+
+
+class TooManyRequestsError(_CodedError):
+    """The satellite is rate limiting this project."""
+    MESSAGE, CODE = "too many requests", ERROR_TOO_MANY_REQUESTS
+
+
+class BandwidthLimitExceededError(_CodedError):
+    """The project ran out of bandwidth."""
+    MESSAGE, CODE = "bandwidth limit exceeded", ERROR_BANDWIDTH_LIMIT_EXCEEDED
+
+
+class StorageLimitExceededError(_CodedError):
+    """The project ran out of storage."""
+    MESSAGE, CODE = "storage limit exceeded", ERROR_STORAGE_LIMIT_EXCEEDED
+
+
+class SegmentsLimitExceededError(_CodedError):
+    """The project reached its segment limit."""
+    MESSAGE, CODE = "segments limit exceeded", ERROR_SEGMENTS_LIMIT_EXCEEDED
+
+
+class PermissionDeniedError(_CodedError):
+    """The access grant does not allow the operation."""
+    MESSAGE, CODE = "permission denied", ERROR_PERMISSION_DENIED
+
+
+class BucketNameInvalidError(_CodedError):
+    """The bucket name is not valid."""
+    MESSAGE, CODE = "invalid bucket name", ERROR_BUCKET_NAME_INVALID
+
+
+class BucketAlreadyExistError(_CodedError):
+    """The bucket exists already (``bucket`` holds it when the library returned it)."""
+    MESSAGE, CODE = "bucket already exists", ERROR_BUCKET_ALREADY_EXISTS
+
+
+class BucketNotEmptyError(_CodedError):
+    """The bucket still holds objects."""
+    MESSAGE, CODE = "bucket not empty", ERROR_BUCKET_NOT_EMPTY
+
+
+class BucketNotFoundError(_CodedError):
+    """The bucket does not exist."""
+    MESSAGE, CODE = "bucket not found", ERROR_BUCKET_NOT_FOUND
+
+
+class ObjectKeyInvalidError(_CodedError):
+    """The object key is not valid."""
+    MESSAGE, CODE = "invalid object key", ERROR_OBJECT_KEY_INVALID
+
+
+class ObjectNotFoundError(_CodedError):
+    """The object does not exist."""
+    MESSAGE, CODE = "object not found", ERROR_OBJECT_NOT_FOUND
+
+
+class UploadDoneError(_CodedError):
+    """The upload was already committed or aborted."""
+    MESSAGE, CODE = "upload done", ERROR_UPLOAD_DONE
+
+
+class EdgeAuthDialFailedError(_CodedError):
+    """The edge auth service could not be reached."""
+    MESSAGE, CODE = "auth service dial failed", EDGE_ERROR_AUTH_DIAL_FAILED
+
+
+class EdgeRegisterAccessFailedError(_CodedError):
+    """The edge auth service refused to register the access."""
+    MESSAGE, CODE = "register access failed", EDGE_ERROR_REGISTER_ACCESS_FAILED
+
+
+class FailedPreconditionError(_CodedError):
+    """A conditional operation's precondition did not hold."""
+    MESSAGE, CODE = "failed precondition", ERROR_FAILED_PRECONDITION
+
+
+class ObjectProtectedError(_CodedError):
+    """Retention or a legal hold forbids the operation."""
+    MESSAGE, CODE = "object protected", ERROR_OBJECT_PROTECTED
+
+
+class ObjectLockNotAvailableError(_CodedError):
+    """The bucket has no Object Lock, or its state forbids the change."""
+    MESSAGE, CODE = "object lock not available", ERROR_OBJECT_LOCK_NOT_AVAILABLE
+
+
+class MethodNotAllowedError(_CodedError):
+    """The operation is not allowed on this object (e.g. a delete marker)."""
+    MESSAGE, CODE = "method not allowed", ERROR_METHOD_NOT_ALLOWED
+
+
+class LibUplinkSoError(_CodedError):
+    """The native library libuplinkc could not be loaded; ``details`` lists every path tried."""
+    MESSAGE, CODE = "libuplinkc not found", ERROR_LIBUPLINK_SO_NOT_FOUND
+
+
+class ClosedError(_CodedError, ValueError):
+    """The object was closed (or released) and cannot be used any more."""
+    MESSAGE, CODE = "object is closed", ERROR_CLOSED
+
+
+class ForkError(_CodedError, RuntimeError):
+    """libuplinkc was loaded before this process was forked and cannot be used in the child."""
+    MESSAGE, CODE = "libuplinkc cannot be used after fork()", ERROR_FORKED
+
+
+# Spellings some callers may expect.
+BucketAlreadyExistsError = BucketAlreadyExistError
+CanceledError = CancelledError
+
+_ERRORS_BY_CODE: Dict[int, Type[_CodedError]] = {
+    cls.CODE: cls for cls in (
+        InternalError, CancelledError, InvalidHandleError, TooManyRequestsError,
+        BandwidthLimitExceededError, StorageLimitExceededError,
+        SegmentsLimitExceededError, PermissionDeniedError, BucketNameInvalidError,
+        BucketAlreadyExistError, BucketNotEmptyError, BucketNotFoundError,
+        ObjectKeyInvalidError, ObjectNotFoundError, UploadDoneError,
+        EdgeAuthDialFailedError, EdgeRegisterAccessFailedError,
+        FailedPreconditionError, ObjectProtectedError, ObjectLockNotAvailableError,
+        MethodNotAllowedError,
+    )
+}
+
+
+def error_class(code: int) -> Type[StorjException]:
+    """Returns the exception class for a libuplinkc error code (StorjException when unknown)."""
+    return _ERRORS_BY_CODE.get(code, StorjException)
+
+
+def _storj_exception(code: int, details: str) -> StorjException:
+    """Builds the exception for a libuplinkc error code; unknown codes give a plain StorjException."""
+    cls = _ERRORS_BY_CODE.get(code)
+    if cls is None:
+        return StorjException(f"unknown error (code {code:#x})", code, details)
+    return cls(details)
+
+
+__all__ = [name for name in dir() if name.isupper() or name.endswith(("Error", "Exception"))]

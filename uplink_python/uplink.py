@@ -1,0 +1,39 @@
+"""Entry point of the binding: get an Access from a satellite or a serialized grant."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from . import _native
+from .access import Access
+from .module_classes import Config
+
+
+class Uplink:
+    """Creates Access objects; holds no state, so any number may exist.
+
+    The native library is loaded on first use (see LibUplinkSoError).
+    """
+
+    def request_access_with_passphrase(self, satellite: str, api_key: str,
+                                       passphrase: str) -> Access:
+        """Asks the satellite for an access grant for api_key's project, encrypted with passphrase.
+
+        Returns an Access; raises StorjException (e.g. InternalError for an
+        unreachable satellite or a bad API key), TypeError/ValueError for bad arguments.
+        """
+        return Access(_native.request_access(None, satellite, api_key, passphrase), self)
+
+    def config_request_access_with_passphrase(self, config: Optional[Config], satellite: str,
+                                              api_key: str, passphrase: str) -> Access:
+        """Like request_access_with_passphrase, dialing with the settings of ``config``."""
+        if config is None:
+            config = Config()
+        return Access(_native.request_access(config, satellite, api_key, passphrase), self)
+
+    def parse_access(self, serialized_access: str) -> Access:
+        """Returns the Access of a serialized grant; raises StorjException when it is malformed."""
+        return Access(_native.parse_access(serialized_access), self)
+
+    def __repr__(self) -> str:
+        return "Uplink()"

@@ -1,0 +1,162 @@
+"""Upload: a writable stream to one object, committed as a whole or not at all."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
+
+from . import _native
+from .errors import CancelledError, ClosedError, StorjException
+from .module_classes import CustomMetadata, Object
+
+if TYPE_CHECKING:
+    from .project import Project
+    from .uplink import Uplink
+
+_COPY_BUFSIZE = 1024 * 1024
+
+
+class Upload(io.RawIOBase):
+    """An upload in progress, from Project.upload_object.
+
+    Write the data, then ``commit()``. As a context manager it commits when
+    the block ends normally and aborts when it raises. ``close()`` aborts an
+    upload that was not committed and frees it; a forgotten upload is freed
+    (and never committed) when collected.
+    """
+
+    def __init__(self, handle: _native.Handle, uplink: Optional["Uplink"] = None,
+                 project: Optional["Project"] = None, bucket_name: str = "",
+                 storj_path: str = "") -> None:
+        super().__init__()
+        self._handle = handle
+        self._finished = False
+        self._cancelled = False
+        self.uplink = uplink
+        self.project = project
+        self.bucket_name = bucket_name
+        self.storj_path = storj_path
+
+    def write(self, data_to_write: Any, size_to_write: Optional[int] = None) -> int:
+        """Uploads the first ``size_to_write`` bytes (default: all) of a bytes-like object
+        without copying it. Returns the number of bytes written.
+
+        Raises StorjException (ClosedError once closed), TypeError for a non-buffer,
+        ValueError when size_to_write is negative or larger than the data.
+        """
+        self._check_cancelled()
+        try:
+            return _native.upload_write(self._handle, data_to_write, size_to_write)
+        except StorjException as exc:
+            self._check_cancelled(exc)
+            raise
+
+    def write_file(self, file_handle: Any, buffer_size: int = 0) -> int:
+        """Uploads everything left in a binary file object (read in ``buffer_size`` chunks,
+        default 1 MiB). Does not commit. Returns the number of bytes written."""
+        if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 0:
+            raise ValueError(f"buffer_size must be a non-negative int, got {buffer_size!r}")
+        size = buffer_size or _COPY_BUFSIZE
+        readinto = getattr(file_handle, "readinto", None)
+        buffer = bytearray(size)
+        total = 0
+        with memoryview(buffer) as view:
+            while True:
+                if readinto is not None:
+                    count = readinto(view)
+                    if not count:
+                        break
+                    total += self.write(view, count)
+                else:
+                    chunk = file_handle.read(size)
+                    if not chunk:
+                        break
+                    total += self.write(chunk)
+        return total
+
+    def commit(self) -> None:
+        """Makes the uploaded data the object's content. Raises StorjException
+        (UploadDoneError when already committed or aborted, CancelledError after cancel())."""
+        self._check_cancelled()
+        _native.upload_commit(self._handle)
+        self._finished = True
+
+    def abort(self) -> None:
+        """Cancels the upload; nothing is stored. Raises StorjException."""
+        _native.upload_abort(self._handle)
+        self._finished = True
+
+    def set_custom_metadata(self, custom_metadata: Union[CustomMetadata, Mapping[Any, Any]]
+                            ) -> None:
+        """Sets the custom metadata stored at commit (a CustomMetadata or a dict).
+        Raises StorjException, TypeError for other types."""
+        _native.upload_set_custom_metadata(self._handle, custom_metadata)
+
+    def info(self) -> Object:
+        """Returns the object as known so far (after commit: as stored). Raises StorjException."""
+        return _native.upload_info(self._handle)
+
+    def writable(self) -> bool:
+        if not self._handle.alive:
+            raise ClosedError("the upload is closed")
+        return True
+
+    def cancel(self) -> None:
+        """Stops the upload from any thread: the call in progress (and any later one)
+        raises CancelledError. The upload must still be closed. Raises StorjException."""
+        self._cancelled = True
+        _native.cancel(self._handle)
+
+    def _check_cancelled(self, cause: Optional[StorjException] = None) -> None:
+        # A cancelled upload never commits, whatever the library would do next.
+        if self._cancelled and self._handle.alive:
+            raise CancelledError("the upload was cancelled") from cause
+
+    def close(self) -> None:
+        """Aborts the upload unless it was committed or aborted, then frees it.
+        Later calls do nothing."""
+        try:
+            if self._handle.alive and not self._finished and not self._cancelled:
+                self._finished = True
+                _native.upload_abort(self._handle)
+        finally:
+            self._handle.release()
+            super().close()
+
+    def __enter__(self) -> "Upload":
+        self._handle.ref  # pylint: disable=pointless-statement  # fail early when closed
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
+        if exc_type is None and not self._finished:
+            try:
+                self.commit()
+            except BaseException:
+                self._close_quietly()
+                raise
+        if exc_type is None:
+            self.close()
+        else:
+            self._close_quietly()
+
+    def _close_quietly(self) -> None:
+        try:
+            self.close()
+        except Exception:  # pylint: disable=broad-except
+            pass  # the exception already propagating matters more than a failed abort
+
+    def __del__(self) -> None:
+        # Freeing the handle cancels an unfinished upload without a network call.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            handle.release()
+
+    def __reduce__(self) -> Any:
+        raise TypeError("an Upload cannot be pickled")
+
+    def __repr__(self) -> str:
+        if not self._handle.alive:
+            state = "closed"
+        else:
+            state = "finished" if self._finished else "open"
+        return f"<Upload {self.bucket_name}/{self.storj_path} {state}>"
