@@ -35,6 +35,8 @@ def test_document_examples_run(document: str, testnet: Any, leak_check: None,
     monkeypatch.setenv("STORJ_API_KEY", testnet.api_key)
     monkeypatch.setenv("STORJ_PASSPHRASE", testnet.passphrase)
     monkeypatch.setenv("STORJ_BUCKET", bucket)
+    monkeypatch.setenv("STORJ_AUTH_SERVICE", testnet.auth_address)
+    monkeypatch.setenv("STORJ_AUTH_INSECURE", "1")
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": f"docs_{document.replace('.', '_')}"}
     try:
@@ -44,7 +46,8 @@ def test_document_examples_run(document: str, testnet: Any, leak_check: None,
     finally:
         namespace.clear()
         gc.collect()
-        delete_bucket_fully(testnet, bucket)
+        for name in (bucket, bucket + "-versions", bucket + "-locked"):
+            delete_bucket_fully(testnet, name)
 
 
 def test_documents_name_every_public_call() -> None:
@@ -59,5 +62,15 @@ def test_documents_name_every_public_call() -> None:
                  "download_object", "write_file", "commit", "abort", "set_custom_metadata",
                  "info", "read_file", "readinto", "file_size", "revoke_access",
                  "copy_object", "move_object", "update_object_metadata", "cancel",
-                 "delete_bucket_with_objects"):
+                 "delete_bucket_with_objects",
+                 # beyond the original API
+                 "begin_upload", "upload_part", "set_etag", "commit_upload", "abort_upload",
+                 "list_uploads", "iter_uploads", "list_upload_parts", "iter_upload_parts",
+                 "upload_file", "download_file", "delete_objects", "get_bucket_versioning",
+                 "set_bucket_versioning", "versioned_info", "list_object_versions",
+                 "iter_object_versions", "stat_object_version", "delete_object_version",
+                 "create_bucket_with_object_lock", "get_bucket_object_lock_configuration",
+                 "set_bucket_object_lock_configuration", "set_object_retention",
+                 "get_object_retention", "set_object_legal_hold", "get_object_legal_hold",
+                 "register_access", "register_edge_credentials", "join_share_url"):
         assert f"{name}(" in text, name

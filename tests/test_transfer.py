@@ -415,3 +415,41 @@ def test_cancel_from_another_thread(project: Project, bucket: str) -> None:
     assert not thread.is_alive()
     download.close()
     assert outcome and isinstance(outcome[0], CancelledError)
+
+
+def test_upload_expiry_in_the_past_is_refused(project: Project, bucket: str) -> None:
+    with pytest.raises(StorjException, match="past"):
+        with project.upload_object(bucket, "stale",
+                                   UploadOptions(expires=int(time.time()) - 60)) as upload:
+            upload.write(b"s")
+    with pytest.raises(ObjectNotFoundError):
+        project.stat_object(bucket, "stale")
+
+
+def test_upload_expiring_soon_disappears(project: Project, bucket: str) -> None:
+    import datetime  # pylint: disable=import-outside-toplevel
+    soon = datetime.datetime.now() + datetime.timedelta(seconds=3)   # datetimes work too
+    with project.upload_object(bucket, "soon", UploadOptions(expires=soon)) as upload:
+        upload.write(b"s")
+    expires = project.stat_object(bucket, "soon").system.expires
+    assert expires == int(soon.timestamp())
+    time.sleep(max(0.0, expires - time.time()) + 1.5)
+    with pytest.raises(ObjectNotFoundError):
+        project.stat_object(bucket, "soon")
+    assert project.list_objects(bucket) == []
+
+
+def test_download_ranges(project: Project, bucket: str) -> None:
+    data = os.urandom(100_000)
+    _put(project, bucket, "ranged", data)
+    assert _get(project, bucket, "ranged", offset=0, length=1) == data[:1]
+    assert _get(project, bucket, "ranged", offset=99_990, length=100) == data[99_990:]
+    assert _get(project, bucket, "ranged", offset=5, length=0) == b""
+    assert _get(project, bucket, "ranged", offset=200_000, length=10) == b""
+    # A negative offset is a suffix: the last -offset bytes (length must be negative).
+    assert _get(project, bucket, "ranged", offset=-1, length=-1) == data[-1:]
+    assert _get(project, bucket, "ranged", offset=-65_536, length=-1) == data[-65_536:]
+    with pytest.raises(StorjException, match="suffix"):
+        _get(project, bucket, "ranged", offset=-100, length=10)
+    with pytest.raises(TypeError, match="download_options.offset"):
+        _get(project, bucket, "ranged", offset="1")

@@ -7,6 +7,7 @@ test that libuplinkc's handle table is empty again.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import secrets
 from typing import Any, Iterator
@@ -15,10 +16,12 @@ import pytest
 
 from uplink_python import Access, Project, Uplink
 from uplink_python import _native
-from uplink_python.errors import BucketNotFoundError
+from uplink_python.errors import BucketNotFoundError, PermissionDeniedError, StorjException
+from uplink_python.module_classes import ListObjectVersionsOptions
 
 __all__ = ["leak_check", "uplink", "access", "project", "bucket", "bucket_name",
-           "random_bucket_name", "delete_bucket_fully"]
+           "random_bucket_name", "delete_bucket_fully", "purge_bucket", "versioned_bucket",
+           "locked_bucket"]
 
 
 def random_bucket_name(prefix: str = "test") -> str:
@@ -34,6 +37,27 @@ def delete_bucket_fully(testnet: Any, name: str) -> None:
                 cleanup.delete_bucket_with_objects(name)
             except BucketNotFoundError:
                 pass
+            except PermissionDeniedError:
+                # The satellite refuses to empty an Object Lock bucket in one call.
+                purge_bucket(cleanup, name)
+
+
+def purge_bucket(project: Project, name: str) -> None:
+    """Deletes every version of every object (lifting legal holds, bypassing
+    governance retention), the pending multipart uploads, then the bucket."""
+    try:
+        versions = project.list_object_versions(name, ListObjectVersionsOptions(recursive=True))
+    except BucketNotFoundError:
+        return
+    for version in versions:
+        if not version.is_delete_marker:
+            with contextlib.suppress(StorjException):
+                project.set_object_legal_hold(name, version.key, False, version=version.version)
+        project.delete_object_version(name, version.key, version.version,
+                                      bypass_governance_retention=True)
+    for upload in project.list_uploads(name):
+        project.abort_upload(name, upload.key, upload.upload_id)
+    project.delete_bucket(name)
 
 
 @pytest.fixture
@@ -79,4 +103,20 @@ def bucket_name(testnet: Any, leak_check: None) -> Iterator[str]:
 def bucket(project: Project, bucket_name: str) -> str:
     """A fresh empty bucket (its name), deleted with its objects after the test."""
     project.create_bucket(bucket_name)
+    return bucket_name
+
+
+@pytest.fixture
+def versioned_bucket(project: Project, bucket_name: str) -> str:
+    """A fresh bucket with versioning enabled (its name), deleted after the test."""
+    project.create_bucket(bucket_name)
+    project.set_bucket_versioning(bucket_name, True)
+    return bucket_name
+
+
+@pytest.fixture
+def locked_bucket(project: Project, bucket_name: str) -> str:
+    """A fresh bucket with Object Lock enabled (its name); after the test every
+    version is deleted, holds and governance retention notwithstanding."""
+    project.create_bucket_with_object_lock(bucket_name)
     return bucket_name

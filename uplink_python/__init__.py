@@ -11,11 +11,18 @@ not survive fork(): with multiprocessing use the 'spawn' start method.
 from .access import Access, EncryptionKey
 from .download import Download
 from .errors import (BucketAlreadyExistError, BucketNotEmptyError, BucketNotFoundError,
-                     ClosedError, ForkError, LibUplinkSoError, ObjectNotFoundError,
+                     CancelledError, ClosedError, FailedPreconditionError, ForkError,
+                     LibUplinkSoError, ObjectNotFoundError, ObjectProtectedError,
                      PermissionDeniedError, StorjException)
-from .module_classes import (Bucket, Config, CustomMetadata, CustomMetadataEntry,
-                             DownloadOptions, ListBucketsOptions, ListObjectsOptions, Object,
-                             Permission, SharePrefix, SystemMetadata, UploadOptions)
+from .listing import Listing
+from .module_classes import (Bucket, Config, CustomMetadata, CustomMetadataEntry, DeleteResult,
+                             DeleteStatus, DownloadOptions, EdgeConfig, EdgeCredentials,
+                             ListBucketsOptions, ListObjectsOptions, ListObjectVersionsOptions,
+                             ListUploadPartsOptions, ListUploadsOptions, Object,
+                             ObjectLockConfiguration, Part, Permission, Retention, RetentionMode,
+                             SharePrefix, SystemMetadata, UploadInfo, UploadOptions,
+                             VersionedObject, VersioningState)
+from .multipart import PartUpload
 from .project import Project
 from .upload import Upload
 from .uplink import Uplink
@@ -24,9 +31,13 @@ __version__ = "2.0.0"
 
 __all__ = [
     "Access", "Bucket", "BucketAlreadyExistError", "BucketNotEmptyError", "BucketNotFoundError",
-    "ClosedError", "Config", "CustomMetadata", "CustomMetadataEntry", "Download",
-    "DownloadOptions", "EncryptionKey", "ForkError", "LibUplinkSoError", "ListBucketsOptions",
-    "ListObjectsOptions", "Object", "ObjectNotFoundError", "Permission",
-    "PermissionDeniedError", "Project", "SharePrefix", "StorjException", "SystemMetadata",
-    "Upload", "UploadOptions", "Uplink", "__version__",
+    "CancelledError", "ClosedError", "Config", "CustomMetadata", "CustomMetadataEntry",
+    "DeleteResult", "DeleteStatus", "Download", "DownloadOptions", "EdgeConfig",
+    "EdgeCredentials", "EncryptionKey", "FailedPreconditionError", "ForkError",
+    "LibUplinkSoError", "ListBucketsOptions", "ListObjectVersionsOptions", "ListObjectsOptions",
+    "ListUploadPartsOptions", "ListUploadsOptions", "Listing", "Object",
+    "ObjectLockConfiguration", "ObjectNotFoundError", "ObjectProtectedError", "Part",
+    "PartUpload", "Permission", "PermissionDeniedError", "Project", "Retention", "RetentionMode",
+    "SharePrefix", "StorjException", "SystemMetadata", "Upload", "UploadInfo", "UploadOptions",
+    "Uplink", "VersionedObject", "VersioningState", "__version__",
 ]

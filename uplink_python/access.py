@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
 from . import _native
-from .module_classes import Config, Permission, SharePrefix
+from .module_classes import Config, EdgeConfig, EdgeCredentials, Permission, SharePrefix
 
 if TYPE_CHECKING:
     from .project import Project
@@ -86,8 +86,17 @@ class Access:
     def share(self, permissions: Optional[Permission] = None,
               shared_prefix: Optional[Iterable[SharePrefix]] = None) -> "Access":
         """Returns a new Access limited to ``permissions`` on the ``shared_prefix`` list
-        (all of this access's buckets when empty). Raises StorjException."""
+        (all of this access's buckets when empty). A Permission with Object Lock
+        permissions or ``max_object_ttl`` is applied in full (uplink_access_share2).
+        Raises StorjException."""
         return Access(_native.access_share(self._handle, permissions, shared_prefix), self.uplink)
+
+    def register_edge_credentials(self, config: EdgeConfig,
+                                  is_public: bool = False) -> EdgeCredentials:
+        """Registers this grant with an edge auth service and returns S3 credentials;
+        the same as uplink_python.edge.register_access(config, self, is_public)."""
+        from .edge import register_access  # pylint: disable=import-outside-toplevel
+        return register_access(config, self, is_public)
 
     def open_project(self) -> "Project":
         """Opens the project of this grant; returns a Project. Raises StorjException."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
 from . import _native
 from .errors import CancelledError, ClosedError, StorjException
-from .module_classes import Object
+from .module_classes import Object, VersionedObject
 
 if TYPE_CHECKING:
     from .project import Project
@@ -112,6 +112,10 @@ class Download(io.RawIOBase):
         """Returns the object being downloaded; raises StorjException."""
         return _native.download_info(self._handle)
 
+    def versioned_info(self) -> VersionedObject:
+        """Like info(), with the version being downloaded; raises StorjException."""
+        return _native.download_info_versioned(self._handle)
+
     def file_size(self) -> int:
         """Returns the size of the whole object in bytes (no network round trip)."""
         return self.info().system.content_length
@@ -128,7 +132,8 @@ class Download(io.RawIOBase):
 
     def cancel(self) -> None:
         """Stops the download from any thread: the call in progress (and any later one)
-        raises CancelledError. The download must still be closed. Raises StorjException."""
+        raises CancelledError. The download must still be closed. Raises ClosedError
+        once closed."""
         self._cancelled = True
         _native.cancel(self._handle)
 

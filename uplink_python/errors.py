@@ -216,6 +216,8 @@ class ForkError(_CodedError, RuntimeError):
 # Spellings some callers may expect.
 BucketAlreadyExistsError = BucketAlreadyExistError
 CanceledError = CancelledError
+PreconditionFailedError = FailedPreconditionError
+EdgeAuthDialError = EdgeAuthDialFailedError
 
 _ERRORS_BY_CODE: Dict[int, Type[_CodedError]] = {
     cls.CODE: cls for cls in (

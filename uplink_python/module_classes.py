@@ -7,6 +7,8 @@ original uplink-python.
 
 from __future__ import annotations
 
+import datetime
+import enum
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 Text = Union[str, bytes]
@@ -21,23 +23,37 @@ def _as_bytes(value: Text, what: str) -> bytes:
 
 
 class _Value:
-    """Equality, repr and get_dict from the attributes listed in ``_FIELDS``."""
+    """Equality, repr and get_dict from the attributes listed in ``_FIELDS``.
+
+    ``_OPTIONAL_FIELDS`` are (name, default) pairs of attributes beyond the
+    original uplink-python ones: they take part in equality, and show in
+    ``repr()`` and ``get_dict()`` only when they differ from their default, so
+    that values built the original way look exactly as they used to.
+    """
 
     _FIELDS: Tuple[str, ...] = ()
+    _OPTIONAL_FIELDS: Tuple[Tuple[str, Any], ...] = ()
+
+    def _shown(self) -> List[str]:
+        names = list(self._FIELDS)
+        names += [name for name, default in self._OPTIONAL_FIELDS
+                  if getattr(self, name) != default]
+        return names
 
     def get_dict(self) -> Dict[str, Any]:
         """Returns the attributes as a dictionary."""
-        return {name: getattr(self, name) for name in self._FIELDS}
+        return {name: getattr(self, name) for name in self._shown()}
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in self._FIELDS)
+        names = list(self._FIELDS) + [name for name, _ in self._OPTIONAL_FIELDS]
+        return all(getattr(self, n) == getattr(other, n) for n in names)
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._FIELDS)
+        args = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._shown())
         return f"{type(self).__name__}({args})"
 
 
@@ -58,21 +74,76 @@ class Config(_Value):
         self.temp_directory = temp_directory
 
 
+# The granular Object Lock permissions that ``allow_lock`` switches together.
+LOCK_PERMISSIONS = ("allow_put_object_retention", "allow_get_object_retention",
+                    "allow_put_object_legal_hold", "allow_get_object_legal_hold",
+                    "allow_put_bucket_object_lock_configuration",
+                    "allow_get_bucket_object_lock_configuration")
+
+
 class Permission(_Value):
-    """What a shared access may do; ``not_before``/``not_after`` are unix seconds, 0 for no bound."""
+    """What a shared access may do.
+
+    ``not_before``/``not_after`` are unix seconds (or ``datetime``), 0 for no
+    bound. Beyond the original arguments (keyword only):
+
+    * ``max_object_ttl``: the longest lifetime of objects uploaded with the
+      shared access, in seconds or as a ``timedelta``; None for no limit.
+      Uploads without an expiry (or a later one) get ``now + max_object_ttl``.
+    * ``allow_lock``: all the Object Lock permissions below except
+      ``allow_bypass_governance_retention``; each can also be set alone.
+    """
 
     _FIELDS = ("allow_download", "allow_upload", "allow_list", "allow_delete",
                "not_before", "not_after")
+    _OPTIONAL_FIELDS = tuple((name, False) for name in LOCK_PERMISSIONS) + (
+        ("allow_bypass_governance_retention", False), ("max_object_ttl", None))
 
     def __init__(self, allow_download: bool = False, allow_upload: bool = False,
                  allow_list: bool = False, allow_delete: bool = False,
-                 not_before: int = 0, not_after: int = 0) -> None:
+                 not_before: Union[int, datetime.datetime] = 0,
+                 not_after: Union[int, datetime.datetime] = 0, *,
+                 max_object_ttl: Optional[Union[int, float, datetime.timedelta]] = None,
+                 allow_lock: bool = False,
+                 allow_put_object_retention: bool = False,
+                 allow_get_object_retention: bool = False,
+                 allow_put_object_legal_hold: bool = False,
+                 allow_get_object_legal_hold: bool = False,
+                 allow_put_bucket_object_lock_configuration: bool = False,
+                 allow_get_bucket_object_lock_configuration: bool = False,
+                 allow_bypass_governance_retention: bool = False) -> None:
         self.allow_download = allow_download
         self.allow_upload = allow_upload
         self.allow_list = allow_list
         self.allow_delete = allow_delete
         self.not_before = not_before
         self.not_after = not_after
+        self.max_object_ttl = max_object_ttl
+        self.allow_put_object_retention = allow_put_object_retention or allow_lock
+        self.allow_get_object_retention = allow_get_object_retention or allow_lock
+        self.allow_put_object_legal_hold = allow_put_object_legal_hold or allow_lock
+        self.allow_get_object_legal_hold = allow_get_object_legal_hold or allow_lock
+        self.allow_put_bucket_object_lock_configuration = (
+            allow_put_bucket_object_lock_configuration or allow_lock)
+        self.allow_get_bucket_object_lock_configuration = (
+            allow_get_bucket_object_lock_configuration or allow_lock)
+        self.allow_bypass_governance_retention = allow_bypass_governance_retention
+
+    @property
+    def allow_lock(self) -> bool:
+        """True when every Object Lock permission of ``LOCK_PERMISSIONS`` is granted;
+        setting it grants (or withdraws) them all."""
+        return all(getattr(self, name) for name in LOCK_PERMISSIONS)
+
+    @allow_lock.setter
+    def allow_lock(self, value: bool) -> None:
+        for name in LOCK_PERMISSIONS:
+            setattr(self, name, bool(value))
+
+    @property
+    def extended(self) -> bool:
+        """True when the permission uses anything beyond uplink-c's Permission."""
+        return any(getattr(self, name) != default for name, default in self._OPTIONAL_FIELDS)
 
 
 class SharePrefix(_Value):
@@ -178,7 +249,7 @@ class CustomMetadata(_Value):
 class Object(_Value):
     """An object (or, with ``is_prefix``, a prefix) as listed or stat'ed."""
 
-    _FIELDS = ("key", "is_prefix", "system", "custom")
+    _FIELDS: Tuple[str, ...] = ("key", "is_prefix", "system", "custom")
 
     def __init__(self, key: str = "", is_prefix: bool = False,
                  system: Optional[SystemMetadata] = None,
@@ -218,11 +289,11 @@ class ListBucketsOptions(_Value):
 
 
 class UploadOptions(_Value):
-    """Options of upload_object: ``expires`` in unix seconds, 0 for never."""
+    """Options of upload_object: ``expires`` in unix seconds (or a ``datetime``), 0 for never."""
 
     _FIELDS = ("expires",)
 
-    def __init__(self, expires: int = 0) -> None:
+    def __init__(self, expires: Union[int, datetime.datetime] = 0) -> None:
         self.expires = expires
 
 
@@ -235,3 +306,251 @@ class DownloadOptions(_Value):
     def __init__(self, offset: int = 0, length: int = -1) -> None:
         self.offset = offset
         self.length = length
+
+
+# ---------------------------------------------------------------------------
+# Beyond the original API: versions, Object Lock, multipart, bulk delete, edge.
+
+class RetentionMode(enum.IntEnum):
+    """Object Lock retention modes.
+
+    GOVERNANCE can be lifted early by an access allowed to bypass it;
+    COMPLIANCE cannot be shortened or removed by anyone until it ends.
+    """
+
+    NONE = 0
+    COMPLIANCE = 1
+    GOVERNANCE = 2
+
+
+class VersioningState(enum.IntEnum):
+    """Versioning state of a bucket, as the satellite reports it."""
+
+    UNSUPPORTED = 0
+    UNVERSIONED = 1
+    ENABLED = 2
+    SUSPENDED = 3
+
+
+class DeleteStatus(enum.IntEnum):
+    """Outcome of one item of Project.delete_objects."""
+
+    INTERNAL_ERROR = 0
+    UNAUTHORIZED = 1
+    NOT_FOUND = 2
+    OK = 3
+    LOCKED = 4
+
+
+def _utc(value: Union[int, float, datetime.datetime], what: str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.astimezone()  # a naive datetime is local time, as for timestamp()
+        return value.astimezone(datetime.timezone.utc)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{what} must be a datetime or unix seconds, not {type(value).__name__}")
+    return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
+
+
+class Retention(_Value):
+    """An Object Lock retention: ``mode`` (RetentionMode) until ``retain_until``.
+
+    ``retain_until`` is kept as a UTC ``datetime``; unix seconds are accepted.
+    """
+
+    _FIELDS = ("mode", "retain_until")
+
+    def __init__(self, mode: Union[RetentionMode, int],
+                 retain_until: Union[int, float, datetime.datetime]) -> None:
+        self.mode = RetentionMode(mode)
+        self.retain_until = _utc(retain_until, "retain_until")
+
+
+class ObjectLockConfiguration(_Value):
+    """A bucket's Object Lock configuration.
+
+    ``default_retention_mode`` (RetentionMode.NONE for no default) applies to
+    new objects for ``default_retention_days`` or ``default_retention_years``
+    (at most one of the two is non-zero).
+    """
+
+    _FIELDS = ("enabled", "default_retention_mode", "default_retention_days",
+               "default_retention_years")
+
+    def __init__(self, enabled: bool = True,
+                 default_retention_mode: Union[RetentionMode, int] = RetentionMode.NONE,
+                 default_retention_days: int = 0, default_retention_years: int = 0) -> None:
+        self.enabled = enabled
+        self.default_retention_mode = RetentionMode(default_retention_mode)
+        self.default_retention_days = default_retention_days
+        self.default_retention_years = default_retention_years
+
+
+class VersionedObject(Object):
+    """An Object together with its version and Object Lock state.
+
+    ``version`` is the opaque version id (bytes; None when the library gave
+    none), ``legal_hold`` None when unknown (it is only reported by some
+    calls), ``retention`` None when the object has none.
+    """
+
+    _FIELDS = Object._FIELDS + ("version", "is_versioned", "is_delete_marker", "is_latest",
+                                "legal_hold", "retention")
+
+    def __init__(self, key: str = "", is_prefix: bool = False,
+                 system: Optional[SystemMetadata] = None,
+                 custom: Optional[CustomMetadata] = None, version: Optional[bytes] = None,
+                 is_versioned: bool = False, is_delete_marker: bool = False,
+                 is_latest: bool = False, legal_hold: Optional[bool] = None,
+                 retention: Optional[Retention] = None) -> None:
+        super().__init__(key, is_prefix, system, custom)
+        self.version = version
+        self.is_versioned = is_versioned
+        self.is_delete_marker = is_delete_marker
+        self.is_latest = is_latest
+        self.legal_hold = legal_hold
+        self.retention = retention
+
+    def get_dict(self) -> Dict[str, Any]:
+        result = super().get_dict()
+        result.update(version=self.version, is_versioned=self.is_versioned,
+                      is_delete_marker=self.is_delete_marker, is_latest=self.is_latest,
+                      legal_hold=self.legal_hold,
+                      retention=self.retention.get_dict() if self.retention else None)
+        return result
+
+
+class ListObjectVersionsOptions(_Value):
+    """Options of list_object_versions: like ListObjectsOptions, plus
+    ``version_cursor`` (bytes) to start after that version of ``cursor``."""
+
+    _FIELDS = ("prefix", "cursor", "version_cursor", "recursive", "system", "custom")
+
+    def __init__(self, prefix: str = "", cursor: str = "",
+                 version_cursor: Optional[bytes] = None, recursive: bool = False,
+                 system: bool = False, custom: bool = False) -> None:
+        self.prefix = prefix
+        self.cursor = cursor
+        self.version_cursor = version_cursor
+        self.recursive = recursive
+        self.system = system
+        self.custom = custom
+
+
+class UploadInfo(_Value):
+    """A pending multipart upload: its ``upload_id`` and the object it will create."""
+
+    _FIELDS = ("upload_id", "key", "is_prefix", "system", "custom")
+
+    def __init__(self, upload_id: str = "", key: str = "", is_prefix: bool = False,
+                 system: Optional[SystemMetadata] = None,
+                 custom: Optional[CustomMetadata] = None) -> None:
+        self.upload_id = upload_id
+        self.key = key
+        self.is_prefix = is_prefix
+        self.system = system if system is not None else SystemMetadata()
+        self.custom = custom if custom is not None else CustomMetadata()
+
+    def get_dict(self) -> Dict[str, Any]:
+        return {"upload_id": self.upload_id, "key": self.key, "is_prefix": self.is_prefix,
+                "system": self.system.get_dict(), "custom": self.custom.get_dict()}
+
+
+class Part(_Value):
+    """One uploaded part of a multipart upload: number, size in bytes, modification
+    time (unix seconds) and ETag (bytes, empty when none was set)."""
+
+    _FIELDS = ("part_number", "size", "modified", "etag")
+
+    def __init__(self, part_number: int = 0, size: int = 0, modified: int = 0,
+                 etag: bytes = b"") -> None:
+        self.part_number = part_number
+        self.size = size
+        self.modified = modified
+        self.etag = etag
+
+
+class ListUploadsOptions(_Value):
+    """Options of list_uploads; the same fields as ListObjectsOptions."""
+
+    _FIELDS = ("prefix", "cursor", "recursive", "system", "custom")
+
+    def __init__(self, prefix: str = "", cursor: str = "", recursive: bool = False,
+                 system: bool = False, custom: bool = False) -> None:
+        self.prefix = prefix
+        self.cursor = cursor
+        self.recursive = recursive
+        self.system = system
+        self.custom = custom
+
+
+class ListUploadPartsOptions(_Value):
+    """Options of list_upload_parts: ``cursor`` is the part number to start after."""
+
+    _FIELDS = ("cursor",)
+
+    def __init__(self, cursor: int = 0) -> None:
+        self.cursor = cursor
+
+
+class DeleteResult(_Value):
+    """The outcome of one item of Project.delete_objects.
+
+    ``status`` is a DeleteStatus; ``removed_version`` is set when a version was
+    removed, ``marker_version`` when a delete marker was inserted instead (a
+    versioned bucket).
+    """
+
+    _FIELDS = ("key", "requested_version", "status", "removed", "removed_version",
+               "marker_inserted", "marker_version")
+
+    def __init__(self, key: str = "", requested_version: Optional[bytes] = None,
+                 status: Union[DeleteStatus, int] = DeleteStatus.OK, removed: bool = False,
+                 removed_version: Optional[bytes] = None, marker_inserted: bool = False,
+                 marker_version: Optional[bytes] = None) -> None:
+        self.key = key
+        self.requested_version = requested_version
+        self.status = status
+        self.removed = removed
+        self.removed_version = removed_version
+        self.marker_inserted = marker_inserted
+        self.marker_version = marker_version
+
+    @property
+    def ok(self) -> bool:
+        """True when the item was deleted."""
+        return self.status == DeleteStatus.OK
+
+
+class EdgeConfig(_Value):
+    """How to reach a Storj edge auth service.
+
+    ``auth_service_address`` is ``host:port`` (e.g. ``auth.storjshare.io:7777``);
+    ``certificate_pem`` a PEM certificate to trust instead of the system's;
+    ``insecure_unencrypted_connection`` skips TLS (only for local test services).
+    """
+
+    _FIELDS = ("auth_service_address", "certificate_pem", "insecure_unencrypted_connection")
+
+    def __init__(self, auth_service_address: str, certificate_pem: Optional[str] = None,
+                 insecure_unencrypted_connection: bool = False) -> None:
+        self.auth_service_address = auth_service_address
+        self.certificate_pem = certificate_pem
+        self.insecure_unencrypted_connection = insecure_unencrypted_connection
+
+
+class EdgeCredentials(_Value):
+    """S3 credentials from an edge auth service: ``access_key_id``, ``secret_key``
+    and the gateway ``endpoint``. ``repr()`` never shows the secret key."""
+
+    _FIELDS = ("access_key_id", "secret_key", "endpoint")
+
+    def __init__(self, access_key_id: str = "", secret_key: str = "", endpoint: str = "") -> None:
+        self.access_key_id = access_key_id
+        self.secret_key = secret_key
+        self.endpoint = endpoint
+
+    def __repr__(self) -> str:
+        return (f"EdgeCredentials(access_key_id={self.access_key_id!r}, secret_key=<redacted>, "
+                f"endpoint={self.endpoint!r})")
+

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, List, Mapping, Optional, Union
+import os
+from typing import (IO, TYPE_CHECKING, Any, Callable, Iterable, List, Mapping, Optional, Tuple,
+                    Union)
 
-from . import _native
+from . import _native, transfer
 from .access import Access
 from .download import Download
-from .module_classes import (Bucket, CustomMetadata, DownloadOptions, ListBucketsOptions,
-                             ListObjectsOptions, Object, UploadOptions)
+from .listing import Listing
+from .module_classes import (Bucket, CustomMetadata, DeleteResult, DownloadOptions,
+                             ListBucketsOptions, ListObjectsOptions, ListObjectVersionsOptions,
+                             ListUploadPartsOptions, ListUploadsOptions, Object,
+                             ObjectLockConfiguration, Part, Retention, UploadInfo, UploadOptions,
+                             VersionedObject, VersioningState)
+from .multipart import PartUpload
 from .upload import Upload
 
 if TYPE_CHECKING:
@@ -75,9 +82,10 @@ class Project:
                                    bucket_name)
 
     def iter_buckets(self, list_bucket_options: Optional[ListBucketsOptions] = None
-                     ) -> Iterator[Bucket]:
-        """Yields the project's buckets one at a time; raises StorjException while iterating."""
-        return _native.iter_buckets(self._handle, list_bucket_options)
+                     ) -> Listing[Bucket]:
+        """Yields the project's buckets one at a time (a Listing); raises StorjException
+        while iterating."""
+        return Listing(_native.iter_buckets(self._handle, list_bucket_options))
 
     def list_buckets(self, list_bucket_options: Optional[ListBucketsOptions] = None
                      ) -> List[Bucket]:
@@ -92,10 +100,10 @@ class Project:
 
     def iter_objects(self, bucket_name: str,
                      list_object_options: Optional[ListObjectsOptions] = None
-                     ) -> Iterator[Object]:
-        """Yields the bucket's objects (and prefixes, unless recursive) one at a time;
-        raises StorjException (e.g. BucketNotFoundError) while iterating."""
-        return _native.iter_objects(self._handle, bucket_name, list_object_options)
+                     ) -> Listing[Object]:
+        """Yields the bucket's objects (and prefixes, unless recursive) one at a time
+        (a Listing); raises StorjException (e.g. BucketNotFoundError) while iterating."""
+        return Listing(_native.iter_objects(self._handle, bucket_name, list_object_options))
 
     def list_objects(self, bucket_name: str,
                      list_object_options: Optional[ListObjectsOptions] = None) -> List[Object]:
@@ -125,23 +133,268 @@ class Project:
         _native.update_object_metadata(self._handle, bucket_name, storj_path, custom_metadata)
 
     def upload_object(self, bucket_name: str, storj_path: str,
-                      upload_options: Optional[UploadOptions] = None) -> Upload:
+                      upload_options: Optional[UploadOptions] = None, *,
+                      if_none_match: Optional[str] = None, retention: Optional[Retention] = None,
+                      legal_hold: bool = False) -> Upload:
         """Starts an upload to bucket_name/storj_path; returns an Upload to write, then commit.
-        Raises StorjException."""
-        handle = _native.upload_object(self._handle, bucket_name, storj_path, upload_options)
+
+        Keyword only, beyond the original: ``if_none_match="*"`` makes the commit
+        fail with FailedPreconditionError when the key already exists;
+        ``retention`` (a Retention) and ``legal_hold`` lock the new object (the
+        bucket needs Object Lock). Raises StorjException.
+        """
+        if if_none_match is None and retention is None and not legal_hold:
+            handle = _native.upload_object(self._handle, bucket_name, storj_path, upload_options)
+        else:
+            handle = _native.upload_object2(self._handle, bucket_name, storj_path,
+                                            upload_options, retention, legal_hold, if_none_match)
         return Upload(handle, self.uplink, project=self, bucket_name=bucket_name,
                       storj_path=storj_path)
 
     def download_object(self, bucket_name: str, storj_path: str,
-                        download_options: Optional[DownloadOptions] = None) -> Download:
-        """Starts a download of bucket_name/storj_path; returns a Download.
-        Raises ObjectNotFoundError and other StorjException."""
-        handle = _native.download_object(self._handle, bucket_name, storj_path,
-                                         download_options)
+                        download_options: Optional[DownloadOptions] = None, *,
+                        version: Optional[bytes] = None) -> Download:
+        """Starts a download of bucket_name/storj_path (of one ``version`` of it when
+        given); returns a Download. Raises ObjectNotFoundError and other StorjException."""
+        if version is None:
+            handle = _native.download_object(self._handle, bucket_name, storj_path,
+                                             download_options)
+        else:
+            handle = _native.download_object_version(self._handle, bucket_name, storj_path,
+                                                     version, download_options)
         return Download(handle, self.uplink, self, bucket_name, storj_path)
+
+    def upload_file(self, bucket_name: str, key: str,
+                    source: Union[str, "os.PathLike[str]", IO[bytes]], *,
+                    progress: Optional[Callable[[int], Any]] = None,
+                    part_size: int = transfer.DEFAULT_PART_SIZE,
+                    concurrency: int = transfer.DEFAULT_CONCURRENCY,
+                    upload_options: Optional[UploadOptions] = None,
+                    custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None
+                    ) -> Object:
+        """Uploads a local file (a path, or a binary file object read from its current
+        position) to bucket_name/key and returns the stored Object.
+
+        A file larger than ``part_size`` is sent as a multipart upload, its parts on
+        ``concurrency`` threads (needs a seekable source). ``progress(n)`` is called with
+        the number of bytes sent since the last call. Nothing is stored when it fails.
+        See uplink_python.transfer.
+        """
+        return transfer.upload_file(self, bucket_name, key, source, progress=progress,
+                                    part_size=part_size, concurrency=concurrency,
+                                    upload_options=upload_options,
+                                    custom_metadata=custom_metadata)
+
+    def download_file(self, bucket_name: str, key: str,
+                      target: Union[str, "os.PathLike[str]", IO[bytes]], *,
+                      progress: Optional[Callable[[int], Any]] = None,
+                      part_size: int = transfer.DEFAULT_PART_SIZE,
+                      concurrency: int = transfer.DEFAULT_CONCURRENCY,
+                      version: Optional[bytes] = None) -> Object:
+        """Downloads bucket_name/key into a local file (a path, or a binary file object
+        written from its current position) and returns the Object.
+
+        An object larger than ``part_size`` is fetched as ranges on ``concurrency``
+        threads (needs a seekable target), all of the same version. ``progress(n)`` is
+        called with the number of bytes received since the last call. A path is
+        written under a temporary name and renamed at the end, so it never holds half
+        an object. See uplink_python.transfer.
+        """
+        return transfer.download_file(self, bucket_name, key, target, progress=progress,
+                                      part_size=part_size, concurrency=concurrency,
+                                      version=version)
+
+    # multipart uploads
+
+    def begin_upload(self, bucket_name: str, key: str,
+                     upload_options: Optional[UploadOptions] = None) -> UploadInfo:
+        """Starts a multipart upload; returns its UploadInfo (``upload_id``).
+        Raises StorjException."""
+        return _native.begin_upload(self._handle, bucket_name, key, upload_options)
+
+    def upload_part(self, bucket_name: str, key: str, upload_id: str,
+                    part_number: int) -> PartUpload:
+        """Starts the upload of part ``part_number`` (parts are assembled in number
+        order); returns a PartUpload to write, then commit. Raises StorjException."""
+        handle = _native.upload_part(self._handle, bucket_name, key, upload_id, part_number)
+        return PartUpload(handle, self, bucket_name, key, upload_id, part_number)
+
+    def commit_upload(self, bucket_name: str, key: str, upload_id: str,
+                      custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None
+                      ) -> Object:
+        """Assembles the committed parts into the object and returns it.
+        Raises StorjException (e.g. ObjectNotFoundError for an unknown upload_id)."""
+        return _native.commit_upload(self._handle, bucket_name, key, upload_id, custom_metadata)
+
+    def abort_upload(self, bucket_name: str, key: str, upload_id: str) -> None:
+        """Abandons a multipart upload and its parts. Raises StorjException."""
+        _native.abort_upload(self._handle, bucket_name, key, upload_id)
+
+    def iter_uploads(self, bucket_name: str,
+                     list_uploads_options: Optional[ListUploadsOptions] = None
+                     ) -> Listing[UploadInfo]:
+        """Yields the bucket's pending multipart uploads (a Listing)."""
+        return Listing(_native.iter_uploads(self._handle, bucket_name, list_uploads_options))
+
+    def list_uploads(self, bucket_name: str,
+                     list_uploads_options: Optional[ListUploadsOptions] = None
+                     ) -> List[UploadInfo]:
+        """Returns the bucket's pending multipart uploads as a list; raises StorjException."""
+        return list(self.iter_uploads(bucket_name, list_uploads_options))
+
+    def iter_upload_parts(self, bucket_name: str, key: str, upload_id: str,
+                          list_upload_parts_options: Optional[ListUploadPartsOptions] = None
+                          ) -> Listing[Part]:
+        """Yields the committed parts of a multipart upload (a Listing)."""
+        return Listing(_native.iter_upload_parts(self._handle, bucket_name, key, upload_id,
+                                                 list_upload_parts_options))
+
+    iter_parts = iter_upload_parts
+
+    def list_upload_parts(self, bucket_name: str, key: str, upload_id: str,
+                          list_upload_parts_options: Optional[ListUploadPartsOptions] = None
+                          ) -> List[Part]:
+        """Returns the committed parts of a multipart upload as a list."""
+        return list(self.iter_upload_parts(bucket_name, key, upload_id,
+                                           list_upload_parts_options))
+
+    # versions
+
+    def get_bucket_versioning(self, bucket_name: str) -> VersioningState:
+        """Returns the bucket's VersioningState. Raises BucketNotFoundError."""
+        state: VersioningState = _native.get_bucket_versioning(self._handle, bucket_name)
+        return state
+
+    def set_bucket_versioning(self, bucket_name: str, enabled: bool) -> None:
+        """Enables versioning of a bucket (True), or suspends it (False).
+        Raises StorjException."""
+        _native.set_bucket_versioning(self._handle, bucket_name, enabled)
+
+    def stat_object_version(self, bucket_name: str, key: str,
+                            version: Optional[bytes] = None) -> VersionedObject:
+        """Returns one version of an object (the latest when ``version`` is None).
+        Raises ObjectNotFoundError."""
+        return _native.stat_object_version(self._handle, bucket_name, key, version)
+
+    def delete_object_version(self, bucket_name: str, key: str,
+                              version: Optional[bytes] = None, *,
+                              bypass_governance_retention: bool = False
+                              ) -> Optional[VersionedObject]:
+        """Deletes one version of an object and returns it (None when nothing was
+        deleted). Without ``version``, a versioned bucket gets a delete marker
+        (returned). Raises ObjectProtectedError when retention or a legal hold
+        protects the version."""
+        return _native.delete_object_version(self._handle, bucket_name, key, version,
+                                             bypass_governance_retention)
+
+    def iter_object_versions(self, bucket_name: str,
+                             list_object_versions_options:
+                             Optional[ListObjectVersionsOptions] = None
+                             ) -> Listing[VersionedObject]:
+        """Yields every version of the bucket's objects, newest first per key (a Listing)."""
+        return Listing(_native.iter_object_versions(self._handle, bucket_name,
+                                                    list_object_versions_options))
+
+    def list_object_versions(self, bucket_name: str,
+                             list_object_versions_options:
+                             Optional[ListObjectVersionsOptions] = None
+                             ) -> List[VersionedObject]:
+        """Returns every version of the bucket's objects as a list."""
+        return list(self.iter_object_versions(bucket_name, list_object_versions_options))
+
+    # Object Lock
+
+    def create_bucket_with_object_lock(self, bucket_name: str,
+                                       object_lock_enabled: bool = True) -> Bucket:
+        """Creates a bucket with Object Lock (and so versioning) enabled.
+        Raises BucketAlreadyExistError and other StorjException."""
+        return _native.create_bucket_with_object_lock(self._handle, bucket_name,
+                                                      object_lock_enabled)
+
+    def get_bucket_object_lock_configuration(self, bucket_name: str) -> ObjectLockConfiguration:
+        """Returns the bucket's ObjectLockConfiguration. Raises
+        ObjectLockNotAvailableError when the bucket has no Object Lock."""
+        return _native.get_bucket_object_lock_configuration(self._handle, bucket_name)
+
+    def set_bucket_object_lock_configuration(self, bucket_name: str,
+                                             configuration: ObjectLockConfiguration) -> None:
+        """Sets the bucket's Object Lock configuration (e.g. a default retention).
+        Raises StorjException."""
+        _native.set_bucket_object_lock_configuration(self._handle, bucket_name, configuration)
+
+    def set_object_retention(self, bucket_name: str, key: str,
+                             retention: Optional[Retention], *,
+                             version: Optional[bytes] = None,
+                             bypass_governance_retention: bool = False) -> None:
+        """Sets the retention of an object version (the latest when ``version`` is None);
+        None removes it. Shortening or removing a GOVERNANCE retention needs
+        ``bypass_governance_retention``. Raises ObjectProtectedError, StorjException."""
+        _native.set_object_retention(self._handle, bucket_name, key, version, retention,
+                                     bypass_governance_retention)
+
+    def get_object_retention(self, bucket_name: str, key: str, *,
+                             version: Optional[bytes] = None) -> Optional[Retention]:
+        """Returns the retention of an object version (None when it has none)."""
+        return _native.get_object_retention(self._handle, bucket_name, key, version)
+
+    def set_object_legal_hold(self, bucket_name: str, key: str, enabled: bool, *,
+                              version: Optional[bytes] = None) -> None:
+        """Places (True) or removes (False) a legal hold on an object version; a held
+        version cannot be deleted. Raises StorjException."""
+        _native.set_object_legal_hold(self._handle, bucket_name, key, version, enabled)
+
+    def get_object_legal_hold(self, bucket_name: str, key: str, *,
+                              version: Optional[bytes] = None) -> bool:
+        """Returns whether a legal hold is placed on an object version."""
+        return _native.get_object_legal_hold(self._handle, bucket_name, key, version)
+
+    # bulk delete
+
+    def delete_objects(self, bucket_name: str,
+                       keys_or_items: Iterable[Union[str, Object, Tuple[str, Optional[bytes]]]],
+                       bypass_governance_retention: bool = False,
+                       quiet: bool = False) -> List[DeleteResult]:
+        """Deletes many objects of one bucket; returns one DeleteResult per item.
+
+        Items are keys (the latest version), ``(key, version)`` pairs, or Objects
+        (a VersionedObject names its version). Missing keys are reported with
+        status NOT_FOUND, protected ones LOCKED, rather than raised. With ``quiet``
+        the satellite may leave successful items out. Sent in requests of at most
+        1000 items. Raises StorjException for the request as a whole.
+        """
+        items = _delete_items(keys_or_items)
+        results: List[DeleteResult] = []
+        for start in range(0, len(items), DELETE_OBJECTS_MAX_ITEMS):
+            results += _native.delete_objects(
+                self._handle, bucket_name, items[start:start + DELETE_OBJECTS_MAX_ITEMS],
+                bypass_governance_retention, quiet)
+        return results
 
     def revoke_access(self, access: Access) -> None:
         """Revokes ``access`` (one shared from this project's grant). Raises StorjException."""
         if not isinstance(access, Access):
             raise TypeError(f"access must be an Access, not {type(access).__name__}")
         _native.revoke_access(self._handle, access._handle)  # pylint: disable=protected-access
+
+
+# The satellite takes at most this many items in one delete_objects request.
+DELETE_OBJECTS_MAX_ITEMS = 1000
+
+
+def _delete_items(keys_or_items: Any) -> List[Tuple[str, Optional[bytes]]]:
+    if isinstance(keys_or_items, (str, bytes)):
+        raise TypeError("keys_or_items must be a list of keys, not a string")
+    items: List[Tuple[str, Optional[bytes]]] = []
+    for index, item in enumerate(keys_or_items):
+        if isinstance(item, str):
+            items.append((item, None))
+        elif isinstance(item, VersionedObject):
+            items.append((item.key, item.version))
+        elif isinstance(item, Object):
+            items.append((item.key, None))
+        elif isinstance(item, tuple) and len(item) == 2:
+            items.append((item[0], item[1]))
+        else:
+            raise TypeError(f"keys_or_items[{index}] must be a key, a (key, version) pair "
+                            f"or an Object, not {type(item).__name__}")
+    return items

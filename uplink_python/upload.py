@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, TypeVar, Union
 
 from . import _native
 from .errors import CancelledError, ClosedError, StorjException
-from .module_classes import CustomMetadata, Object
+from .module_classes import CustomMetadata, Object, VersionedObject
 
 if TYPE_CHECKING:
     from .project import Project
@@ -15,34 +15,32 @@ if TYPE_CHECKING:
 
 _COPY_BUFSIZE = 1024 * 1024
 
+_W = TypeVar("_W", bound="UploadStream")
 
-class Upload(io.RawIOBase):
-    """An upload in progress, from Project.upload_object.
 
-    Write the data, then ``commit()``. As a context manager it commits when
-    the block ends normally and aborts when it raises. ``close()`` aborts an
-    upload that was not committed and frees it; a forgotten upload is freed
-    (and never committed) when collected.
+class UploadStream(io.RawIOBase):
+    """What Upload and PartUpload share: a writable, zero-copy stream that is a
+    transaction. Write the data, then ``commit()``; as a context manager it
+    commits when the block ends normally and aborts when it raises.
+    ``close()`` aborts what was not committed and frees the native handle; a
+    forgotten stream is freed (and never committed) when collected.
     """
 
-    def __init__(self, handle: _native.Handle, uplink: Optional["Uplink"] = None,
-                 project: Optional["Project"] = None, bucket_name: str = "",
-                 storj_path: str = "") -> None:
+    _WHAT = "upload"
+
+    def __init__(self, handle: _native.Handle) -> None:
         super().__init__()
         self._handle = handle
         self._finished = False
         self._cancelled = False
-        self.uplink = uplink
-        self.project = project
-        self.bucket_name = bucket_name
-        self.storj_path = storj_path
 
     def write(self, data_to_write: Any, size_to_write: Optional[int] = None) -> int:
         """Uploads the first ``size_to_write`` bytes (default: all) of a bytes-like object
         without copying it. Returns the number of bytes written.
 
-        Raises StorjException (ClosedError once closed), TypeError for a non-buffer,
-        ValueError when size_to_write is negative or larger than the data.
+        Raises StorjException (ClosedError once closed, CancelledError after cancel()),
+        TypeError for a non-buffer, ValueError when size_to_write is negative or larger
+        than the data.
         """
         self._check_cancelled()
         try:
@@ -75,45 +73,45 @@ class Upload(io.RawIOBase):
         return total
 
     def commit(self) -> None:
-        """Makes the uploaded data the object's content. Raises StorjException
-        (UploadDoneError when already committed or aborted, CancelledError after cancel())."""
+        """Makes the written data permanent. Raises StorjException (UploadDoneError when
+        already committed or aborted, CancelledError after cancel())."""
         self._check_cancelled()
-        _native.upload_commit(self._handle)
+        try:
+            _native.upload_commit(self._handle)
+        except StorjException as exc:
+            self._check_cancelled(exc)
+            raise
         self._finished = True
 
     def abort(self) -> None:
-        """Cancels the upload; nothing is stored. Raises StorjException."""
+        """Throws the written data away; nothing is stored. Raises StorjException."""
         _native.upload_abort(self._handle)
         self._finished = True
 
-    def set_custom_metadata(self, custom_metadata: Union[CustomMetadata, Mapping[Any, Any]]
-                            ) -> None:
-        """Sets the custom metadata stored at commit (a CustomMetadata or a dict).
-        Raises StorjException, TypeError for other types."""
-        _native.upload_set_custom_metadata(self._handle, custom_metadata)
-
-    def info(self) -> Object:
-        """Returns the object as known so far (after commit: as stored). Raises StorjException."""
-        return _native.upload_info(self._handle)
-
     def writable(self) -> bool:
         if not self._handle.alive:
-            raise ClosedError("the upload is closed")
+            raise ClosedError(f"the {self._WHAT} is closed")
         return True
 
     def cancel(self) -> None:
-        """Stops the upload from any thread: the call in progress (and any later one)
-        raises CancelledError. The upload must still be closed. Raises StorjException."""
+        """Stops the transfer from any thread: the call in progress (and any later one)
+        raises CancelledError and nothing is stored. It must still be closed.
+        Raises ClosedError once closed."""
         self._cancelled = True
         _native.cancel(self._handle)
 
+    @property
+    def cancelled(self) -> bool:
+        """True once cancel() was called."""
+        return self._cancelled
+
     def _check_cancelled(self, cause: Optional[StorjException] = None) -> None:
-        # A cancelled upload never commits, whatever the library would do next.
+        # A cancelled transfer never commits, whatever the library would do next.
         if self._cancelled and self._handle.alive:
-            raise CancelledError("the upload was cancelled") from cause
+            raise CancelledError(f"the {self._WHAT} was cancelled") from cause
 
     def close(self) -> None:
-        """Aborts the upload unless it was committed or aborted, then frees it.
+        """Aborts unless committed, aborted or cancelled, then frees the native handle.
         Later calls do nothing."""
         try:
             if self._handle.alive and not self._finished and not self._cancelled:
@@ -123,7 +121,7 @@ class Upload(io.RawIOBase):
             self._handle.release()
             super().close()
 
-    def __enter__(self) -> "Upload":
+    def __enter__(self: _W) -> _W:
         self._handle.ref  # pylint: disable=pointless-statement  # fail early when closed
         return self
 
@@ -146,17 +144,55 @@ class Upload(io.RawIOBase):
             pass  # the exception already propagating matters more than a failed abort
 
     def __del__(self) -> None:
-        # Freeing the handle cancels an unfinished upload without a network call.
+        # Freeing the handle cancels an unfinished transfer without a network call.
         handle = getattr(self, "_handle", None)
         if handle is not None:
             handle.release()
 
     def __reduce__(self) -> Any:
-        raise TypeError("an Upload cannot be pickled")
+        raise TypeError(f"{type(self).__name__} objects cannot be pickled")
+
+    def _state(self) -> str:
+        if not self._handle.alive:
+            return "closed"
+        if self._cancelled:
+            return "cancelled"
+        return "finished" if self._finished else "open"
+
+
+class Upload(UploadStream):
+    """An upload in progress, from Project.upload_object.
+
+    Write the data, then ``commit()``. As a context manager it commits when
+    the block ends normally and aborts when it raises. ``close()`` aborts an
+    upload that was not committed and frees it; a forgotten upload is freed
+    (and never committed) when collected. It is an ``io.RawIOBase``, so
+    ``shutil.copyfileobj(source, upload)`` works.
+    """
+
+    def __init__(self, handle: _native.Handle, uplink: Optional["Uplink"] = None,
+                 project: Optional["Project"] = None, bucket_name: str = "",
+                 storj_path: str = "") -> None:
+        super().__init__(handle)
+        self.uplink = uplink
+        self.project = project
+        self.bucket_name = bucket_name
+        self.storj_path = storj_path
+
+    def set_custom_metadata(self, custom_metadata: Union[CustomMetadata, Mapping[Any, Any]]
+                            ) -> None:
+        """Sets the custom metadata stored at commit (a CustomMetadata or a dict).
+        Raises StorjException, TypeError for other types."""
+        _native.upload_set_custom_metadata(self._handle, custom_metadata)
+
+    def info(self) -> Object:
+        """Returns the object as known so far (after commit: as stored). Raises StorjException."""
+        return _native.upload_info(self._handle)
+
+    def versioned_info(self) -> VersionedObject:
+        """Like info(), with the version the upload created (known after commit).
+        Raises StorjException."""
+        return _native.upload_info_versioned(self._handle)
 
     def __repr__(self) -> str:
-        if not self._handle.alive:
-            state = "closed"
-        else:
-            state = "finished" if self._finished else "open"
-        return f"<Upload {self.bucket_name}/{self.storj_path} {state}>"
+        return f"<Upload {self.bucket_name}/{self.storj_path} {self._state()}>"

@@ -1,0 +1,359 @@
+"""Whole-file transfers: Project.upload_file and Project.download_file.
+
+A file no larger than ``part_size`` (or any file with ``concurrency=1``)
+moves through one Upload or Download. A larger one is split:
+
+* upload: a multipart upload, whose parts (``part_size`` bytes each, the last
+  one shorter) are sent by ``concurrency`` threads and committed together;
+* download: ranged downloads of ``part_size`` bytes by ``concurrency``
+  threads, all of the version that was the latest when the transfer began.
+
+Memory: each thread holds one 1 MiB buffer, whatever ``part_size`` is; the
+file is read (or written) in place, under a lock, at each part's offset, so
+the parallel mode needs a seekable file.
+
+``progress``, when given, is called with the number of bytes moved since
+the previous call (like boto3's ``Callback``), from whichever thread moved
+them, one call at a time. The deltas add up to the size of the file.
+
+If anything fails (or the caller is interrupted), the other threads are
+cancelled, a multipart upload is aborted, a partial download to a path is
+removed, and the first error is raised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import os
+import secrets
+import threading
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from typing import (IO, TYPE_CHECKING, Any, Callable, Iterator, List, Mapping, Optional, Set,
+                    Tuple, Union)
+
+from .errors import InternalError, StorjException
+from .module_classes import CustomMetadata, DownloadOptions, Object, UploadOptions
+from .multipart import MIN_PART_SIZE
+
+if TYPE_CHECKING:
+    from .download import Download
+    from .multipart import PartUpload
+    from .project import Project
+
+MIB = 1024 * 1024
+# 64 MiB is Storj's segment size: parts of that size map to whole segments.
+DEFAULT_PART_SIZE = 64 * MIB
+DEFAULT_CONCURRENCY = 4
+CHUNK_SIZE = MIB
+
+PathOrFile = Union[str, "os.PathLike[str]", IO[bytes]]
+Progress = Optional[Callable[[int], Any]]
+
+
+class _Progress:
+    """Reports byte deltas to the caller's callback, one call at a time."""
+
+    def __init__(self, callback: Progress) -> None:
+        if callback is not None and not callable(callback):
+            raise TypeError(f"progress must be callable, not {type(callback).__name__}")
+        self._callback = callback
+        self._lock = threading.Lock()
+
+    def __call__(self, count: int) -> None:
+        if self._callback is not None and count:
+            with self._lock:
+                self._callback(count)
+
+
+class _Stopped(Exception):
+    """Raised in a worker thread once the transfer was stopped."""
+
+
+class _Workers:
+    """The transfers in flight, so that one failure can cancel the others."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active: Set[Union["PartUpload", "Download"]] = set()
+        self.stopped = False
+
+    def started(self, transfer: Union["PartUpload", "Download"]) -> None:
+        with self._lock:
+            if self.stopped:
+                raise _Stopped()
+            self._active.add(transfer)
+
+    def finished(self, transfer: Union["PartUpload", "Download"]) -> None:
+        with self._lock:
+            self._active.discard(transfer)
+
+    def check(self) -> None:
+        if self.stopped:
+            raise _Stopped()
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            active = list(self._active)
+        for transfer in active:
+            try:
+                transfer.cancel()
+            except StorjException:
+                pass  # it finished (and was closed) meanwhile
+
+    def run(self, jobs: List[Callable[[], None]], concurrency: int) -> None:
+        """Runs the jobs on up to ``concurrency`` threads; raises the first failure
+        after stopping the rest."""
+        pool = ThreadPoolExecutor(max_workers=min(concurrency, len(jobs)),
+                                  thread_name_prefix="uplink-transfer")
+        futures: List["Future[None]"] = []
+        try:
+            futures = [pool.submit(job) for job in jobs]
+            wait(futures, return_when=FIRST_EXCEPTION)
+            for future in futures:
+                if future.done() and not future.cancelled() and future.exception() is not None:
+                    raise future.exception()  # type: ignore[misc]
+        except BaseException:
+            self.stop()
+            for future in futures:
+                future.cancel()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+
+
+def _positive(value: Any, what: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int, not {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{what} must be at least {low}, got {value}")
+    return value
+
+
+def _read_into(source: Any, view: memoryview) -> int:
+    """Fills ``view`` from a binary file object as far as one read goes; 0 at the end."""
+    readinto = getattr(source, "readinto", None)
+    if readinto is not None:
+        return int(readinto(view) or 0)
+    data = source.read(len(view))
+    if isinstance(data, str):
+        raise TypeError("the source must be opened in binary mode")
+    view[:len(data)] = data
+    return len(data)
+
+
+def _span(handle: Any) -> Tuple[int, Optional[int]]:
+    """(start position, bytes left) of a file object; bytes left is None when it
+    cannot seek."""
+    try:
+        seekable = bool(handle.seekable())
+    except (AttributeError, ValueError, OSError):
+        seekable = False
+    if not seekable:
+        return 0, None
+    start = handle.tell()
+    end = handle.seek(0, io.SEEK_END)
+    handle.seek(start)
+    return start, max(end - start, 0)
+
+
+def _parts(size: int, part_size: int) -> List[Tuple[int, int]]:
+    """(offset, length) of each part."""
+    return [(offset, min(part_size, size - offset)) for offset in range(0, size, part_size)]
+
+
+# ---------------------------------------------------------------------------
+# Upload
+
+def upload_file(project: "Project", bucket: str, key: str, source: PathOrFile, *,
+                progress: Progress = None, part_size: int = DEFAULT_PART_SIZE,
+                concurrency: int = DEFAULT_CONCURRENCY,
+                upload_options: Optional[UploadOptions] = None,
+                custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None
+                ) -> Object:
+    """Uploads a path or a binary file object to bucket/key; returns the stored Object.
+
+    Raises StorjException, OSError for the local file, TypeError/ValueError for
+    bad arguments (``part_size`` below 5 MiB, ``concurrency`` below 1).
+    """
+    part_size = _positive(part_size, "part_size", MIN_PART_SIZE)
+    concurrency = _positive(concurrency, "concurrency", 1)
+    report = _Progress(progress)
+    with contextlib.ExitStack() as stack:
+        handle: Any = source
+        if isinstance(source, (str, os.PathLike)):
+            handle = stack.enter_context(open(source, "rb"))
+        start, size = _span(handle)
+        if concurrency > 1 and size is not None and size > part_size:
+            return _upload_parts(project, bucket, key, handle, start, size, report, part_size,
+                                 concurrency, upload_options, custom_metadata)
+        return _upload_stream(project, bucket, key, handle, report, upload_options,
+                              custom_metadata)
+
+
+def _upload_stream(project: "Project", bucket: str, key: str, handle: Any, report: _Progress,
+                   upload_options: Optional[UploadOptions], custom_metadata: Any) -> Object:
+    buffer = bytearray(CHUNK_SIZE)
+    with project.upload_object(bucket, key, upload_options) as upload, \
+            memoryview(buffer) as view:
+        if custom_metadata is not None:
+            upload.set_custom_metadata(custom_metadata)
+        while True:
+            count = _read_into(handle, view)
+            if not count:
+                break
+            upload.write(view, count)
+            report(count)
+        upload.commit()
+        return upload.info()
+
+
+def _upload_parts(project: "Project", bucket: str, key: str, handle: Any, start: int, size: int,
+                  report: _Progress, part_size: int, concurrency: int,
+                  upload_options: Optional[UploadOptions], custom_metadata: Any) -> Object:
+    upload_id = project.begin_upload(bucket, key, upload_options).upload_id
+    file_lock = threading.Lock()
+    workers = _Workers()
+
+    def send(number: int, offset: int, length: int) -> None:
+        buffer = bytearray(min(CHUNK_SIZE, length))
+        with project.upload_part(bucket, key, upload_id, number) as part, \
+                memoryview(buffer) as view:
+            workers.started(part)
+            try:
+                done = 0
+                while done < length:
+                    workers.check()
+                    want = min(len(buffer), length - done)
+                    with file_lock:
+                        handle.seek(start + offset + done)
+                        count = _read_into(handle, view[:want])
+                    if not count:
+                        raise ValueError(f"the file ended at {offset + done} bytes while it "
+                                         f"was uploaded; it had {size} when the upload began")
+                    part.write(view, count)
+                    done += count
+                    report(count)
+            finally:
+                workers.finished(part)
+
+    jobs: List[Callable[[], None]] = [
+        functools.partial(send, number, offset, length)
+        for number, (offset, length) in enumerate(_parts(size, part_size), start=1)]
+    try:
+        workers.run(jobs, concurrency)
+        stored = project.commit_upload(bucket, key, upload_id, custom_metadata)
+    except BaseException:
+        with contextlib.suppress(StorjException):
+            project.abort_upload(bucket, key, upload_id)
+        raise
+    handle.seek(start + size)
+    return stored
+
+
+# ---------------------------------------------------------------------------
+# Download
+
+def download_file(project: "Project", bucket: str, key: str, target: PathOrFile, *,
+                  progress: Progress = None, part_size: int = DEFAULT_PART_SIZE,
+                  concurrency: int = DEFAULT_CONCURRENCY,
+                  version: Optional[bytes] = None) -> Object:
+    """Downloads bucket/key (one ``version`` of it when given) into a path or a binary
+    file object; returns the Object.
+
+    Raises StorjException (ObjectNotFoundError, ...), OSError for the local file,
+    TypeError/ValueError for bad arguments.
+    """
+    part_size = _positive(part_size, "part_size", 1)
+    concurrency = _positive(concurrency, "concurrency", 1)
+    report = _Progress(progress)
+    if not isinstance(target, (str, os.PathLike)):
+        return _download_into(project, bucket, key, target, report, part_size, concurrency,
+                              version)
+    with _replacing(target) as handle:
+        return _download_into(project, bucket, key, handle, report, part_size, concurrency,
+                              version)
+
+
+@contextlib.contextmanager
+def _replacing(path: Union[str, "os.PathLike[str]"]) -> Iterator[IO[bytes]]:
+    """A new file beside ``path`` that replaces it on success and is removed on failure."""
+    final = os.fspath(path)
+    directory, name = os.path.split(os.path.abspath(final))
+    temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.part")
+    # Mode 0o666 less the umask, as open() would give the file itself.
+    descriptor = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(descriptor, "w+b") as handle:
+            yield handle
+        os.replace(temporary, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _download_into(project: "Project", bucket: str, key: str, handle: Any, report: _Progress,
+                   part_size: int, concurrency: int, version: Optional[bytes]) -> Object:
+    if concurrency > 1:
+        start, room = _span(handle)
+        if room is not None:
+            latest = project.stat_object_version(bucket, key, version)
+            size = latest.system.content_length
+            if size > part_size:
+                _download_parts(project, bucket, key, handle, start, size, report, part_size,
+                                concurrency, latest.version or version)
+                return latest
+    return _download_stream(project, bucket, key, handle, report, version)
+
+
+def _download_stream(project: "Project", bucket: str, key: str, handle: Any,
+                     report: _Progress, version: Optional[bytes]) -> Object:
+    buffer = bytearray(CHUNK_SIZE)
+    with project.download_object(bucket, key, version=version) as download, \
+            memoryview(buffer) as view:
+        while True:
+            count = download.readinto(view)
+            if not count:
+                break
+            handle.write(view[:count])
+            report(count)
+        return download.versioned_info()
+
+
+def _download_parts(project: "Project", bucket: str, key: str, handle: Any, start: int,
+                    size: int, report: _Progress, part_size: int, concurrency: int,
+                    version: Optional[bytes]) -> None:
+    file_lock = threading.Lock()
+    workers = _Workers()
+
+    def fetch(offset: int, length: int) -> None:
+        buffer = bytearray(min(CHUNK_SIZE, length))
+        options = DownloadOptions(offset=offset, length=length)
+        with project.download_object(bucket, key, options, version=version) as download, \
+                memoryview(buffer) as view:
+            workers.started(download)
+            try:
+                position = offset
+                while True:
+                    workers.check()
+                    count = download.readinto(view)
+                    if not count:
+                        break
+                    with file_lock:
+                        handle.seek(start + position)
+                        handle.write(view[:count])
+                    position += count
+                    report(count)
+            finally:
+                workers.finished(download)
+        if position != offset + length:
+            raise InternalError(f"the range at {offset} ended after {position - offset} of "
+                                f"{length} bytes")
+
+    jobs: List[Callable[[], None]] = [
+        functools.partial(fetch, offset, length) for offset, length in _parts(size, part_size)]
+    workers.run(jobs, concurrency)
+    handle.seek(start + size)
