@@ -198,7 +198,8 @@ func uplink_set_object_retention(project *C.UplinkProject, bucketName, objectKey
 		&privateObject.SetObjectRetentionOptions{BypassGovernanceRetention: bool(bypassGovernanceRetention)}))
 }
 
-// uplink_get_object_retention returns the retention of an object version.
+// uplink_get_object_retention returns the retention of an object version;
+// mode UPLINK_RETENTION_NONE when it has none.
 //
 //export uplink_get_object_retention
 func uplink_get_object_retention(project *C.UplinkProject, bucketName, objectKey *C.uplink_const_char, version *C.uint8_t, length C.size_t) C.UplinkRetentionResult {
@@ -207,6 +208,9 @@ func uplink_get_object_retention(project *C.UplinkProject, bucketName, objectKey
 		return C.UplinkRetentionResult{error: mallocError(err)}
 	}
 	retention, err := privateObject.GetObjectRetention(proj.ctx, proj.Project, bucket, key, goVersion)
+	if errors.Is(err, privateObject.ErrRetentionNotFound) {
+		retention, err = nil, nil
+	}
 	if err != nil {
 		return C.UplinkRetentionResult{error: mallocError(err)}
 	}
@@ -312,11 +316,16 @@ func (pages *versionPages) Next() bool {
 
 func (pages *versionPages) Err() error { return pages.err }
 
+// Item returns the current version with its full key: Go lists keys
+// relative to the prefix (and keeps the cursor relative), while
+// uplink_list_objects hands out full keys.
 func (pages *versionPages) Item() *privateObject.VersionedObject {
 	if pages.pos < 0 || pages.pos >= len(pages.page) {
 		return nil
 	}
-	return pages.page[pages.pos]
+	item := *pages.page[pages.pos]
+	item.Key = pages.options.Prefix + item.Key
+	return &item
 }
 
 // uplink_list_object_versions lists every version of the objects of a

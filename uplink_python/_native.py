@@ -1029,18 +1029,7 @@ def iter_object_versions(project: Handle, bucket: str,
     struct = _list_object_versions_options(options)
     pointer = lib().uplink_list_object_versions(project.ref, encode(bucket, "bucket_name"),
                                                 struct)
-    prefix = options.prefix if options is not None else ""
-
-    def with_prefix(struct: Any) -> VersionedObject:
-        # libuplinkc hands out the keys of a prefixed version listing relative to
-        # the prefix (Go's private/object.ListObjectVersions does), unlike
-        # uplink_list_objects; give full keys like every other listing.
-        item = _versioned_object(struct)
-        item.key = prefix + item.key
-        return item
-
-    convert = with_prefix if prefix else _versioned_object
-    return Cursor("object version", "versioned_object", pointer, project, convert,
+    return Cursor("object version", "versioned_object", pointer, project, _versioned_object,
                   lambda o: (o.key, o.version, o.is_prefix), "uplink_free_versioned_object")
 
 
@@ -1573,17 +1562,7 @@ def get_object_retention(project: Handle, bucket: str, key: str,
     data, length = _version(version)
     result = lib().uplink_get_object_retention(project.ref, encode(bucket, "bucket_name"),
                                                encode(key, "key"), data, length)
-    try:
-        return _take(result, "retention", "uplink_free_retention_result", _retention)
-    except errors.InternalError as exc:
-        # libuplinkc reports Go's private/object.ErrRetentionNotFound as INTERNAL;
-        # its text is the sentinel's, fixed in Go.
-        if _NO_RETENTION in exc.details:
-            return None
-        raise
-
-
-_NO_RETENTION = "object has no retention configuration"
+    return _take(result, "retention", "uplink_free_retention_result", _retention)
 
 
 def set_object_legal_hold(project: Handle, bucket: str, key: str, version: Any,
@@ -1617,19 +1596,8 @@ def edge_register_access(config: EdgeConfig, access: Handle, is_public: bool) ->
     serialized = access_serialize(access)
     with redacting(serialized):
         result = lib().edge_register_access(struct, access.ref, byref(options))
-        try:
-            return _take_value(result, "credentials", "edge_free_credentials_result",
-                               _edge_credentials)
-        except errors.EdgeRegisterAccessFailedError as exc:
-            # Go dials the auth service lazily, inside the register call, so an
-            # unreachable service comes back as "register access failed"; Go keeps
-            # only the text of the dial error.
-            if _DIAL_FAILED in exc.details:
-                raise errors.EdgeAuthDialFailedError(exc.details) from None
-            raise
-
-
-_DIAL_FAILED = "rpc: dial tcp"
+        return _take_value(result, "credentials", "edge_free_credentials_result",
+                           _edge_credentials)
 
 
 def edge_join_share_url(base_url: str, access_key_id: str, bucket: str, key: str,
