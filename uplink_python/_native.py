@@ -622,14 +622,21 @@ def _optional_struct(value: Any, cls: type, what: str,
     return byref(build(value))
 
 
+def _listing_options(options: Optional[ListObjectsOptions], cls: type, what: str,
+                     struct: Any) -> Any:
+    """The C options of list_objects or list_uploads, which have the same fields."""
+    return _optional_struct(options, cls, what,
+                            lambda o: struct(
+                                encode(o.prefix or "", what + ".prefix"),
+                                encode(o.cursor or "", what + ".cursor"),
+                                _flag(o.recursive, what + ".recursive"),
+                                _flag(o.system, what + ".system"),
+                                _flag(o.custom, what + ".custom")))
+
+
 def _list_objects_options(options: Optional[ListObjectsOptions]) -> Any:
-    return _optional_struct(options, ListObjectsOptions, "list_object_options",
-                            lambda o: d._ListObjectsOptionsStruct(
-                                encode(o.prefix or "", "list_object_options.prefix"),
-                                encode(o.cursor or "", "list_object_options.cursor"),
-                                _flag(o.recursive, "list_object_options.recursive"),
-                                _flag(o.system, "list_object_options.system"),
-                                _flag(o.custom, "list_object_options.custom")))
+    return _listing_options(options, ListObjectsOptions, "list_object_options",
+                            d._ListObjectsOptionsStruct)
 
 
 def _list_buckets_options(options: Optional[ListBucketsOptions]) -> Any:
@@ -1254,13 +1261,8 @@ def _permission_v2(permission: Permission) -> Any:
 
 
 def _list_uploads_options(options: Optional[ListUploadsOptions]) -> Any:
-    return _optional_struct(options, ListUploadsOptions, "list_uploads_options",
-                            lambda o: d._ListUploadsOptionsStruct(
-                                encode(o.prefix or "", "list_uploads_options.prefix"),
-                                encode(o.cursor or "", "list_uploads_options.cursor"),
-                                _flag(o.recursive, "list_uploads_options.recursive"),
-                                _flag(o.system, "list_uploads_options.system"),
-                                _flag(o.custom, "list_uploads_options.custom")))
+    return _listing_options(options, ListUploadsOptions, "list_uploads_options",
+                            d._ListUploadsOptionsStruct)
 
 
 def _list_upload_parts_options(options: Optional[ListUploadPartsOptions]) -> Any:

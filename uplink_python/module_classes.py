@@ -470,18 +470,8 @@ class Part(_Value):
         self.etag = etag
 
 
-class ListUploadsOptions(_Value):
+class ListUploadsOptions(ListObjectsOptions):
     """Options of list_uploads; the same fields as ListObjectsOptions."""
-
-    _FIELDS = ("prefix", "cursor", "recursive", "system", "custom")
-
-    def __init__(self, prefix: str = "", cursor: str = "", recursive: bool = False,
-                 system: bool = False, custom: bool = False) -> None:
-        self.prefix = prefix
-        self.cursor = cursor
-        self.recursive = recursive
-        self.system = system
-        self.custom = custom
 
 
 class ListUploadPartsOptions(_Value):
