@@ -503,14 +503,33 @@ def _string(result: Any) -> str:
 # ---------------------------------------------------------------------------
 # Input validation and conversion to C
 
-def encode(value: Any, what: str, allow_bytes: bool = True) -> bytes:
-    """Encodes a str argument for C; raises TypeError/ValueError naming ``what``."""
+def utf8(value: str, what: str) -> bytes:
+    """Encodes a str as UTF-8 (lone surrogates from undecodable bytes, as in
+    ``os.fsdecode``, become those bytes again); raises ValueError naming ``what``
+    for a surrogate that stands for no byte."""
+    try:
+        return str.encode(value, "utf-8", "surrogateescape")
+    except UnicodeEncodeError as exc:
+        # Built outside the except block: the UnicodeEncodeError holds the whole
+        # string, which may be a secret, so it must not ride along as __context__.
+        position = exc.start
+    raise ValueError(f"{what} is not valid text: it holds a lone surrogate "
+                     f"(U+{ord(value[position]):04X}) at index {position}")
+
+
+def encode(value: Any, what: str, allow_bytes: bool = False) -> bytes:
+    """Encodes a str argument for C; raises TypeError/ValueError naming ``what``.
+
+    ``bytes`` is refused unless ``allow_bytes``: names and keys are str, and a
+    bytes key would not come back as the same value from a listing.
+    """
     if isinstance(value, str):
-        data = value.encode("utf-8", "surrogateescape")
-    elif allow_bytes and isinstance(value, bytes):
-        data = value
+        data = utf8(value, what)
+    elif allow_bytes and isinstance(value, (bytes, bytearray)):
+        data = bytes(value)  # an exact copy: a subclass cannot lie about its content
     else:
-        raise TypeError(f"{what} must be str, not {type(value).__name__}")
+        expected = "str or bytes" if allow_bytes else "str"
+        raise TypeError(f"{what} must be {expected}, not {type(value).__name__}")
     if b"\0" in data:
         raise ValueError(f"{what} must not contain NUL characters")
     return data
@@ -532,16 +551,40 @@ _INT64 = (-(1 << 63), (1 << 63) - 1)
 _INT32 = (-(1 << 31), (1 << 31) - 1)
 
 
+# The latest time the satellite stores: 9999-12-31T23:59:59Z.
+MAX_UNIX_SECONDS = 253402300799
+
+
 def _unix_seconds(value: Any, what: str) -> int:
     if isinstance(value, datetime.datetime):
-        return int(value.timestamp())
+        try:
+            return int(value.timestamp())
+        except (OverflowError, OSError, ValueError) as exc:
+            reason = str(exc)
+        raise ValueError(f"{what} is out of range: {reason}")
     return _integer(value, what, *_INT64)
 
 
+def _expiry(value: Any, what: str) -> int:
+    """An expiry time in unix seconds, 0 (or None) for never."""
+    seconds = _unix_seconds(0 if value is None else value, what)
+    if not 0 <= seconds <= MAX_UNIX_SECONDS:
+        raise ValueError(f"{what} must be unix seconds between 0 (never) and "
+                         f"{MAX_UNIX_SECONDS}, got {seconds}")
+    return seconds
+
+
 def _flag(value: Any, what: str) -> bool:
-    if not isinstance(value, (bool, int)):
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, int):
         raise TypeError(f"{what} must be a bool, not {type(value).__name__}")
+    if value not in (0, 1):
+        raise ValueError(f"{what} must be a bool (or 0 or 1), got {value}")
     return bool(value)
+
+
+flag = _flag  # for the public modules
 
 
 def _expect(value: Any, cls: type, what: str) -> None:
@@ -580,7 +623,7 @@ def _share_prefixes(prefixes: Any) -> Tuple[Any, int]:
     elif isinstance(prefixes, (str, bytes)):
         raise TypeError("shared_prefix must be a list of SharePrefix, not a string")
     else:
-        items = list(prefixes)
+        items = _list_of(prefixes, "shared_prefix", "a list of SharePrefix")
     structs = []
     for index, item in enumerate(items):
         if isinstance(item, Mapping):
@@ -592,6 +635,15 @@ def _share_prefixes(prefixes: Any) -> Tuple[Any, int]:
         structs.append(d._SharePrefixStruct(
             bucket, encode(item.prefix or "", f"shared_prefix[{index}].prefix")))
     return (d._SharePrefixStruct * len(structs))(*structs), len(structs)
+
+
+def _list_of(values: Any, what: str, expected: str) -> List[Any]:
+    """list(values); raises TypeError naming ``what`` when it is not iterable."""
+    try:
+        iterator = iter(values)
+    except TypeError:
+        raise TypeError(f"{what} must be {expected}, not {type(values).__name__}") from None
+    return list(iterator)
 
 
 def _custom_metadata(metadata: Any) -> Any:
@@ -648,7 +700,7 @@ def _list_buckets_options(options: Optional[ListBucketsOptions]) -> Any:
 def _upload_options(options: Optional[UploadOptions]) -> Any:
     return _optional_struct(options, UploadOptions, "upload_options",
                             lambda o: d._UploadOptionsStruct(
-                                _unix_seconds(o.expires or 0, "upload_options.expires")))
+                                _expiry(o.expires, "upload_options.expires")))
 
 
 def _download_options(options: Optional[DownloadOptions]) -> Any:
@@ -748,8 +800,9 @@ def _size(size: Any, available: int, what: str) -> int:
 def readable_buffer(data: Any, size: Any, what: str,
                     size_name: str) -> Iterator[Tuple[Any, int]]:
     """Yields a C pointer to ``data`` and the checked byte count, without copying."""
-    if isinstance(data, bytes):
+    if type(data) is bytes:  # pylint: disable=unidiomatic-typecheck
         # A bytes argument reaches C as a pointer to its own (immutable) storage.
+        # Not a subclass: its __len__ could claim more bytes than it holds.
         yield data, _size(size, len(data), size_name)
         return
     view = _memoryview(data, what)
@@ -825,7 +878,7 @@ def derive_encryption_key(passphrase: str, salt: Union[str, bytes]) -> Handle:
     """An encryption key derived from passphrase and salt."""
     data = encode(passphrase, "passphrase")
     if isinstance(salt, str):
-        salt = salt.encode("utf-8")
+        salt = utf8(salt, "salt")
     with readable_buffer(salt, None, "salt", "salt") as (pointer, count):
         with redacting(passphrase):
             result = lib().uplink_derive_encryption_key(data, pointer, count)
@@ -955,10 +1008,14 @@ class Cursor(Generic[_T]):
         self._convert = convert
         self._identity = identity
         self._guard = _RepeatGuard(kind)
+        self.closed_by_caller = False
 
     def next(self) -> Optional[_T]:
-        """The next item, or None once the listing is over (or closed)."""
+        """The next item, or None once the listing is over; raises ClosedError
+        once closed by ``close()``."""
         if not self.handle.alive:
+            if self.closed_by_caller:
+                raise errors.ClosedError(f"the {self.kind} listing is closed")
             return None
         try:
             ref = self.handle.ref
@@ -990,7 +1047,10 @@ class Cursor(Generic[_T]):
             pass  # it ended (and was freed) meanwhile
 
     def close(self) -> None:
-        """Frees the listing; later calls do nothing."""
+        """Frees the listing; later calls do nothing. A listing that was still
+        running raises ClosedError from ``next()`` from now on."""
+        if self.handle.alive:
+            self.closed_by_caller = True
         self.handle.release()
 
 
@@ -1107,6 +1167,10 @@ def upload_set_custom_metadata(upload: Handle, metadata: Any) -> None:
 # past this many in a row the download is declared stuck rather than spun on.
 _MAX_EMPTY_READS = 10_000
 
+# read(n) allocates at most this much (Storj's segment size); it may return
+# fewer bytes than asked anyway, so a huge n never means a huge allocation.
+MAX_READ_SIZE = 64 * 1024 * 1024
+
 
 def download_object(project: Handle, bucket: str, key: str,
                     options: Optional[DownloadOptions]) -> Handle:
@@ -1141,6 +1205,7 @@ def download_read(download: Handle, count: int) -> Tuple[bytes, bool]:
     if count == 0:
         download.ref  # pylint: disable=pointless-statement  # still fails when closed
         return b"", False
+    count = min(count, MAX_READ_SIZE)
     buffer = ctypes.create_string_buffer(count)
     got, eof = _read_some(download, buffer, count)
     return ctypes.string_at(buffer, got), eof
@@ -1201,7 +1266,9 @@ def _version(version: Any, what: str = "version") -> Tuple[Optional[bytes], int]
         data = bytes(memoryview(version))
     except TypeError:
         raise TypeError(f"{what} must be bytes, not {type(version).__name__}") from None
-    return (data or None), len(data)
+    if not data:
+        raise ValueError(f"{what} must not be empty (None means the latest version)")
+    return data, len(data)
 
 
 def _uint8_pointer(data: Optional[bytes]) -> Any:
@@ -1384,7 +1451,7 @@ def abort_upload(project: Handle, bucket: str, key: str, upload_id: str) -> None
 def upload_part(project: Handle, bucket: str, key: str, upload_id: str,
                 part_number: int) -> Handle:
     """Starts the upload of one part."""
-    number = _integer(part_number, "part_number", 0, 2**32 - 1)
+    number = _integer(part_number, "part_number", 0, _INT32[1])
     result = lib().uplink_upload_part(project.ref, encode(bucket, "bucket_name"),
                                       encode(key, "key"), encode(upload_id, "upload_id"), number)
     return _own(result, "part_upload", "uplink_free_part_upload_result", "part upload",
@@ -1393,7 +1460,7 @@ def upload_part(project: Handle, bucket: str, key: str, upload_id: str,
 
 def part_upload_set_etag(part: Handle, etag: Union[str, bytes]) -> None:
     """Sets the ETag stored with a part."""
-    check(lib().uplink_part_upload_set_etag(part.ref, encode(etag, "etag")))
+    check(lib().uplink_part_upload_set_etag(part.ref, encode(etag, "etag", allow_bytes=True)))
 
 
 def part_upload_info(part: Handle) -> Part:
@@ -1410,10 +1477,10 @@ def upload_object2(project: Handle, bucket: str, key: str, options: Optional[Upl
     """Starts an upload with retention, legal hold or if-none-match."""
     if options is not None:
         _expect(options, UploadOptions, "upload_options")
-    expires = _unix_seconds(options.expires or 0, "upload_options.expires") if options else 0
+    expires = _expiry(options.expires, "upload_options.expires") if options else 0
     match = None
     if if_none_match is not None:
-        match = encode(if_none_match, "if_none_match", allow_bytes=False)
+        match = encode(if_none_match, "if_none_match")
         if match not in (b"", b"*"):
             raise ValueError(f'if_none_match must be "*" (or None), got {if_none_match!r}')
     struct = d._UploadOptionsV2Struct(expires, _retention_struct(retention, "retention"),

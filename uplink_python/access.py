@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
 from . import _native
+from .errors import ClosedError
 from .module_classes import Config, EdgeConfig, EdgeCredentials, Permission, SharePrefix
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ class EncryptionKey:
         return not self._handle.alive
 
     def __enter__(self) -> "EncryptionKey":
+        if self.closed:
+            raise ClosedError("the encryption key is closed")
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -56,6 +59,7 @@ class Access:
 
         Returns an EncryptionKey; raises StorjException, TypeError/ValueError for bad arguments.
         """
+        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
         return EncryptionKey(_native.derive_encryption_key(passphrase, salt))
 
     def override_encryption_key(self, bucket_name: str, prefix: str,
@@ -65,6 +69,9 @@ class Access:
         if not isinstance(encryption_key, EncryptionKey):
             raise TypeError("encryption_key must be an EncryptionKey (from derive_encryption_key), "
                             f"not {type(encryption_key).__name__}")
+        if _native.encode(bucket_name, "bucket_name") == b"":
+            # Go accepts it and the override then applies to no bucket at all.
+            raise ValueError("bucket_name must not be empty")
         self._handle.ref  # pylint: disable=pointless-statement  # fail early when closed
         clone = Access(_native.parse_access(self.serialize()), self.uplink)
         try:
@@ -118,6 +125,7 @@ class Access:
         return not self._handle.alive
 
     def __enter__(self) -> "Access":
+        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import sys
 from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
 from . import _native
 from .errors import CancelledError, ClosedError, StorjException
 from .module_classes import Object, VersionedObject
+from .upload import check_buffer_size, binary_target
 
 if TYPE_CHECKING:
     from .project import Project
@@ -46,6 +48,8 @@ class Download(io.RawIOBase):
         """
         if isinstance(size_to_read, bool) or not isinstance(size_to_read, int):
             raise TypeError(f"size_to_read must be an int, not {type(size_to_read).__name__}")
+        if size_to_read > sys.maxsize:
+            raise ValueError(f"size_to_read must be at most {sys.maxsize}, got {size_to_read}")
         if size_to_read < 0:
             data = self.readall()
             return data, len(data)
@@ -78,6 +82,25 @@ class Download(io.RawIOBase):
         self._eof = eof
         return count
 
+    def readline(self, size: Optional[int] = -1) -> bytes:
+        """Reads one line, up to ``size`` bytes (all of it when negative or None), as
+        bytes; so iterating over the download yields lines. Unbuffered: for many
+        lines, ``reader()`` is faster. Raises StorjException, TypeError for a bad size."""
+        if size is None:
+            size = -1
+        if isinstance(size, bool) or not isinstance(size, int):
+            raise TypeError(f"size must be an int, not {type(size).__name__}")
+        line = bytearray()
+        byte = bytearray(1)
+        # io.RawIOBase.readline would call read(1), which returns a (data, size) pair here.
+        while size < 0 or len(line) < size:
+            if not self.readinto(byte):
+                break
+            line += byte
+            if byte == b"\n":
+                break
+        return bytes(line)
+
     def readall(self) -> bytes:
         """Reads everything that is left; raises StorjException."""
         chunks: List[bytes] = []
@@ -89,10 +112,12 @@ class Download(io.RawIOBase):
 
     def read_file(self, file_handle: Any, buffer_size: int = 0) -> int:
         """Writes the rest of the object to a binary file object, then closes the
-        download stream (info() still works). Returns the number of bytes written."""
-        if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 0:
-            raise ValueError(f"buffer_size must be a non-negative int, got {buffer_size!r}")
-        buffer = bytearray(buffer_size or _COPY_BUFSIZE)
+        download stream (info() still works). Returns the number of bytes written.
+        Raises TypeError for a text or non-file object, ValueError for a bad buffer_size."""
+        size = check_buffer_size(buffer_size) or _COPY_BUFSIZE
+        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
+        binary_target(file_handle, "file_handle")
+        buffer = bytearray(size)
         total = 0
         with memoryview(buffer) as view:
             while True:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Optional, TypeVar
 
 from . import _native
+from .errors import ClosedError
 
 T = TypeVar("T")
 
@@ -38,7 +39,8 @@ class Listing(Iterator[T]):
         self._cursor.cancel()
 
     def close(self) -> None:
-        """Stops the listing and frees it; later calls do nothing."""
+        """Stops the listing and frees it; later calls do nothing. After closing a
+        listing that had not ended, ``next()`` raises ClosedError."""
         self._cursor.close()
 
     @property
@@ -47,6 +49,8 @@ class Listing(Iterator[T]):
         return not self._cursor.handle.alive
 
     def __enter__(self) -> "Listing[T]":
+        if self._cursor.closed_by_caller:
+            raise ClosedError(f"the {self._cursor.kind} listing is closed")
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

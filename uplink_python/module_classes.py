@@ -16,7 +16,12 @@ Text = Union[str, bytes]
 
 def _as_bytes(value: Text, what: str) -> bytes:
     if isinstance(value, str):
-        return value.encode("utf-8", "surrogateescape")
+        try:
+            return str.encode(value, "utf-8", "surrogateescape")
+        except UnicodeEncodeError as exc:
+            position = exc.start  # the exception holds the whole text: do not chain it
+        raise ValueError(f"{what} is not valid text: it holds a lone surrogate "
+                         f"(U+{ord(value[position]):04X}) at index {position}")
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
     raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
@@ -226,7 +231,12 @@ class CustomMetadata(_Value):
     def __init__(self, entries: Optional[Iterable[CustomMetadataEntry]] = None,
                  count: int = 0) -> None:
         # pylint: disable=unused-argument
-        self.entries: List[CustomMetadataEntry] = list(entries or [])
+        try:
+            iterator = iter(entries or [])
+        except TypeError:
+            raise TypeError("entries must be a list of CustomMetadataEntry, "
+                            f"not {type(entries).__name__}") from None
+        self.entries: List[CustomMetadataEntry] = list(iterator)
 
     @classmethod
     def from_dict(cls, mapping: Mapping[Text, Text]) -> "CustomMetadata":
@@ -343,13 +353,18 @@ class DeleteStatus(enum.IntEnum):
 
 
 def _utc(value: Union[int, float, datetime.datetime], what: str) -> datetime.datetime:
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:
-            value = value.astimezone()  # a naive datetime is local time, as for timestamp()
-        return value.astimezone(datetime.timezone.utc)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not isinstance(value, datetime.datetime) and (
+            isinstance(value, bool) or not isinstance(value, (int, float))):
         raise TypeError(f"{what} must be a datetime or unix seconds, not {type(value).__name__}")
-    return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
+    try:
+        if isinstance(value, datetime.datetime):
+            if value.tzinfo is None:
+                value = value.astimezone()  # a naive datetime is local time, as for timestamp()
+            return value.astimezone(datetime.timezone.utc)
+        return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError) as exc:
+        reason = str(exc)
+    raise ValueError(f"{what} is out of range ({value!r}): {reason}")
 
 
 class Retention(_Value):

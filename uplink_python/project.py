@@ -43,6 +43,7 @@ class Project:
         return not self._handle.alive
 
     def __enter__(self) -> "Project":
+        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -143,6 +144,7 @@ class Project:
         ``retention`` (a Retention) and ``legal_hold`` lock the new object (the
         bucket needs Object Lock). Raises StorjException.
         """
+        legal_hold = _native.flag(legal_hold, "legal_hold")
         if if_none_match is None and retention is None and not legal_hold:
             handle = _native.upload_object(self._handle, bucket_name, storj_path, upload_options)
         else:
@@ -362,6 +364,7 @@ class Project:
         the satellite may leave successful items out. Sent in requests of at most
         1000 items. Raises StorjException for the request as a whole.
         """
+        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
         items = _delete_items(keys_or_items)
         results: List[DeleteResult] = []
         for start in range(0, len(items), DELETE_OBJECTS_MAX_ITEMS):
@@ -384,8 +387,13 @@ DELETE_OBJECTS_MAX_ITEMS = 1000
 def _delete_items(keys_or_items: Any) -> List[Tuple[str, Optional[bytes]]]:
     if isinstance(keys_or_items, (str, bytes)):
         raise TypeError("keys_or_items must be a list of keys, not a string")
+    try:
+        iterator = iter(keys_or_items)
+    except TypeError:
+        raise TypeError("keys_or_items must be a list of keys, (key, version) pairs or "
+                        f"Objects, not {type(keys_or_items).__name__}") from None
     items: List[Tuple[str, Optional[bytes]]] = []
-    for index, item in enumerate(keys_or_items):
+    for index, item in enumerate(iterator):
         if isinstance(item, str):
             items.append((item, None))
         elif isinstance(item, VersionedObject):

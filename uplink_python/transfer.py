@@ -36,6 +36,7 @@ from typing import (IO, TYPE_CHECKING, Any, Callable, Iterator, List, Mapping, O
 from .errors import InternalError, StorjException
 from .module_classes import CustomMetadata, DownloadOptions, Object, UploadOptions
 from .multipart import MIN_PART_SIZE
+from .upload import binary_source, binary_target
 
 if TYPE_CHECKING:
     from .download import Download
@@ -181,6 +182,8 @@ def upload_file(project: "Project", bucket: str, key: str, source: PathOrFile, *
     part_size = _positive(part_size, "part_size", MIN_PART_SIZE)
     concurrency = _positive(concurrency, "concurrency", 1)
     report = _Progress(progress)
+    if not isinstance(source, (str, os.PathLike)):
+        binary_source(source, "source")
     with contextlib.ExitStack() as stack:
         handle: Any = source
         if isinstance(source, (str, os.PathLike)):
@@ -270,6 +273,7 @@ def download_file(project: "Project", bucket: str, key: str, target: PathOrFile,
     concurrency = _positive(concurrency, "concurrency", 1)
     report = _Progress(progress)
     if not isinstance(target, (str, os.PathLike)):
+        binary_target(target, "target")
         return _download_into(project, bucket, key, target, report, part_size, concurrency,
                               version)
     with _replacing(target) as handle:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any, Mapping, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, Union
 
 from . import _native
-from .errors import CancelledError, ClosedError, StorjException
+from .errors import CancelledError, ClosedError, StorjException, UploadDoneError
 from .module_classes import CustomMetadata, Object, VersionedObject
 
 if TYPE_CHECKING:
@@ -16,6 +16,37 @@ if TYPE_CHECKING:
 _COPY_BUFSIZE = 1024 * 1024
 
 _W = TypeVar("_W", bound="UploadStream")
+
+
+def check_buffer_size(buffer_size: Any) -> int:
+    """Checks a ``buffer_size`` argument (0 for the default)."""
+    if isinstance(buffer_size, bool) or not isinstance(buffer_size, int):
+        raise TypeError(f"buffer_size must be an int, not {type(buffer_size).__name__}")
+    if buffer_size < 0:
+        raise ValueError(f"buffer_size must not be negative, got {buffer_size}")
+    return buffer_size
+
+
+def binary_source(file_handle: Any, what: str) -> Optional[Callable[[Any], Any]]:
+    """Checks that ``file_handle`` is a binary file object to read from; returns its
+    readinto method (None when it only has read)."""
+    if isinstance(file_handle, io.TextIOBase):
+        raise TypeError(f"{what} must be opened in binary mode, not text mode")
+    if not callable(getattr(file_handle, "read", None)) and \
+            not callable(getattr(file_handle, "readinto", None)):
+        raise TypeError(f"{what} must be a binary file object (with read or readinto), "
+                        f"not {type(file_handle).__name__}")
+    readinto = getattr(file_handle, "readinto", None)
+    return readinto if callable(readinto) else None
+
+
+def binary_target(file_handle: Any, what: str) -> None:
+    """Checks that ``file_handle`` is a binary file object to write to."""
+    if isinstance(file_handle, io.TextIOBase):
+        raise TypeError(f"{what} must be opened in binary mode, not text mode")
+    if not callable(getattr(file_handle, "write", None)):
+        raise TypeError(f"{what} must be a binary file object (with write), "
+                        f"not {type(file_handle).__name__}")
 
 
 class UploadStream(io.RawIOBase):
@@ -43,6 +74,7 @@ class UploadStream(io.RawIOBase):
         than the data.
         """
         self._check_cancelled()
+        self._check_not_finished()
         try:
             return _native.upload_write(self._handle, data_to_write, size_to_write)
         except StorjException as exc:
@@ -51,11 +83,12 @@ class UploadStream(io.RawIOBase):
 
     def write_file(self, file_handle: Any, buffer_size: int = 0) -> int:
         """Uploads everything left in a binary file object (read in ``buffer_size`` chunks,
-        default 1 MiB). Does not commit. Returns the number of bytes written."""
-        if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 0:
-            raise ValueError(f"buffer_size must be a non-negative int, got {buffer_size!r}")
-        size = buffer_size or _COPY_BUFSIZE
-        readinto = getattr(file_handle, "readinto", None)
+        default 1 MiB). Does not commit. Returns the number of bytes written.
+        Raises TypeError for a text or non-file object, ValueError for a bad buffer_size."""
+        size = check_buffer_size(buffer_size) or _COPY_BUFSIZE
+        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
+        self._check_not_finished()
+        readinto = binary_source(file_handle, "file_handle")
         buffer = bytearray(size)
         total = 0
         with memoryview(buffer) as view:
@@ -76,9 +109,17 @@ class UploadStream(io.RawIOBase):
         """Makes the written data permanent. Raises StorjException (UploadDoneError when
         already committed or aborted, CancelledError after cancel())."""
         self._check_cancelled()
+        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
         try:
             _native.upload_commit(self._handle)
+        except CancelledError as exc:
+            # Often stopped before Go's commit began: close() still tries to abort.
+            self._check_cancelled(exc)
+            raise
         except StorjException as exc:
+            # Go uplink takes a commit that failed as done: it refuses a second
+            # commit and an abort alike (UploadDoneError), so close() must not try.
+            self._finished = True
             self._check_cancelled(exc)
             raise
         self._finished = True
@@ -105,6 +146,11 @@ class UploadStream(io.RawIOBase):
         """True once cancel() was called."""
         return self._cancelled
 
+    def _check_not_finished(self) -> None:
+        # Go reports a write after commit/abort as a plain error; say what it is.
+        if self._finished and self._handle.alive:
+            raise UploadDoneError(f"the {self._WHAT} was already committed or aborted")
+
     def _check_cancelled(self, cause: Optional[StorjException] = None) -> None:
         # A cancelled transfer never commits, whatever the library would do next.
         if self._cancelled and self._handle.alive:
@@ -116,7 +162,10 @@ class UploadStream(io.RawIOBase):
         try:
             if self._handle.alive and not self._finished and not self._cancelled:
                 self._finished = True
-                _native.upload_abort(self._handle)
+                try:
+                    _native.upload_abort(self._handle)
+                except UploadDoneError:
+                    pass  # Go holds it finished already: there is nothing to abort
         finally:
             self._handle.release()
             super().close()
