@@ -18,11 +18,17 @@ type Access struct {
 	*uplink.Access
 }
 
+// configToGo converts a C config. A positive dial timeout bounds the whole
+// connection set-up (see boundedDial); 0 keeps Go uplink's default dialing.
 func configToGo(config C.UplinkConfig) uplink.Config {
-	return uplink.Config{
+	goConfig := uplink.Config{
 		UserAgent:   C.GoString(config.user_agent),
 		DialTimeout: time.Duration(config.dial_timeout_milliseconds) * time.Millisecond,
 	}
+	if goConfig.DialTimeout > 0 {
+		goConfig.DialContext = boundedDial(goConfig.DialTimeout)
+	}
+	return goConfig
 }
 
 // newAccessResult stores access as a new handle.
