@@ -8,8 +8,11 @@ package main
 import "C"
 
 import (
+	"fmt"
 	"unsafe"
 
+	"storj.io/common/errs2"
+	"storj.io/common/rpc/rpcstatus"
 	"storj.io/common/storj"
 	"storj.io/uplink"
 	privateBucket "storj.io/uplink/private/bucket"
@@ -65,6 +68,10 @@ func uplink_create_bucket_with_object_lock(project *C.UplinkProject, bucketName 
 			Name:              name,
 			ObjectLockEnabled: bool(objectLockEnabled),
 		})
+		if errs2.IsRPC(err, rpcstatus.InvalidArgument) {
+			// As Go's CreateBucket does for a name the satellite refuses.
+			return nil, fmt.Errorf("%w (%q): %v", uplink.ErrBucketNameInvalid, name, err)
+		}
 		if err != nil {
 			return nil, err
 		}
