@@ -91,3 +91,13 @@ def test_original_names_and_aliases() -> None:
     assert errors.BucketAlreadyExistsError is BucketAlreadyExistError
     assert errors.CanceledError is CancelledError
     assert LibUplinkSoError().code == errors.ERROR_LIBUPLINK_SO_NOT_FOUND
+
+
+def test_go_stack_frames_are_dropped_from_messages() -> None:
+    from uplink_python import _native
+    message = ('object not found: uplink: object not found ("k")\n'
+               "\tstorj.io/uplink.errwrapf:115\n"
+               "\tmain.uplink_stat_object:129\n"
+               "\truntime.cgocallback:1160")
+    assert _native._without_go_frames(message) == 'object not found: uplink: object not found ("k")'
+    assert _native._without_go_frames("two\nlines") == "two\nlines"

@@ -19,6 +19,7 @@ import datetime
 import math
 import operator
 import os
+import re
 import sys
 import threading
 import weakref
@@ -343,7 +344,16 @@ def _copy_and_free_error(err: Any) -> Optional[Tuple[int, str]]:
         raw = err.contents.message
     finally:
         lib().uplink_free_error(err)
-    return code, raw.decode("utf-8", "replace") if raw else ""
+    return code, _without_go_frames(raw.decode("utf-8", "replace")) if raw else ""
+
+
+# uplink-c's messages are Go's "%+v": the text, then one "\tpkg.Func:line" line per
+# stack frame. The frames say nothing to a Python caller.
+_GO_FRAME = re.compile(r"^\t\S+:\d+$")
+
+
+def _without_go_frames(message: str) -> str:
+    return "\n".join(line for line in message.splitlines() if not _GO_FRAME.match(line))
 
 
 def take_error(err: Any) -> Optional[errors.StorjException]:
