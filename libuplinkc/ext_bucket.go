@@ -158,3 +158,14 @@ func uplink_free_int32_result(result C.UplinkInt32Result) {
 func uplink_free_bool_result(result C.UplinkBoolResult) {
 	uplink_free_error(result.error)
 }
+
+// uplink_delete_bucket_with_objects_bypass_governance_retention deletes a
+// bucket and everything in it, including objects under governance-mode
+// retention (the access needs the bypass permission).
+//
+//export uplink_delete_bucket_with_objects_bypass_governance_retention
+func uplink_delete_bucket_with_objects_bypass_governance_retention(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkBucketResult {
+	return bucketCall(project, bucketName, func(proj *Project, name string) (*uplink.Bucket, error) {
+		return privateBucket.DeleteBucketWithObjectsBypassGovernanceRetention(proj.ctx, proj.Project, name)
+	})
+}

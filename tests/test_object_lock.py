@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from uplink_python import Access, Permission, Project, SharePrefix
-from uplink_python.errors import (BucketAlreadyExistError, ObjectLockNotAvailableError,
+from uplink_python.errors import (BucketAlreadyExistError, BucketNotFoundError,
+                                  ObjectLockNotAvailableError,
                                   ObjectNotFoundError, ObjectProtectedError,
                                   PermissionDeniedError, StorjException)
 from uplink_python.module_classes import (DeleteStatus, ObjectLockConfiguration, Retention,
@@ -230,3 +231,19 @@ def test_retention_value_class() -> None:
         Retention(7, moment)
     with pytest.raises(TypeError, match="retain_until"):
         Retention(RetentionMode.COMPLIANCE, "tomorrow")  # type: ignore[arg-type]
+
+
+def test_delete_bucket_with_objects_bypassing_governance(project: Project,
+                                                         bucket_name: str) -> None:
+    project.create_bucket_with_object_lock(bucket_name)
+    _put(project, bucket_name, "governed", b"g",
+         retention=Retention(RetentionMode.GOVERNANCE, _in(3600)))
+    with pytest.raises(PermissionDeniedError):
+        project.delete_bucket_with_objects(bucket_name)
+    assert project.stat_object(bucket_name, "governed").system.content_length == 1
+    deleted = project.delete_bucket_with_objects(bucket_name, bypass_governance_retention=True)
+    assert deleted.name == bucket_name
+    with pytest.raises(BucketNotFoundError):
+        project.stat_bucket(bucket_name)
+    with pytest.raises(TypeError):
+        project.delete_bucket_with_objects(bucket_name, bypass_governance_retention=1)

@@ -170,6 +170,8 @@ _SIGNATURES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
     ("uplink_get_bucket_versioning", d._Int32Result, (_PROJECT, _cc)),
     ("uplink_set_bucket_versioning", _ERR, (_PROJECT, _cc, c_bool)),
     ("uplink_create_bucket_with_object_lock", d._BucketResult, (_PROJECT, _cc, c_bool)),
+    ("uplink_delete_bucket_with_objects_bypass_governance_retention", d._BucketResult,
+     (_PROJECT, _cc)),
     ("uplink_get_bucket_object_lock_configuration", d._ObjectLockConfigurationResult,
      (_PROJECT, _cc)),
     ("uplink_set_bucket_object_lock_configuration", _ERR,
@@ -931,7 +933,8 @@ def revoke_access(project: Handle, access: Handle) -> None:
 
 
 _BUCKET_CALLS = ("uplink_stat_bucket", "uplink_create_bucket", "uplink_ensure_bucket",
-                 "uplink_delete_bucket", "uplink_delete_bucket_with_objects")
+                 "uplink_delete_bucket", "uplink_delete_bucket_with_objects",
+                 "uplink_delete_bucket_with_objects_bypass_governance_retention")
 
 
 def bucket_call(name: str, project: Handle, bucket: str) -> Bucket:

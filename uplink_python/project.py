@@ -76,11 +76,16 @@ class Project:
         BucketNotFoundError."""
         return _native.bucket_call("uplink_delete_bucket", self._handle, bucket_name)
 
-    def delete_bucket_with_objects(self, bucket_name: str) -> Bucket:
-        """Deletes a bucket and every object in it; returns the bucket.
-        Raises BucketNotFoundError."""
-        return _native.bucket_call("uplink_delete_bucket_with_objects", self._handle,
-                                   bucket_name)
+    def delete_bucket_with_objects(self, bucket_name: str, *,
+                                   bypass_governance_retention: bool = False) -> Bucket:
+        """Deletes a bucket and every object in it; returns the bucket. With
+        ``bypass_governance_retention``, objects under governance-mode retention go too
+        (the access needs that permission). Raises BucketNotFoundError, StorjException."""
+        if bypass_governance_retention is not False and bypass_governance_retention is not True:
+            raise TypeError("bypass_governance_retention must be a bool")
+        name = ("uplink_delete_bucket_with_objects_bypass_governance_retention"
+                if bypass_governance_retention else "uplink_delete_bucket_with_objects")
+        return _native.bucket_call(name, self._handle, bucket_name)
 
     def iter_buckets(self, list_bucket_options: Optional[ListBucketsOptions] = None
                      ) -> Listing[Bucket]:
