@@ -9,13 +9,9 @@ import pytest
 from uplink_python import Access, Config, Permission, Project, SharePrefix, Uplink
 from uplink_python.errors import ObjectNotFoundError, PermissionDeniedError, StorjException
 from uplink_python.module_classes import ListObjectsOptions
+from uplink_fixtures import put_object as _put
 
 pytestmark = pytest.mark.usefixtures("leak_check")
-
-
-def _put(project: Project, bucket: str, key: str, data: bytes) -> None:
-    with project.upload_object(bucket, key) as upload:
-        upload.write(data)
 
 
 def _get(project: Project, bucket: str, key: str) -> bytes:

@@ -13,16 +13,12 @@ from uplink_python import Listing, Project, _native
 from uplink_python.errors import (BucketNotFoundError, CancelledError, InternalError,
                                   ObjectNotFoundError)
 from uplink_python.module_classes import ListObjectsOptions
+from uplink_fixtures import put_object as _put
 
 pytestmark = pytest.mark.usefixtures("leak_check")
 
 KIB = 1024
 MIB = 1024 * KIB
-
-
-def _put(project: Project, bucket: str, key: str, data: bytes) -> None:
-    with project.upload_object(bucket, key) as upload:
-        upload.write(data)
 
 
 class _Worker(threading.Thread):

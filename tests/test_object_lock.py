@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import time
-from typing import Any
 
 import pytest
 
@@ -14,18 +13,12 @@ from uplink_python.errors import (BucketAlreadyExistError, BucketNotFoundError,
                                   ObjectNotFoundError, ObjectProtectedError,
                                   PermissionDeniedError, StorjException)
 from uplink_python.module_classes import (DeleteStatus, ObjectLockConfiguration, Retention,
-                                          RetentionMode, VersionedObject, VersioningState)
+                                          RetentionMode, VersioningState)
+from uplink_fixtures import put_object as _put
 
 pytestmark = pytest.mark.usefixtures("leak_check")
 
 UTC = datetime.timezone.utc
-
-
-def _put(project: Project, bucket: str, key: str, data: bytes, **kwargs: Any) -> VersionedObject:
-    with project.upload_object(bucket, key, **kwargs) as upload:
-        upload.write(data)
-        upload.commit()
-        return upload.versioned_info()
 
 
 def _in(seconds: float) -> datetime.datetime:

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import datetime
 import time
-from typing import Any
 
 import pytest
 
 from uplink_python import Access, Permission, Project, SharePrefix, Uplink
 from uplink_python.errors import PermissionDeniedError, StorjException
 from uplink_python.module_classes import UploadOptions
+from uplink_fixtures import put_object as _put
 
 pytestmark = pytest.mark.usefixtures("leak_check")
 
 UTC = datetime.timezone.utc
 EVERYTHING = dict(allow_download=True, allow_upload=True, allow_list=True, allow_delete=True)
-
-
-def _put(project: Project, bucket: str, key: str, data: bytes = b"x",
-         options: Any = None) -> None:
-    with project.upload_object(bucket, key, options) as upload:
-        upload.write(data)
 
 
 def _get(project: Project, bucket: str, key: str) -> bytes:
@@ -76,12 +70,13 @@ def test_max_object_ttl_makes_uploads_expire(uplink: Uplink, access: Access, pro
             expires = project.stat_object(bucket, f"ttl-{seconds}").system.expires
             assert before + seconds - 1 <= expires <= after + seconds + 1
             # An earlier expiry of the caller's own is kept.
-            _put(limited, bucket, f"sooner-{seconds}", b"s", UploadOptions(expires=after + 60))
+            _put(limited, bucket, f"sooner-{seconds}", b"s",
+                 upload_options=UploadOptions(expires=after + 60))
             assert project.stat_object(bucket, f"sooner-{seconds}").system.expires == after + 60
             # A later one goes beyond what the grant allows.
             with pytest.raises(StorjException):
                 _put(limited, bucket, f"later-{seconds}", b"l",
-                     UploadOptions(expires=after + 2 * seconds))
+                     upload_options=UploadOptions(expires=after + 2 * seconds))
     # Objects uploaded with the full grant do not expire.
     _put(project, bucket, "forever")
     assert project.stat_object(bucket, "forever").system.expires == 0

@@ -13,13 +13,9 @@ from uplink_python.errors import (BucketAlreadyExistError, BucketNameInvalidErro
 from uplink_python.module_classes import (Bucket, CustomMetadata, CustomMetadataEntry,
                                           ListBucketsOptions, ListObjectsOptions, Object)
 from uplink_fixtures import random_bucket_name
+from uplink_fixtures import put_object as _put
 
 pytestmark = pytest.mark.usefixtures("leak_check")
-
-
-def _put(project: Project, bucket: str, key: str, data: bytes = b"x") -> None:
-    with project.upload_object(bucket, key) as upload:
-        upload.write(data)
 
 
 def test_bucket_lifecycle(project: Project, bucket_name: str) -> None:

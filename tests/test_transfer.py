@@ -20,15 +20,11 @@ from uplink_python.errors import (CancelledError, ClosedError, ObjectNotFoundErr
 from uplink_python.module_classes import CustomMetadata, CustomMetadataEntry, DownloadOptions, \
     UploadOptions
 
+from uplink_fixtures import put_object as _put
 pytestmark = pytest.mark.usefixtures("leak_check")
 
 KIB = 1024
 MIB = 1024 * KIB
-
-
-def _put(project: Project, bucket: str, key: str, data: Any) -> None:
-    with project.upload_object(bucket, key) as upload:
-        upload.write(data)
 
 
 def _get(project: Project, bucket: str, key: str, **kwargs: Any) -> bytes:

@@ -13,15 +13,9 @@ from uplink_python.errors import (BucketNotFoundError, FailedPreconditionError,
 from uplink_python.module_classes import (DeleteResult, DeleteStatus, DownloadOptions,
                                           ListObjectVersionsOptions, UploadOptions,
                                           VersionedObject, VersioningState)
+from uplink_fixtures import put_object as _put
 
 pytestmark = pytest.mark.usefixtures("leak_check")
-
-
-def _put(project: Project, bucket: str, key: str, data: bytes, **kwargs: object) -> VersionedObject:
-    with project.upload_object(bucket, key, **kwargs) as upload:  # type: ignore[arg-type]
-        upload.write(data)
-        upload.commit()
-        return upload.versioned_info()
 
 
 def _get(project: Project, bucket: str, key: str, version: Optional[bytes] = None,

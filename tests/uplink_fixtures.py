@@ -19,7 +19,7 @@ from uplink_python import _native
 from uplink_python.errors import BucketNotFoundError, PermissionDeniedError, StorjException
 from uplink_python.module_classes import ListObjectVersionsOptions
 
-__all__ = ["leak_check", "uplink", "access", "project", "bucket", "bucket_name",
+__all__ = ["put_object", "leak_check", "uplink", "access", "project", "bucket", "bucket_name",
            "random_bucket_name", "delete_bucket_fully", "purge_bucket", "versioned_bucket",
            "locked_bucket"]
 
@@ -40,6 +40,16 @@ def delete_bucket_fully(testnet: Any, name: str) -> None:
             except PermissionDeniedError:
                 # The satellite refuses to empty an Object Lock bucket in one call.
                 purge_bucket(cleanup, name)
+
+
+def put_object(project: Project, bucket: str, key: str, data: Any = b"x",
+               **kwargs: Any) -> Any:
+    """Uploads data to bucket/key (kwargs go to upload_object), commits, and returns
+    the stored object with its version (a VersionedObject)."""
+    with project.upload_object(bucket, key, **kwargs) as upload:
+        upload.write(data)
+        upload.commit()
+        return upload.versioned_info()
 
 
 def purge_bucket(project: Project, name: str) -> None:
