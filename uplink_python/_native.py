@@ -468,6 +468,31 @@ def _own(result: Any, field: str, free_name: str, kind: str,
     return Handle(kind, pointer, free_name, result, parent)
 
 
+_O = TypeVar("_O", bound="HandleOwner")
+
+
+class HandleOwner:
+    """What the objects owning one native handle share: ``closed``, and a ``with``
+    block that refuses a closed object and closes it at the end."""
+
+    _handle: Handle
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def closed(self) -> bool:
+        """True once closed."""
+        return not self._handle.alive
+
+    def __enter__(self: _O) -> _O:
+        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+
 _T = TypeVar("_T")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
 from . import _native
-from .errors import ClosedError
 from .module_classes import Config, EdgeConfig, EdgeCredentials, Permission, SharePrefix
 
 if TYPE_CHECKING:
@@ -13,7 +12,7 @@ if TYPE_CHECKING:
     from .uplink import Uplink
 
 
-class EncryptionKey:
+class EncryptionKey(_native.HandleOwner):
     """An encryption key from Access.derive_encryption_key, for override_encryption_key."""
 
     def __init__(self, handle: _native.Handle) -> None:
@@ -23,19 +22,6 @@ class EncryptionKey:
         """Frees the key; later calls do nothing."""
         self._handle.release()
 
-    @property
-    def closed(self) -> bool:
-        """True once closed."""
-        return not self._handle.alive
-
-    def __enter__(self) -> "EncryptionKey":
-        if self.closed:
-            raise ClosedError("the encryption key is closed")
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
-
     def __reduce__(self) -> Any:
         raise TypeError("an EncryptionKey cannot be pickled")
 
@@ -43,7 +29,7 @@ class EncryptionKey:
         return f"<EncryptionKey {'closed' if self.closed else 'open'}>"
 
 
-class Access:
+class Access(_native.HandleOwner):
     """An access grant; opens projects and derives restricted grants.
 
     Obtain one from Uplink. ``close()`` (or a ``with`` block) frees the native
@@ -118,18 +104,6 @@ class Access:
     def close(self) -> None:
         """Frees the native access; later calls do nothing."""
         self._handle.release()
-
-    @property
-    def closed(self) -> bool:
-        """True once closed."""
-        return not self._handle.alive
-
-    def __enter__(self) -> "Access":
-        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
 
     def __reduce__(self) -> Any:
         raise TypeError("an Access cannot be pickled; pass access.serialize() and "

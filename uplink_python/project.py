@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .uplink import Uplink
 
 
-class Project:
+class Project(_native.HandleOwner):
     """An open project. Use it as a context manager, or call ``close()`` when done.
 
     Uploads, downloads and listings started from a project keep it alive;
@@ -36,18 +36,6 @@ class Project:
     def close(self) -> None:
         """Closes the project and frees it; later calls do nothing. Raises StorjException."""
         _native.close_project(self._handle)
-
-    @property
-    def closed(self) -> bool:
-        """True once closed."""
-        return not self._handle.alive
-
-    def __enter__(self) -> "Project":
-        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
 
     def __reduce__(self) -> Any:
         raise TypeError("a Project cannot be pickled")
