@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
 from . import _native
-from .errors import CancelledError, ClosedError, StorjException
+from .errors import ClosedError
 from .module_classes import Object, VersionedObject
 from .upload import check_buffer_size, binary_target
 
@@ -34,7 +34,6 @@ class Download(io.RawIOBase):
         self._handle = handle
         self._eof = False
         self._stream_closed = False
-        self._cancelled = False
         self.uplink = uplink
         self.project = project
         self.bucket_name = bucket_name
@@ -56,12 +55,7 @@ class Download(io.RawIOBase):
         if self._eof:
             self._handle.ref  # pylint: disable=pointless-statement  # still fails when closed
             return b"", 0
-        self._check_cancelled()
-        try:
-            data, eof = _native.download_read(self._handle, size_to_read)
-        except StorjException as exc:
-            self._check_cancelled(exc)
-            raise
+        data, eof = _native.download_read(self._handle, size_to_read)
         self._eof = eof
         return data, len(data)
 
@@ -73,12 +67,7 @@ class Download(io.RawIOBase):
             self._handle.ref  # pylint: disable=pointless-statement  # still fails when closed
             _native.check_writable(buffer, "buffer")
             return 0
-        self._check_cancelled()
-        try:
-            count, eof = _native.download_readinto(self._handle, buffer)
-        except StorjException as exc:
-            self._check_cancelled(exc)
-            raise
+        count, eof = _native.download_readinto(self._handle, buffer)
         self._eof = eof
         return count
 
@@ -159,12 +148,7 @@ class Download(io.RawIOBase):
         """Stops the download from any thread: the call in progress (and any later one)
         raises CancelledError. The download must still be closed. Raises ClosedError
         once closed."""
-        self._cancelled = True
         _native.cancel(self._handle)
-
-    def _check_cancelled(self, cause: Optional[StorjException] = None) -> None:
-        if self._cancelled and self._handle.alive:
-            raise CancelledError("the download was cancelled") from cause
 
     def close(self) -> None:
         """Closes the download and frees it; later calls do nothing. Raises StorjException."""

@@ -6,7 +6,7 @@ import io
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, Union
 
 from . import _native
-from .errors import CancelledError, ClosedError, StorjException, UploadDoneError
+from .errors import ClosedError, UploadDoneError
 from .module_classes import CustomMetadata, Object, VersionedObject
 
 if TYPE_CHECKING:
@@ -73,13 +73,8 @@ class UploadStream(io.RawIOBase):
         TypeError for a non-buffer, ValueError when size_to_write is negative or larger
         than the data.
         """
-        self._check_cancelled()
         self._check_not_finished()
-        try:
-            return _native.upload_write(self._handle, data_to_write, size_to_write)
-        except StorjException as exc:
-            self._check_cancelled(exc)
-            raise
+        return _native.upload_write(self._handle, data_to_write, size_to_write)
 
     def write_file(self, file_handle: Any, buffer_size: int = 0) -> int:
         """Uploads everything left in a binary file object (read in ``buffer_size`` chunks,
@@ -108,21 +103,13 @@ class UploadStream(io.RawIOBase):
     def commit(self) -> None:
         """Makes the written data permanent. Raises StorjException (UploadDoneError when
         already committed or aborted, CancelledError after cancel())."""
-        self._check_cancelled()
-        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
         try:
             _native.upload_commit(self._handle)
-        except CancelledError as exc:
-            # Often stopped before Go's commit began: close() still tries to abort.
-            self._check_cancelled(exc)
-            raise
-        except StorjException as exc:
-            # Go uplink takes a commit that failed as done: it refuses a second
-            # commit and an abort alike (UploadDoneError), so close() must not try.
+        finally:
+            # Go uplink takes a commit that failed as done (it refuses a second commit
+            # and an abort alike), and libuplinkc has aborted a cancelled transfer:
+            # either way close() has nothing left to abort.
             self._finished = True
-            self._check_cancelled(exc)
-            raise
-        self._finished = True
 
     def abort(self) -> None:
         """Throws the written data away; nothing is stored. Raises StorjException."""
@@ -136,8 +123,8 @@ class UploadStream(io.RawIOBase):
 
     def cancel(self) -> None:
         """Stops the transfer from any thread: the call in progress (and any later one)
-        raises CancelledError and nothing is stored. It must still be closed.
-        Raises ClosedError once closed."""
+        raises CancelledError and nothing is stored (libuplinkc aborts it). It must still
+        be closed. Raises ClosedError once closed."""
         self._cancelled = True
         _native.cancel(self._handle)
 
@@ -151,16 +138,11 @@ class UploadStream(io.RawIOBase):
         if self._finished and self._handle.alive:
             raise UploadDoneError(f"the {self._WHAT} was already committed or aborted")
 
-    def _check_cancelled(self, cause: Optional[StorjException] = None) -> None:
-        # A cancelled transfer never commits, whatever the library would do next.
-        if self._cancelled and self._handle.alive:
-            raise CancelledError(f"the {self._WHAT} was cancelled") from cause
-
     def close(self) -> None:
-        """Aborts unless committed, aborted or cancelled, then frees the native handle.
+        """Aborts unless committed or aborted, then frees the native handle.
         Later calls do nothing."""
         try:
-            if self._handle.alive and not self._finished and not self._cancelled:
+            if self._handle.alive and not self._finished:
                 self._finished = True
                 try:
                     _native.upload_abort(self._handle)
