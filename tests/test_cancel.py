@@ -171,7 +171,7 @@ def test_listing_stops_on_a_repeated_entry() -> None:
         handle: Any = None
 
         def __init__(self) -> None:
-            self.guard = _native._RepeatGuard("object")  # pylint: disable=protected-access
+            self.guard = _native._listing._RepeatGuard("object")  # pylint: disable=protected-access
 
         def next(self) -> str:
             self.guard.check(("same",))

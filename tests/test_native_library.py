@@ -118,16 +118,16 @@ def _header_signatures() -> Dict[str, int]:
 
 def test_argument_counts_match_the_generated_header() -> None:
     header = _header_signatures()
-    native = _native.lib()
+    native = _native._loader.lib()
     for name in _native.symbol_names():
         assert name in header, name
         assert len(getattr(native, name).argtypes) == header[name], name
 
 
 def test_share_count_is_a_go_int() -> None:
-    argtypes = _native.lib().uplink_access_share.argtypes
+    argtypes = _native._loader.lib().uplink_access_share.argtypes
     assert ctypes.sizeof(argtypes[3]) == ctypes.sizeof(ctypes.c_void_p)
-    assert _native.lib().uplink_internal_UniverseIsEmpty.restype is ctypes.c_bool
+    assert _native._loader.lib().uplink_internal_UniverseIsEmpty.restype is ctypes.c_bool
 
 
 @pytest.mark.parametrize("garbage", ["", "garbage", "1" * 300, "13Yq" + "A" * 80])
@@ -208,9 +208,9 @@ def test_stale_handle_is_reported_not_crashed(offline_access: str) -> None:
     stale_ref = handle._ref  # pylint: disable=protected-access
     access.close()
     # Even bypassing the Python guard, libuplinkc sees a stale id, not freed memory.
-    result = _native.lib().uplink_access_serialize(stale_ref)
+    result = _native._loader.lib().uplink_access_serialize(stale_ref)
     with pytest.raises(StorjException) as info:
-        _native._string(result)  # pylint: disable=protected-access
+        _native._gate.take_string(result)  # pylint: disable=protected-access
     assert info.value.code == 0x04
 
 
@@ -219,9 +219,9 @@ def test_loader_lists_every_path_tried(monkeypatch: pytest.MonkeyPatch, tmp_path
     not_a_library = os.path.join(str(tmp_path), "broken.so")
     with open(not_a_library, "wb") as handle:
         handle.write(b"not an ELF file")
-    monkeypatch.setattr(_native, "candidate_paths", lambda: bogus + [not_a_library])
+    monkeypatch.setattr(_native._loader, "candidate_paths", lambda: bogus + [not_a_library])
     with pytest.raises(LibUplinkSoError) as info:
-        _native._load()  # pylint: disable=protected-access
+        _native._loader._load()  # pylint: disable=protected-access
     for path in bogus + [not_a_library]:
         assert path in info.value.details
 
@@ -244,7 +244,7 @@ def test_env_override_is_used_in_a_new_process() -> None:
 
 
 def test_missing_library_message_in_a_new_process(tmp_path: object) -> None:
-    code = ("import uplink_python._native as n\n"
+    code = ("import uplink_python._native._loader as n\n"
             "n.candidate_paths = lambda: ['/nowhere/libuplinkc.so']\n"
             "from uplink_python import Uplink, LibUplinkSoError\n"
             "try:\n    Uplink().parse_access('x')\n"

@@ -99,5 +99,5 @@ def test_go_stack_frames_are_dropped_from_messages() -> None:
                "\tstorj.io/uplink.errwrapf:115\n"
                "\tmain.uplink_stat_object:129\n"
                "\truntime.cgocallback:1160")
-    assert _native._without_go_frames(message) == 'object not found: uplink: object not found ("k")'
-    assert _native._without_go_frames("two\nlines") == "two\nlines"
+    assert _native._errors._without_go_frames(message) == 'object not found: uplink: object not found ("k")'
+    assert _native._errors._without_go_frames("two\nlines") == "two\nlines"

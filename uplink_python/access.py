@@ -40,12 +40,19 @@ class Access(_native.HandleOwner):
         self._handle = handle
         self.uplink = uplink
 
+    @property
+    def access(self) -> Any:
+        """The native handle in the original uplink-python's shape: a ctypes
+        pointer to a copy of the C struct (``.contents._handle`` is its id).
+        Read-only; raises ClosedError once closed."""
+        return self._handle.c_pointer()
+
     def derive_encryption_key(self, passphrase: str, salt: Union[str, bytes]) -> EncryptionKey:
         """Derives a salted encryption key from passphrase (salt: str or bytes).
 
         Returns an EncryptionKey; raises StorjException, TypeError/ValueError for bad arguments.
         """
-        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
+        self._handle.check()  # fail when closed
         return EncryptionKey(_native.derive_encryption_key(passphrase, salt))
 
     def override_encryption_key(self, bucket_name: str, prefix: str,
@@ -58,7 +65,7 @@ class Access(_native.HandleOwner):
         if _native.encode(bucket_name, "bucket_name") == b"":
             # Go accepts it and the override then applies to no bucket at all.
             raise ValueError("bucket_name must not be empty")
-        self._handle.ref  # pylint: disable=pointless-statement  # fail early when closed
+        self._handle.check()  # fail early when closed
         clone = Access(_native.parse_access(self.serialize()), self.uplink)
         try:
             _native.access_override_encryption_key(clone._handle, bucket_name, prefix,

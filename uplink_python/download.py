@@ -39,6 +39,13 @@ class Download(io.RawIOBase):
         self.bucket_name = bucket_name
         self.storj_path = storj_path
 
+    @property
+    def download(self) -> Any:
+        """The native handle in the original uplink-python's shape: a ctypes
+        pointer to a copy of the C struct (``.contents._handle`` is its id).
+        Read-only; raises ClosedError once closed."""
+        return self._handle.c_pointer()
+
     def read(self, size_to_read: int = -1) -> Tuple[bytes, int]:
         """Reads up to ``size_to_read`` bytes (all that is left when negative).
 
@@ -53,7 +60,7 @@ class Download(io.RawIOBase):
             data = self.readall()
             return data, len(data)
         if self._eof:
-            self._handle.ref  # pylint: disable=pointless-statement  # still fails when closed
+            self._handle.check()  # still fails when closed
             return b"", 0
         data, eof = _native.download_read(self._handle, size_to_read)
         self._eof = eof
@@ -64,7 +71,7 @@ class Download(io.RawIOBase):
         count, 0 at the end of the object. Raises StorjException, TypeError for a
         read-only buffer."""
         if self._eof:
-            self._handle.ref  # pylint: disable=pointless-statement  # still fails when closed
+            self._handle.check()  # still fails when closed
             _native.check_writable(buffer, "buffer")
             return 0
         count, eof = _native.download_readinto(self._handle, buffer)
@@ -104,7 +111,7 @@ class Download(io.RawIOBase):
         download stream (info() still works). Returns the number of bytes written.
         Raises TypeError for a text or non-file object, ValueError for a bad buffer_size."""
         size = check_buffer_size(buffer_size) or _COPY_BUFSIZE
-        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
+        self._handle.check()  # fail when closed
         binary_target(file_handle, "file_handle")
         buffer = bytearray(size)
         total = 0
@@ -142,7 +149,7 @@ class Download(io.RawIOBase):
     def _close_stream(self) -> None:
         if self._handle.alive and not self._stream_closed:
             self._stream_closed = True
-            _native.close_download(self._handle)
+            _native.close_download_stream(self._handle)
 
     def cancel(self) -> None:
         """Stops the download from any thread: the call in progress (and any later one)
@@ -151,15 +158,18 @@ class Download(io.RawIOBase):
         _native.cancel(self._handle)
 
     def close(self) -> None:
-        """Closes the download and frees it; later calls do nothing. Raises StorjException."""
+        """Closes the download and frees it; later calls do nothing. A read in
+        progress on another thread is interrupted and raises ClosedError.
+        Raises StorjException."""
         try:
-            self._close_stream()
+            stream_open = self._handle.alive and not self._stream_closed
+            self._stream_closed = True
+            _native.close_download(self._handle, stream_open)
         finally:
-            self._handle.release()
             super().close()
 
     def __enter__(self) -> "Download":
-        self._handle.ref  # pylint: disable=pointless-statement  # fail early when closed
+        self._handle.check()  # fail early when closed
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:

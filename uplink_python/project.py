@@ -33,6 +33,13 @@ class Project(_native.HandleOwner):
         self._handle = handle
         self.uplink = uplink
 
+    @property
+    def project(self) -> Any:
+        """The native handle in the original uplink-python's shape: a ctypes
+        pointer to a copy of the C struct (``.contents._handle`` is its id).
+        Read-only; raises ClosedError once closed."""
+        return self._handle.c_pointer()
+
     def close(self) -> None:
         """Closes the project and frees it; later calls do nothing. Raises StorjException."""
         _native.close_project(self._handle)
@@ -357,7 +364,7 @@ class Project(_native.HandleOwner):
         the satellite may leave successful items out. Sent in requests of at most
         1000 items. Raises StorjException for the request as a whole.
         """
-        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
+        self._handle.check()  # fail when closed
         items = _delete_items(keys_or_items)
         results: List[DeleteResult] = []
         for start in range(0, len(items), DELETE_OBJECTS_MAX_ITEMS):

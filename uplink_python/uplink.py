@@ -9,11 +9,20 @@ from .access import Access
 from .module_classes import Config
 
 
+_LIBRARY_VIEW = _native.LibraryView()
+
+
 class Uplink:
     """Creates Access objects; holds no state, so any number may exist.
 
     The native library is loaded on first use (see LibUplinkSoError).
     """
+
+    @property
+    def m_libuplink(self) -> _native.LibraryView:
+        """The original's library object, read-only: each of its functions goes
+        through the same gate as every other call, with the declared signature."""
+        return _LIBRARY_VIEW
 
     def request_access_with_passphrase(self, satellite: str, api_key: str,
                                        passphrase: str) -> Access:

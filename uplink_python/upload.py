@@ -81,7 +81,7 @@ class UploadStream(io.RawIOBase):
         default 1 MiB). Does not commit. Returns the number of bytes written.
         Raises TypeError for a text or non-file object, ValueError for a bad buffer_size."""
         size = check_buffer_size(buffer_size) or _COPY_BUFSIZE
-        self._handle.ref  # pylint: disable=pointless-statement  # fail when closed
+        self._handle.check()  # fail when closed
         self._check_not_finished()
         readinto = binary_source(file_handle, "file_handle")
         buffer = bytearray(size)
@@ -142,18 +142,17 @@ class UploadStream(io.RawIOBase):
         """Aborts unless committed or aborted, then frees the native handle.
         Later calls do nothing."""
         try:
-            if self._handle.alive and not self._finished:
-                self._finished = True
-                try:
-                    _native.upload_abort(self._handle)
-                except UploadDoneError:
-                    pass  # Go holds it finished already: there is nothing to abort
+            abort = self._handle.alive and not self._finished
+            self._finished = True
+            try:
+                _native.close_upload(self._handle, abort)
+            except UploadDoneError:
+                pass  # Go holds it finished already: there is nothing to abort
         finally:
-            self._handle.release()
             super().close()
 
     def __enter__(self: _W) -> _W:
-        self._handle.ref  # pylint: disable=pointless-statement  # fail early when closed
+        self._handle.check()  # fail early when closed
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
@@ -209,6 +208,13 @@ class Upload(UploadStream):
         self.project = project
         self.bucket_name = bucket_name
         self.storj_path = storj_path
+
+    @property
+    def upload(self) -> Any:
+        """The native handle in the original uplink-python's shape: a ctypes
+        pointer to a copy of the C struct (``.contents._handle`` is its id).
+        Read-only; raises ClosedError once closed."""
+        return self._handle.c_pointer()
 
     def set_custom_metadata(self, custom_metadata: Union[CustomMetadata, Mapping[Any, Any]]
                             ) -> None:
