@@ -362,7 +362,8 @@ class Project(_native.HandleOwner):
         (a VersionedObject names its version). Missing keys are reported with
         status NOT_FOUND, protected ones LOCKED, rather than raised. With ``quiet``
         the satellite may leave successful items out. Sent in requests of at most
-        1000 items. Raises StorjException for the request as a whole.
+        1000 items and 1 MiB of keys. Raises StorjException for a request as a
+        whole, ValueError for a key longer than MAX_KEY_BYTES.
         """
         self._handle.check()  # fail when closed
         items = _delete_items(keys_or_items)

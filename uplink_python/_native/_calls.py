@@ -12,7 +12,7 @@ from ..module_classes import (Bucket, Config, DeleteResult, DeleteStatus, EdgeCo
                               Retention, RetentionMode, UploadInfo, UploadOptions,
                               VersionedObject, VersioningState)
 from ._buffers import readable_buffer
-from ._convert import (INT32, bucket_value, config_struct, custom_metadata, decode,
+from ._convert import (key_arg, INT32, bucket_value, config_struct, custom_metadata, decode,
                        edge_credentials_value, encode, enum_value, expect, flag, integer,
                        lock_configuration_value, object_value, optional_bytes, part_value,
                        permission_struct, permission_v2_struct, retention_struct,
@@ -147,7 +147,7 @@ def bucket_call(name: str, project: Handle, bucket: str) -> Bucket:
 def stat_object(project: Handle, bucket: str, key: str) -> Object:
     """Information about an object."""
     info: Object = call("uplink_stat_object", project, encode(bucket, "bucket_name"),
-                        encode(key, "storj_path"), take=_OBJECT)
+                        key_arg(key, "storj_path"), take=_OBJECT)
     return info
 
 
@@ -155,7 +155,7 @@ def delete_object(project: Handle, bucket: str, key: str) -> Optional[Object]:
     """Deletes an object; returns what was deleted (None when the library reports nothing)."""
     deleted: Optional[Object] = call(
         "uplink_delete_object", project, encode(bucket, "bucket_name"),
-        encode(key, "storj_path"), take=taker("object", "uplink_free_object_result", object_value))
+        key_arg(key, "storj_path"), take=taker("object", "uplink_free_object_result", object_value))
     return deleted
 
 
@@ -163,8 +163,8 @@ def copy_object(project: Handle, old_bucket: str, old_key: str, new_bucket: str,
                 new_key: str) -> Object:
     """Copies an object server-side."""
     copied: Object = call("uplink_copy_object", project, encode(old_bucket, "old_bucket"),
-                          encode(old_key, "old_key"), encode(new_bucket, "new_bucket"),
-                          encode(new_key, "new_key"), None, take=_OBJECT)
+                          key_arg(old_key, "old_key"), encode(new_bucket, "new_bucket"),
+                          key_arg(new_key, "new_key"), None, take=_OBJECT)
     return copied
 
 
@@ -172,14 +172,14 @@ def move_object(project: Handle, old_bucket: str, old_key: str, new_bucket: str,
                 new_key: str) -> None:
     """Moves (renames) an object server-side."""
     call("uplink_move_object", project, encode(old_bucket, "old_bucket"),
-         encode(old_key, "old_key"), encode(new_bucket, "new_bucket"),
-         encode(new_key, "new_key"), None, take=check)
+         key_arg(old_key, "old_key"), encode(new_bucket, "new_bucket"),
+         key_arg(new_key, "new_key"), None, take=check)
 
 
 def update_object_metadata(project: Handle, bucket: str, key: str, metadata: Any) -> None:
     """Replaces the custom metadata of an object."""
     call("uplink_update_object_metadata", project, encode(bucket, "bucket_name"),
-         encode(key, "storj_path"), custom_metadata(metadata), None, take=check)
+         key_arg(key, "storj_path"), custom_metadata(metadata), None, take=check)
 
 
 # ---------------------------------------------------------------------------
@@ -189,7 +189,7 @@ def begin_upload(project: Handle, bucket: str, key: str,
                  options: Optional[UploadOptions]) -> UploadInfo:
     """Starts a multipart upload."""
     info: UploadInfo = call(
-        "uplink_begin_upload", project, encode(bucket, "bucket_name"), encode(key, "key"),
+        "uplink_begin_upload", project, encode(bucket, "bucket_name"), key_arg(key, "key"),
         upload_options(options),
         take=value_taker("info", "uplink_free_upload_info_result", upload_info_value))
     return info
@@ -202,7 +202,7 @@ def commit_upload(project: Handle, bucket: str, key: str, upload_id: str,
     if metadata is not None:
         options = byref(d._CommitUploadOptionsStruct(custom_metadata(metadata)))
     committed: Object = call(
-        "uplink_commit_upload", project, encode(bucket, "bucket_name"), encode(key, "key"),
+        "uplink_commit_upload", project, encode(bucket, "bucket_name"), key_arg(key, "key"),
         encode(upload_id, "upload_id"), options,
         take=value_taker("object", "uplink_free_commit_upload_result", object_value))
     return committed
@@ -210,7 +210,7 @@ def commit_upload(project: Handle, bucket: str, key: str, upload_id: str,
 
 def abort_upload(project: Handle, bucket: str, key: str, upload_id: str) -> None:
     """Aborts a multipart upload and every part uploaded to it."""
-    call("uplink_abort_upload", project, encode(bucket, "bucket_name"), encode(key, "key"),
+    call("uplink_abort_upload", project, encode(bucket, "bucket_name"), key_arg(key, "key"),
          encode(upload_id, "upload_id"), take=check)
 
 
@@ -235,7 +235,7 @@ def stat_object_version(project: Handle, bucket: str, key: str,
     """One version of an object (the latest for None)."""
     data, length = version_arg(version)
     info: VersionedObject = call("uplink_stat_object_version", project,
-                                 encode(bucket, "bucket_name"), encode(key, "key"), data, length,
+                                 encode(bucket, "bucket_name"), key_arg(key, "key"), data, length,
                                  take=_VERSIONED_OBJECT)
     return info
 
@@ -248,7 +248,7 @@ def delete_object_version(project: Handle, bucket: str, key: str, version: Any,
         flag(bypass_governance_retention, "bypass_governance_retention"))
     deleted: Optional[VersionedObject] = call(
         "uplink_delete_object_version", project, encode(bucket, "bucket_name"),
-        encode(key, "key"), data, length, byref(options),
+        key_arg(key, "key"), data, length, byref(options),
         take=taker("object", "uplink_free_versioned_object_result", versioned_object_value))
     return deleted
 
@@ -276,22 +276,43 @@ def _delete_results(result: Any) -> List[DeleteResult]:
     return results
 
 
+# The keys of one bulk delete request are kept under this many bytes, so that
+# the request (with encrypted keys) stays well inside DRPC's 4 MiB limit.
+_DELETE_BATCH_BYTES = 1024 * 1024
+
+
+def _delete_batches(items: List[Tuple[bytes, Optional[bytes], int]]
+                    ) -> List[List[Tuple[bytes, Optional[bytes], int]]]:
+    batches: List[List[Tuple[bytes, Optional[bytes], int]]] = [[]]
+    size = 0
+    for item in items:
+        if batches[-1] and size + len(item[0]) > _DELETE_BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += len(item[0])
+    return batches
+
+
 def delete_objects(project: Handle, bucket: str, items: List[Tuple[str, Any]],
                    bypass_governance_retention: bool, quiet: bool) -> List[DeleteResult]:
-    """Deletes many objects (key, version or None) in one request."""
-    keep: List[Any] = []
-    array = (d._DeleteObjectsItemStruct * len(items))()
+    """Deletes many objects (key, version or None); long key lists are sent in
+    several requests."""
+    encoded = []
     for index, (key, version) in enumerate(items):
         data, length = version_arg(version, f"items[{index}].version")
-        encoded = encode(key, f"items[{index}].key")
-        keep += [encoded, data]  # the array points into them
-        array[index] = d._DeleteObjectsItemStruct(encoded, uint8_pointer(data), length)
+        encoded.append((key_arg(key, f"items[{index}].key"), data, length))
     options = d._DeleteObjectsOptionsStruct(
         flag(bypass_governance_retention, "bypass_governance_retention"), flag(quiet, "quiet"))
-    results: List[DeleteResult] = call("uplink_delete_objects", project,
-                                       encode(bucket, "bucket_name"), array, len(items),
-                                       byref(options), take=_delete_results)
-    del keep
+    bucket_name = encode(bucket, "bucket_name")
+    results: List[DeleteResult] = []
+    for batch in _delete_batches(encoded):
+        # The array points into the bytes of ``batch``, which outlives the call.
+        array = (d._DeleteObjectsItemStruct * len(batch))(
+            *(d._DeleteObjectsItemStruct(key, uint8_pointer(data), length)
+              for key, data, length in batch))
+        results += call("uplink_delete_objects", project, bucket_name, array, len(batch),
+                        byref(options), take=_delete_results)
     return results
 
 
@@ -348,7 +369,7 @@ def set_object_retention(project: Handle, bucket: str, key: str, version: Any,
     """Sets (or, with None, removes) the retention of an object version."""
     data, length = version_arg(version)
     call("uplink_set_object_retention", project, encode(bucket, "bucket_name"),
-         encode(key, "key"), data, length, retention_struct(retention, "retention"),
+         key_arg(key, "key"), data, length, retention_struct(retention, "retention"),
          flag(bypass_governance_retention, "bypass_governance_retention"), take=check)
 
 
@@ -358,7 +379,7 @@ def get_object_retention(project: Handle, bucket: str, key: str,
     data, length = version_arg(version)
     retention: Optional[Retention] = call(
         "uplink_get_object_retention", project, encode(bucket, "bucket_name"),
-        encode(key, "key"), data, length,
+        key_arg(key, "key"), data, length,
         take=taker("retention", "uplink_free_retention_result", retention_value))
     return retention
 
@@ -368,14 +389,14 @@ def set_object_legal_hold(project: Handle, bucket: str, key: str, version: Any,
     """Places or removes a legal hold on an object version."""
     data, length = version_arg(version)
     call("uplink_set_object_legal_hold", project, encode(bucket, "bucket_name"),
-         encode(key, "key"), data, length, flag(enabled, "enabled"), take=check)
+         key_arg(key, "key"), data, length, flag(enabled, "enabled"), take=check)
 
 
 def get_object_legal_hold(project: Handle, bucket: str, key: str, version: Any) -> bool:
     """Whether a legal hold is placed on an object version."""
     data, length = version_arg(version)
     return bool(call("uplink_get_object_legal_hold", project, encode(bucket, "bucket_name"),
-                     encode(key, "key"), data, length,
+                     key_arg(key, "key"), data, length,
                      take=scalar_taker("uplink_free_bool_result")))
 
 
@@ -406,5 +427,5 @@ def edge_join_share_url(base_url: str, access_key_id: str, bucket: str, key: str
     options = d._EdgeShareURLOptionsStruct(flag(raw, "raw"))
     url: str = call("edge_join_share_url", encode(base_url, "base_url"),
                     encode(access_key_id, "access_key_id"), encode(bucket, "bucket"),
-                    encode(key, "key"), byref(options), take=take_string)
+                    key_arg(key, "key"), byref(options), take=take_string)
     return url

@@ -53,6 +53,22 @@ def encode(value: Any, what: str, allow_bytes: bool = False) -> bytes:
     return data
 
 
+# A request to the satellite must fit in 4 MiB (DRPC's message limit), and an
+# encrypted key is up to about a third longer than the key: a longer key can
+# never be sent (the satellite drops the connection). Satellites also limit
+# stored keys far below this (4000 encrypted bytes by default).
+MAX_KEY_BYTES = 2 * 1024 * 1024
+
+
+def key_arg(value: Any, what: str) -> bytes:
+    """Encodes an object key; raises ValueError naming ``what`` past MAX_KEY_BYTES."""
+    data = encode(value, what)
+    if len(data) > MAX_KEY_BYTES:
+        raise ValueError(f"{what} is {len(data)} bytes long; object keys are limited to "
+                         f"{MAX_KEY_BYTES} bytes (a request must fit in 4 MiB)")
+    return data
+
+
 def integer(value: Any, what: str, low: int, high: int) -> int:
     if isinstance(value, bool):
         raise TypeError(f"{what} must be an int, not bool")

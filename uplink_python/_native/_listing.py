@@ -9,7 +9,7 @@ from .. import errors
 from ..module_classes import (Bucket, ListBucketsOptions, ListObjectsOptions,
                               ListObjectVersionsOptions, ListUploadPartsOptions,
                               ListUploadsOptions, Object, Part, UploadInfo, VersionedObject)
-from ._convert import (bucket_value, encode, list_buckets_options, list_object_versions_options,
+from ._convert import (key_arg, bucket_value, encode, list_buckets_options, list_object_versions_options,
                        list_objects_options, list_upload_parts_options, list_uploads_options,
                        object_value, part_value, upload_info_value, versioned_object_value)
 from ._errors import check
@@ -148,7 +148,7 @@ def iter_upload_parts(project: Handle, bucket: str, key: str, upload_id: str,
                       options: Optional[ListUploadPartsOptions]) -> Cursor[Part]:
     """Starts a listing of the parts of a multipart upload."""
     return _cursor("uplink_list_upload_parts", "part", "part", project, part_value, lambda p: (p.part_number,),
-                   "uplink_free_part", encode(bucket, "bucket_name"), encode(key, "key"),
+                   "uplink_free_part", encode(bucket, "bucket_name"), key_arg(key, "key"),
                    encode(upload_id, "upload_id"), list_upload_parts_options(options))
 
 

@@ -10,7 +10,7 @@ from .. import errors
 from .. import module_def as d
 from ..module_classes import DownloadOptions, Object, Retention, UploadOptions, VersionedObject
 from ._buffers import readable_buffer, writable_buffer
-from ._convert import (INT32, custom_metadata, download_options, encode, expect, expiry, flag,
+from ._convert import (key_arg, INT32, custom_metadata, download_options, encode, expect, expiry, flag,
                        integer, object_value, retention_struct, upload_options, version_arg,
                        versioned_object_value)
 from ._errors import check, pop_error, pop_read_error
@@ -36,7 +36,7 @@ def upload_object(project: Handle, bucket: str, key: str,
                   options: Optional[UploadOptions]) -> Handle:
     """Starts an upload."""
     return _started("uplink_upload_object", project, encode(bucket, "bucket_name"),
-                encode(key, "storj_path"), upload_options(options),
+                key_arg(key, "storj_path"), upload_options(options),
                     field="upload", kind="upload")
 
 
@@ -55,7 +55,7 @@ def upload_object2(project: Handle, bucket: str, key: str, options: Optional[Upl
     struct = d._UploadOptionsV2Struct(expires, retention_struct(retention, "retention"),
                                       flag(legal_hold, "legal_hold"), match)
     return _started("uplink_upload_object2", project, encode(bucket, "bucket_name"),
-                encode(key, "storj_path"), byref(struct),
+                key_arg(key, "storj_path"), byref(struct),
                     field="upload", kind="upload")
 
 
@@ -64,7 +64,7 @@ def upload_part(project: Handle, bucket: str, key: str, upload_id: str,
     """Starts the upload of one part."""
     number = integer(part_number, "part_number", 0, INT32[1])
     return _started("uplink_upload_part", project, encode(bucket, "bucket_name"),
-                encode(key, "key"), encode(upload_id, "upload_id"), number,
+                key_arg(key, "key"), encode(upload_id, "upload_id"), number,
                     field="part_upload", kind="part upload")
 
 
@@ -150,7 +150,7 @@ def download_object(project: Handle, bucket: str, key: str,
                     options: Optional[DownloadOptions]) -> Handle:
     """Starts a download."""
     return _started("uplink_download_object", project, encode(bucket, "bucket_name"),
-                encode(key, "storj_path"), download_options(options),
+                key_arg(key, "storj_path"), download_options(options),
                     field="download", kind="download")
 
 
@@ -159,7 +159,7 @@ def download_object_version(project: Handle, bucket: str, key: str, version: Any
     """Starts a download of one version of an object."""
     data, length = version_arg(version)
     return _started("uplink_download_object_version", project, encode(bucket, "bucket_name"),
-                encode(key, "storj_path"), data, length, download_options(options),
+                key_arg(key, "storj_path"), data, length, download_options(options),
                     field="download", kind="download")
 
 
