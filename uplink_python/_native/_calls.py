@@ -12,8 +12,8 @@ from ..module_classes import (Bucket, Config, DeleteResult, DeleteStatus, EdgeCo
                               Retention, RetentionMode, UploadInfo, UploadOptions,
                               VersionedObject, VersioningState)
 from ._buffers import readable_buffer
-from ._convert import (key_arg, INT32, bucket_value, config_struct, custom_metadata, decode,
-                       edge_credentials_value, encode, enum_value, expect, flag, integer,
+from ._convert import (INT32, bucket_value, config_struct, custom_metadata, decode,
+                       edge_credentials_value, encode, enum_value, expect, flag, integer, key_arg,
                        lock_configuration_value, object_value, optional_bytes, part_value,
                        permission_struct, permission_v2_struct, retention_struct,
                        retention_value, share_prefixes, uint8_pointer,
@@ -22,9 +22,10 @@ from ._convert import (key_arg, INT32, bucket_value, config_struct, custom_metad
 from ._errors import check, pop_error, redacting
 from ._gate import (Handle, call, free, own, scalar_taker, take_string, taker, value_taker)
 
-_OBJECT = value_taker("object", "uplink_free_object_result", object_value)
-_VERSIONED_OBJECT = value_taker("object", "uplink_free_versioned_object_result",
-                                versioned_object_value)
+# Takers of the results that carry an Object or a VersionedObject.
+OBJECT = value_taker("object", "uplink_free_object_result", object_value)
+VERSIONED_OBJECT = value_taker("object", "uplink_free_versioned_object_result",
+                               versioned_object_value)
 _BUCKET = value_taker("bucket", "uplink_free_bucket_result", bucket_value, attach="bucket")
 
 
@@ -147,7 +148,7 @@ def bucket_call(name: str, project: Handle, bucket: str) -> Bucket:
 def stat_object(project: Handle, bucket: str, key: str) -> Object:
     """Information about an object."""
     info: Object = call("uplink_stat_object", project, encode(bucket, "bucket_name"),
-                        key_arg(key, "storj_path"), take=_OBJECT)
+                        key_arg(key, "storj_path"), take=OBJECT)
     return info
 
 
@@ -164,7 +165,7 @@ def copy_object(project: Handle, old_bucket: str, old_key: str, new_bucket: str,
     """Copies an object server-side."""
     copied: Object = call("uplink_copy_object", project, encode(old_bucket, "old_bucket"),
                           key_arg(old_key, "old_key"), encode(new_bucket, "new_bucket"),
-                          key_arg(new_key, "new_key"), None, take=_OBJECT)
+                          key_arg(new_key, "new_key"), None, take=OBJECT)
     return copied
 
 
@@ -236,7 +237,7 @@ def stat_object_version(project: Handle, bucket: str, key: str,
     data, length = version_arg(version)
     info: VersionedObject = call("uplink_stat_object_version", project,
                                  encode(bucket, "bucket_name"), key_arg(key, "key"), data, length,
-                                 take=_VERSIONED_OBJECT)
+                                 take=VERSIONED_OBJECT)
     return info
 
 

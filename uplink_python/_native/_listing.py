@@ -9,7 +9,8 @@ from .. import errors
 from ..module_classes import (Bucket, ListBucketsOptions, ListObjectsOptions,
                               ListObjectVersionsOptions, ListUploadPartsOptions,
                               ListUploadsOptions, Object, Part, UploadInfo, VersionedObject)
-from ._convert import (key_arg, bucket_value, encode, list_buckets_options, list_object_versions_options,
+from ._convert import (bucket_value, encode, key_arg, list_buckets_options,
+                       list_object_versions_options,
                        list_objects_options, list_upload_parts_options, list_uploads_options,
                        object_value, part_value, upload_info_value, versioned_object_value)
 from ._errors import check

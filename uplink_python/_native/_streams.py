@@ -10,11 +10,11 @@ from .. import errors
 from .. import module_def as d
 from ..module_classes import DownloadOptions, Object, Retention, UploadOptions, VersionedObject
 from ._buffers import readable_buffer, writable_buffer
-from ._convert import (key_arg, INT32, custom_metadata, download_options, encode, expect, expiry, flag,
-                       integer, object_value, retention_struct, upload_options, version_arg,
-                       versioned_object_value)
+from ._calls import OBJECT, VERSIONED_OBJECT
+from ._convert import (INT32, custom_metadata, download_options, encode, expect, expiry, flag,
+                       integer, key_arg, retention_struct, upload_options, version_arg)
 from ._errors import check, pop_error, pop_read_error
-from ._gate import Handle, call, free, own, value_taker
+from ._gate import Handle, call, free, own
 
 
 def _started(name: str, project: Handle, *args: Any, field: str, kind: str) -> Handle:
@@ -117,15 +117,13 @@ def close_upload(upload: Handle, abort: bool) -> None:
 
 def upload_info(upload: Handle) -> Object:
     """The object being (or just) uploaded."""
-    info: Object = call("uplink_upload_info", upload, take=value_taker(
-        "object", "uplink_free_object_result", object_value))
+    info: Object = call("uplink_upload_info", upload, take=OBJECT)
     return info
 
 
 def upload_info_versioned(upload: Handle) -> VersionedObject:
     """The uploaded object with its version (complete after commit)."""
-    info: VersionedObject = call("uplink_upload_info_versioned", upload, take=value_taker(
-        "object", "uplink_free_versioned_object_result", versioned_object_value))
+    info: VersionedObject = call("uplink_upload_info_versioned", upload, take=VERSIONED_OBJECT)
     return info
 
 
@@ -214,15 +212,13 @@ def download_readinto(download: Handle, target: Any) -> Tuple[int, bool]:
 
 def download_info(download: Handle) -> Object:
     """The object being downloaded."""
-    info: Object = call("uplink_download_info", download, take=value_taker(
-        "object", "uplink_free_object_result", object_value))
+    info: Object = call("uplink_download_info", download, take=OBJECT)
     return info
 
 
 def download_info_versioned(download: Handle) -> VersionedObject:
     """The downloaded object with its version."""
-    info: VersionedObject = call("uplink_download_info_versioned", download, take=value_taker(
-        "object", "uplink_free_versioned_object_result", versioned_object_value))
+    info: VersionedObject = call("uplink_download_info_versioned", download, take=VERSIONED_OBJECT)
     return info
 
 
