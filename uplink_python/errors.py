@@ -43,6 +43,8 @@ ERROR_METHOD_NOT_ALLOWED = 0x83
 ERROR_LIBUPLINK_SO_NOT_FOUND = 0x9999
 ERROR_CLOSED = 0x9998
 ERROR_FORKED = 0x9997
+# Far from the codes above so that codes added beside it do not collide.
+ERROR_NO_ACCESS = 0x9990
 
 
 def _restore(cls: Type["StorjException"], message: str, code: int, details: str,
@@ -211,6 +213,12 @@ class ClosedError(_CodedError, ValueError):
 class ForkError(_CodedError, RuntimeError):
     """libuplinkc was loaded before this process was forked and cannot be used in the child."""
     MESSAGE, CODE = "libuplinkc cannot be used after fork()", ERROR_FORKED
+
+
+class NoAccessError(_CodedError, LookupError):
+    """No access grant was found (uplink_python.credentials); ``details`` says where
+    it looked. It never holds a grant, an API key or a passphrase."""
+    MESSAGE, CODE = "no access grant found", ERROR_NO_ACCESS
 
 
 # Spellings some callers may expect.
