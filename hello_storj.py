@@ -5,10 +5,12 @@ It lists the project's buckets, makes a bucket, uploads a file, downloads it
 and checks it byte for byte, lists the bucket, shares a read-only access to it
 and reads the file through that share, then deletes what it created.
 
-Credentials come from the command line, else from STORJ_SATELLITE,
-STORJ_API_KEY and STORJ_PASSPHRASE, else from the JSON file named by
-UPLINK_TESTNET_INFO_FILE (written by the local test network,
-scripts/testnet.sh). Exits 0 on success, 1 on any failure.
+Credentials come from the command line (--access, or --satellite, --api-key
+and --passphrase), else from uplink_python.default_access(): STORJ_ACCESS,
+then STORJ_SATELLITE/STORJ_API_KEY/STORJ_PASSPHRASE, then the access saved
+by the uplink CLI (or by `uplink-py access import`). scripts/demo.sh sets
+STORJ_ACCESS to the local test network's grant. Exits 0 on success, 1 on
+any failure.
 """
 
 from __future__ import annotations
@@ -16,51 +18,42 @@ from __future__ import annotations
 import argparse
 import datetime
 import hashlib
-import json
 import os
 import secrets
 import sys
 import tempfile
 from typing import Dict, List, Optional
 
-from uplink_python import (BucketNotEmptyError, ListObjectsOptions, Permission, SharePrefix,
-                           StorjException, Uplink)
-
-
-def testnet_defaults() -> Dict[str, str]:
-    """Credentials of the local test network, when UPLINK_TESTNET_INFO_FILE names its JSON."""
-    path = os.environ.get("UPLINK_TESTNET_INFO_FILE")
-    if not path:
-        return {}
-    with open(path, encoding="utf-8") as handle:
-        info = json.load(handle)
-    return {"satellite": info["satellite_url"], "api_key": info["api_key"],
-            "passphrase": info["passphrase"]}
+from uplink_python import (Access, BucketNotEmptyError, ListObjectsOptions, Permission,
+                           SharePrefix, StorjException, Uplink, default_access)
 
 
 def parse_arguments(argv: Optional[List[str]]) -> argparse.Namespace:
-    """Command line first, then STORJ_* variables, then the test network's file."""
-    fallback = testnet_defaults()
+    """The command line; credentials not given here are found by default_access()."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--satellite", default=os.environ.get("STORJ_SATELLITE",
-                                                              fallback.get("satellite")),
-                        help="satellite address, <node id>@<host>:<port> ($STORJ_SATELLITE)")
-    parser.add_argument("--api-key", default=os.environ.get("STORJ_API_KEY",
-                                                            fallback.get("api_key")),
-                        help="API key of the project ($STORJ_API_KEY)")
-    parser.add_argument("--passphrase", default=os.environ.get("STORJ_PASSPHRASE",
-                                                               fallback.get("passphrase")),
-                        help="encryption passphrase ($STORJ_PASSPHRASE)")
+    parser.add_argument("--access", help="access name, serialized grant or file holding one "
+                                         "(default: found as the module docstring says)")
+    parser.add_argument("--satellite", help="satellite address, <node id>@<host>:<port>")
+    parser.add_argument("--api-key", help="API key of the project")
+    parser.add_argument("--passphrase", help="encryption passphrase")
     parser.add_argument("--bucket", default=f"hello-storj-{secrets.token_hex(4)}",
                         help="bucket to create and delete (default: a new random name)")
     parser.add_argument("--file", help="file to upload (default: 1 MiB of random bytes)")
     args = parser.parse_args(argv)
-    missing = [name for name in ("satellite", "api_key", "passphrase")
-               if not getattr(args, name)]
-    if missing:
-        parser.error("missing " + ", ".join(missing) + ": pass them as options, set the STORJ_* "
-                     "variables, or point UPLINK_TESTNET_INFO_FILE at the test network's JSON")
+    given = [name for name in ("satellite", "api_key", "passphrase") if getattr(args, name)]
+    if given and len(given) < 3:
+        missing = sorted({"satellite", "api_key", "passphrase"} - set(given))
+        parser.error("missing --" + ", --".join(m.replace("_", "-") for m in missing)
+                     + ": give all three, or none and let default_access() find an access")
     return args
+
+
+def open_access(uplink: Uplink, args: argparse.Namespace) -> Access:
+    """The access of the command line's satellite, API key and passphrase, else default_access()."""
+    if args.satellite:
+        return uplink.request_access_with_passphrase(args.satellite, args.api_key,
+                                                     args.passphrase)
+    return default_access(args.access, uplink=uplink)
 
 
 def sha256_of(path: str) -> str:
@@ -84,9 +77,8 @@ def run(args: argparse.Namespace, workdir: str) -> None:
     bucket = args.bucket
 
     uplink = Uplink()
-    print("Requesting an access grant from the satellite...")
-    with uplink.request_access_with_passphrase(args.satellite, args.api_key,
-                                               args.passphrase) as access, \
+    print("Opening the access grant...")
+    with open_access(uplink, args) as access, \
             access.open_project() as project:
         print("Buckets in the project:")
         for found in project.list_buckets():
@@ -146,8 +138,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         try:
             run(args, workdir)
         except StorjException as exc:
-            print(f"hello_storj failed: {type(exc).__name__}: {exc.message}\n{exc.details}",
-                  file=sys.stderr)
+            print(f"hello_storj failed: {type(exc).__name__}: {exc}", file=sys.stderr)
             return 1
         except (OSError, RuntimeError) as exc:
             print(f"hello_storj failed: {exc}", file=sys.stderr)

@@ -32,4 +32,6 @@ if [[ ! -s "$info" ]]; then
 	exit 1
 fi
 
-UPLINK_TESTNET_INFO_FILE="$info" "$@"
+# STORJ_ACCESS: the grant that uplink_python.default_access() (the sample, uplink-py) finds.
+STORJ_ACCESS="$(sed -n 's/.*"access": *"\([^"]*\)".*/\1/p' "$info")" \
+	UPLINK_TESTNET_INFO_FILE="$info" "$@"

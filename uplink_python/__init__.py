@@ -9,10 +9,11 @@ not survive fork(): with multiprocessing use the 'spawn' start method.
 """
 
 from .access import Access, EncryptionKey
+from .credentials import default_access
 from .download import Download
 from .errors import (BucketAlreadyExistError, BucketNotEmptyError, BucketNotFoundError,
                      CancelledError, ClosedError, FailedPreconditionError, ForkError,
-                     LibUplinkSoError, ObjectNotFoundError, ObjectProtectedError,
+                     LibUplinkSoError, NoAccessError, ObjectNotFoundError, ObjectProtectedError,
                      PermissionDeniedError, StorjException)
 from .listing import Listing
 from .module_classes import (Bucket, Config, CustomMetadata, CustomMetadataEntry, DeleteResult,
@@ -35,9 +36,9 @@ __all__ = [
     "DeleteResult", "DeleteStatus", "Download", "DownloadOptions", "EdgeConfig",
     "EdgeCredentials", "EncryptionKey", "FailedPreconditionError", "ForkError",
     "LibUplinkSoError", "ListBucketsOptions", "ListObjectVersionsOptions", "ListObjectsOptions",
-    "ListUploadPartsOptions", "ListUploadsOptions", "Listing", "Object",
+    "ListUploadPartsOptions", "ListUploadsOptions", "Listing", "NoAccessError", "Object",
     "ObjectLockConfiguration", "ObjectNotFoundError", "ObjectProtectedError", "Part",
     "PartUpload", "Permission", "PermissionDeniedError", "Project", "Retention", "RetentionMode",
     "SharePrefix", "StorjException", "SystemMetadata", "Upload", "UploadInfo", "UploadOptions",
-    "Uplink", "VersionedObject", "VersioningState", "__version__",
+    "Uplink", "VersionedObject", "VersioningState", "__version__", "default_access",
 ]
