@@ -1,13 +1,32 @@
 """Exceptions raised by uplink_python, one class per libuplinkc error code.
 
-Every exception is a :class:`StorjException` carrying ``message`` (a short
-summary), ``code`` (the numeric libuplinkc code) and ``details`` (the text the
-native library reported). Exceptions pickle, so they cross process boundaries
-(multiprocessing, concurrent.futures) intact.
+Every exception is a :class:`StorjException` carrying ``message`` (the fixed
+summary of its code, as in the original), ``code`` (the numeric libuplinkc
+code) and ``details`` (the text the native library reported). ``str(e)`` is
+the reason in one line: the summary and the details, without the repetition
+Go adds ("permission denied (metaclient: ...)", not "permission denied:
+uplink: permission denied (metaclient: ...)").
+
+Where a built-in exception fits, the class is also one, so that code written
+for files and sockets catches it: not found -> FileNotFoundError, an existing
+bucket -> FileExistsError, permission -> PermissionError, network failures ->
+ConnectionError, timeouts -> TimeoutError, invalid names and malformed
+credentials -> ValueError. Their ``errno`` is set to match.
+
+InternalError, the library's catch-all, is refined by its text into classes
+that say what to fix: InvalidAPIKeyError, SatelliteAddressError,
+InvalidAccessGrantError (all BadCredentialsError), SatelliteUnreachableError
+and NetworkTimeoutError (both NetworkError). They stay InternalError
+subclasses with the same code and ``message``, so existing handlers still work.
+
+Exceptions pickle, so they cross process boundaries (multiprocessing,
+concurrent.futures) intact.
 """
 
 from __future__ import annotations
 
+import errno as _errno
+import re
 from typing import Any, Dict, Optional, Tuple, Type
 
 # Codes of uplink-c (uplink_definitions.h). EOF is a sentinel, never raised.
@@ -64,16 +83,33 @@ class StorjException(Exception):
     ``details`` (the native library's text, may be empty).
     """
 
+    # errno of the classes that are also OSErrors.
+    ERRNO: Optional[int] = None
+
     def __init__(self, message: str, code: int, details: str = "") -> None:
         super().__init__(message, code, details)
         self.message = message
         self.code = code
         self.details = details
+        if isinstance(self, OSError):
+            # OSError.__init__ read (message, code, details) as (errno, strerror, filename).
+            # It also keeps only the first two as args.
+            for name, value in (("errno", self.ERRNO), ("strerror", message), ("filename", None)):
+                setattr(self, name, value)
+            self.args = (message, code, details)
+
+    def reason(self) -> str:
+        """The native library's text without Go's "uplink: " prefix."""
+        details = self.details.strip()
+        return details[len("uplink: "):] if details.startswith("uplink: ") else details
 
     def __str__(self) -> str:
-        if self.details:
-            return f"{self.message}: {self.details}"
-        return self.message
+        reason = self.reason()
+        if not reason:
+            return self.message
+        if reason.lower().startswith(self.message.lower()):
+            return reason
+        return f"{self.message}: {reason}"
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(message={self.message!r}, "
@@ -130,39 +166,45 @@ class SegmentsLimitExceededError(_CodedError):
     MESSAGE, CODE = "segments limit exceeded", ERROR_SEGMENTS_LIMIT_EXCEEDED
 
 
-class PermissionDeniedError(_CodedError):
-    """The access grant does not allow the operation."""
+class PermissionDeniedError(_CodedError, PermissionError):
+    """The access grant does not allow the operation (also a PermissionError)."""
     MESSAGE, CODE = "permission denied", ERROR_PERMISSION_DENIED
+    ERRNO = _errno.EACCES
 
 
-class BucketNameInvalidError(_CodedError):
-    """The bucket name is not valid."""
+class BucketNameInvalidError(_CodedError, ValueError):
+    """The bucket name is not valid (also a ValueError)."""
     MESSAGE, CODE = "invalid bucket name", ERROR_BUCKET_NAME_INVALID
 
 
-class BucketAlreadyExistError(_CodedError):
-    """The bucket exists already (``bucket`` holds it when the library returned it)."""
+class BucketAlreadyExistError(_CodedError, FileExistsError):
+    """The bucket exists already (``bucket`` holds it when the library returned it);
+    also a FileExistsError."""
     MESSAGE, CODE = "bucket already exists", ERROR_BUCKET_ALREADY_EXISTS
+    ERRNO = _errno.EEXIST
 
 
-class BucketNotEmptyError(_CodedError):
-    """The bucket still holds objects."""
+class BucketNotEmptyError(_CodedError, OSError):
+    """The bucket still holds objects (also an OSError with errno ENOTEMPTY)."""
     MESSAGE, CODE = "bucket not empty", ERROR_BUCKET_NOT_EMPTY
+    ERRNO = _errno.ENOTEMPTY
 
 
-class BucketNotFoundError(_CodedError):
-    """The bucket does not exist."""
+class BucketNotFoundError(_CodedError, FileNotFoundError):
+    """The bucket does not exist (also a FileNotFoundError)."""
     MESSAGE, CODE = "bucket not found", ERROR_BUCKET_NOT_FOUND
+    ERRNO = _errno.ENOENT
 
 
-class ObjectKeyInvalidError(_CodedError):
-    """The object key is not valid."""
+class ObjectKeyInvalidError(_CodedError, ValueError):
+    """The object key is not valid (also a ValueError)."""
     MESSAGE, CODE = "invalid object key", ERROR_OBJECT_KEY_INVALID
 
 
-class ObjectNotFoundError(_CodedError):
-    """The object does not exist."""
+class ObjectNotFoundError(_CodedError, FileNotFoundError):
+    """The object does not exist (also a FileNotFoundError)."""
     MESSAGE, CODE = "object not found", ERROR_OBJECT_NOT_FOUND
+    ERRNO = _errno.ENOENT
 
 
 class UploadDoneError(_CodedError):
@@ -170,8 +212,8 @@ class UploadDoneError(_CodedError):
     MESSAGE, CODE = "upload done", ERROR_UPLOAD_DONE
 
 
-class EdgeAuthDialFailedError(_CodedError):
-    """The edge auth service could not be reached."""
+class EdgeAuthDialFailedError(_CodedError, ConnectionError):
+    """The edge auth service could not be reached (also a ConnectionError)."""
     MESSAGE, CODE = "auth service dial failed", EDGE_ERROR_AUTH_DIAL_FAILED
 
 
@@ -198,6 +240,51 @@ class ObjectLockNotAvailableError(_CodedError):
 class MethodNotAllowedError(_CodedError):
     """The operation is not allowed on this object (e.g. a delete marker)."""
     MESSAGE, CODE = "method not allowed", ERROR_METHOD_NOT_ALLOWED
+
+
+class BadCredentialsError(InternalError, ValueError):
+    """The credentials are malformed (an InternalError to the C library; also a ValueError)."""
+
+    HINT = "check the credentials"
+
+    def __str__(self) -> str:
+        return f"{self.HINT} ({self.reason()})" if self.reason() else self.HINT
+
+
+class InvalidAPIKeyError(BadCredentialsError):
+    """The API key is malformed (empty, truncated or not an API key)."""
+    HINT = "invalid API key: it is empty or malformed; copy it again from the satellite console"
+
+
+class SatelliteAddressError(BadCredentialsError):
+    """The satellite address is not ``<node id>@host:port`` or its node id is malformed."""
+    HINT = "invalid satellite address: expected <node id>@host:port"
+
+
+class InvalidAccessGrantError(BadCredentialsError):
+    """The serialized access grant is malformed (truncated, or not a grant)."""
+    HINT = "invalid access grant: it is malformed or truncated"
+
+
+class NetworkError(InternalError, ConnectionError):
+    """A network failure talking to the satellite or the storage nodes (also a
+    ConnectionError); worth retrying for idempotent calls."""
+
+
+class SatelliteUnreachableError(NetworkError):
+    """The satellite could not be dialed: connection refused, unknown host, TLS failure."""
+    ERRNO = _errno.ECONNREFUSED
+
+    def __str__(self) -> str:
+        return f"cannot reach the satellite ({self.reason()})"
+
+
+class NetworkTimeoutError(NetworkError, TimeoutError):
+    """A network operation timed out (also a TimeoutError); see Config.dial_timeout_milliseconds."""
+    ERRNO = _errno.ETIMEDOUT
+
+    def __str__(self) -> str:
+        return f"timed out ({self.reason()})"
 
 
 class LibUplinkSoError(_CodedError):
@@ -246,11 +333,35 @@ def error_class(code: int) -> Type[StorjException]:
     return _ERRORS_BY_CODE.get(code, StorjException)
 
 
+# How Go words the failures that InternalError hides, most specific first.
+_INTERNAL_REFINEMENTS: Tuple[Tuple["re.Pattern[str]", Type[InternalError]], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), cls) for pattern, cls in (
+        (r"api key format|invalid api key", InvalidAPIKeyError),
+        (r"node id is required|node url|satellite ?node ?url|invalid satellite",
+         SatelliteAddressError),
+        (r"invalid access grant", InvalidAccessGrantError),
+        (r"deadline exceeded|i/o timeout|timed out|timeout", NetworkTimeoutError),
+        (r"rpc: dial|connection refused|no such host|network is unreachable|"
+         r"no route to host|tls: first record|tls: handshake", SatelliteUnreachableError),
+        (r"connection reset|broken pipe|unexpected eof|use of closed network connection",
+         NetworkError),
+    ))
+
+
+def _refine_internal(details: str) -> Type[InternalError]:
+    for pattern, cls in _INTERNAL_REFINEMENTS:
+        if pattern.search(details):
+            return cls
+    return InternalError
+
+
 def _storj_exception(code: int, details: str) -> StorjException:
     """Builds the exception for a libuplinkc error code; unknown codes give a plain StorjException."""
     cls = _ERRORS_BY_CODE.get(code)
     if cls is None:
         return StorjException(f"unknown error (code {code:#x})", code, details)
+    if cls is InternalError:
+        cls = _refine_internal(details)
     return cls(details)
 
 
