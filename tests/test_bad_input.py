@@ -27,8 +27,9 @@ from uplink_python import (Access, Download, PartUpload, Project, Upload, Uplink
                            _native, errors)
 from uplink_python.edge import join_share_url, register_access
 from uplink_python.errors import (BucketNameInvalidError, CancelledError, ClosedError,
-                                  InternalError, ObjectKeyInvalidError, ObjectNotFoundError,
-                                  PermissionDeniedError, StorjException, UploadDoneError)
+                                  InternalError, InvalidAccessGrantError, InvalidAPIKeyError,
+                                  ObjectKeyInvalidError, ObjectNotFoundError, PermissionDeniedError,
+                                  SatelliteAddressError, StorjException, UploadDoneError)
 from uplink_python.module_classes import (Config, CustomMetadata, CustomMetadataEntry,
                                           DownloadOptions, EdgeConfig, ListBucketsOptions,
                                           ListObjectsOptions, ListObjectVersionsOptions,
@@ -162,8 +163,8 @@ def test_parse_access_wrong_types(uplink: Uplink, value: Any, error: type) -> No
 
 @pytest.mark.parametrize("value", ["", "garbage", "1", "\udcff", "1" * 5000, " " * 10])
 def test_parse_access_garbage(uplink: Uplink, value: str) -> None:
-    exc = _raises(InternalError, "access grant", lambda: uplink.parse_access(value))
-    assert isinstance(exc, StorjException)
+    exc = _raises(InvalidAccessGrantError, "access grant", lambda: uplink.parse_access(value))
+    assert isinstance(exc, InternalError) and isinstance(exc, ValueError)
 
 
 def test_request_access_wrong_arguments_never_reach_the_network(uplink: Uplink) -> None:
@@ -192,15 +193,17 @@ def test_request_access_wrong_arguments_never_reach_the_network(uplink: Uplink) 
                                        "@127.0.0.1:1", f"{NODE_ID[:-3]}@127.0.0.1:1"])
 def test_request_access_garbage_satellite(uplink: Uplink, satellite: str, testnet: Any) -> None:
     start = time.monotonic()
-    _raises(InternalError, "node", lambda: uplink.config_request_access_with_passphrase(
+    exc = _raises(SatelliteAddressError, "node", lambda: uplink.config_request_access_with_passphrase(
         Config(dial_timeout_milliseconds=500), satellite, testnet.api_key, "passphrase"))
+    assert "<node id>@host:port" in str(exc) and exc.message == "internal error"
     assert time.monotonic() - start < 2
 
 
 @pytest.mark.parametrize("api_key", ["", "garbage", "13YqfbRN", "\udcff"])
 def test_request_access_garbage_api_key(uplink: Uplink, api_key: str) -> None:
-    exc = _raises(InternalError, "api key", lambda: uplink.request_access_with_passphrase(
+    exc = _raises(InvalidAPIKeyError, "api key", lambda: uplink.request_access_with_passphrase(
         f"{NODE_ID}@127.0.0.1:1", api_key, "secret passphrase"))
+    assert isinstance(exc, InternalError) and "invalid API key" in str(exc)
     assert "secret passphrase" not in repr(exc)
 
 
@@ -1204,5 +1207,6 @@ def test_dead_satellite_fails_instead_of_hanging(
         pytest.fail(f"{run}: still running after {_DIAL_LIMIT} s (a hang)")
     assert process.returncode == 0, err
     name, seconds = out.split()
-    assert name == "InternalError", out
+    # InternalError subclasses that say what happened (the dial failed or ran out of time).
+    assert name in ("SatelliteUnreachableError", "NetworkTimeoutError"), out
     assert float(seconds) < 15, f"{run}: took {seconds} s with a 500 ms dial timeout"

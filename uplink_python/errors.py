@@ -15,8 +15,8 @@ credentials -> ValueError. Their ``errno`` is set to match.
 
 InternalError, the library's catch-all, is refined by its text into classes
 that say what to fix: InvalidAPIKeyError, SatelliteAddressError,
-InvalidAccessGrantError (all BadCredentialsError), SatelliteUnreachableError
-and NetworkTimeoutError (both NetworkError). They stay InternalError
+InvalidAccessGrantError (all BadCredentialsError), SatelliteUnreachableError,
+NetworkTimeoutError and NetworkError (a connection lost during a call). They stay InternalError
 subclasses with the same code and ``message``, so existing handlers still work.
 
 Exceptions pickle, so they cross process boundaries (multiprocessing,
@@ -267,20 +267,23 @@ class InvalidAccessGrantError(BadCredentialsError):
 
 
 class NetworkError(InternalError, ConnectionError):
-    """A network failure talking to the satellite or the storage nodes (also a
-    ConnectionError); worth retrying for idempotent calls."""
+    """The connection to the satellite or a storage node broke during a call (also a
+    ConnectionError); retried on idempotent calls by default (uplink_python.retry)."""
+    ERRNO = _errno.ECONNRESET
 
 
-class SatelliteUnreachableError(NetworkError):
-    """The satellite could not be dialed: connection refused, unknown host, TLS failure."""
+class SatelliteUnreachableError(InternalError, ConnectionError):
+    """The satellite could not be dialed: connection refused, unknown host, not TLS
+    (also a ConnectionError). Go has already retried the dial for a few seconds."""
     ERRNO = _errno.ECONNREFUSED
 
     def __str__(self) -> str:
         return f"cannot reach the satellite ({self.reason()})"
 
 
-class NetworkTimeoutError(NetworkError, TimeoutError):
-    """A network operation timed out (also a TimeoutError); see Config.dial_timeout_milliseconds."""
+class NetworkTimeoutError(InternalError, TimeoutError):
+    """A network operation ran out of time (also a TimeoutError); see
+    Config.dial_timeout_milliseconds."""
     ERRNO = _errno.ETIMEDOUT
 
     def __str__(self) -> str:
