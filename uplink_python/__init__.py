@@ -8,6 +8,8 @@ The native library (libuplinkc, Go) is loaded on first use. The Go runtime does
 not survive fork(): with multiprocessing use the 'spawn' start method.
 """
 
+import logging as _logging
+
 from .access import Access, EncryptionKey
 from .credentials import default_access
 from .download import Download
@@ -25,10 +27,14 @@ from .module_classes import (Bucket, Config, CustomMetadata, CustomMetadataEntry
                              VersionedObject, VersioningState)
 from .multipart import PartUpload
 from .project import Project
+from .retry import NO_RETRY, RetryPolicy
 from .upload import Upload
 from .uplink import Uplink
 
 __version__ = "2.0.0"
+
+# The library's logger stays silent unless the application configures logging.
+_logging.getLogger("uplink_python").addHandler(_logging.NullHandler())
 
 __all__ = [
     "Access", "Bucket", "BucketAlreadyExistError", "BucketNotEmptyError", "BucketNotFoundError",
@@ -38,7 +44,8 @@ __all__ = [
     "LibUplinkSoError", "ListBucketsOptions", "ListObjectVersionsOptions", "ListObjectsOptions",
     "ListUploadPartsOptions", "ListUploadsOptions", "Listing", "NoAccessError", "Object",
     "ObjectLockConfiguration", "ObjectNotFoundError", "ObjectProtectedError", "Part",
-    "PartUpload", "Permission", "PermissionDeniedError", "Project", "Retention", "RetentionMode",
+    "NO_RETRY", "PartUpload", "Permission", "PermissionDeniedError", "Project", "Retention",
+    "RetentionMode", "RetryPolicy",
     "SharePrefix", "StorjException", "SystemMetadata", "Upload", "UploadInfo", "UploadOptions",
     "Uplink", "VersionedObject", "VersioningState", "__version__", "default_access",
 ]

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
 from . import _native
 from .module_classes import Config, EdgeConfig, EdgeCredentials, Permission, SharePrefix
+from .retry import NO_RETRY
 
 if TYPE_CHECKING:
     from .project import Project
@@ -89,7 +90,8 @@ class Access(_native.HandleOwner):
         (all of this access's buckets when empty). A Permission with Object Lock
         permissions or ``max_object_ttl`` is applied in full (uplink_access_share2).
         Raises StorjException."""
-        return Access(_native.access_share(self._handle, permissions, shared_prefix), self.uplink)
+        return NO_RETRY.call("share", lambda: Access(
+            _native.access_share(self._handle, permissions, shared_prefix), self.uplink))
 
     def register_edge_credentials(self, config: EdgeConfig,
                                   is_public: bool = False) -> EdgeCredentials:
@@ -101,12 +103,16 @@ class Access(_native.HandleOwner):
     def open_project(self) -> "Project":
         """Opens the project of this grant; returns a Project. Raises StorjException."""
         from .project import Project  # pylint: disable=import-outside-toplevel
-        return Project(_native.open_project(self._handle, None), self.uplink)
+        return NO_RETRY.call("open_project",
+                             lambda: Project(_native.open_project(self._handle, None),
+                                             self.uplink))
 
     def config_open_project(self, config: Optional[Config]) -> "Project":
         """Like open_project, dialing with the settings of ``config``."""
         from .project import Project  # pylint: disable=import-outside-toplevel
-        return Project(_native.open_project(self._handle, config or Config()), self.uplink)
+        return NO_RETRY.call("config_open_project",
+                             lambda: Project(_native.open_project(self._handle, config or Config()),
+                                             self.uplink))
 
     def close(self) -> None:
         """Frees the native access; later calls do nothing."""

@@ -7,6 +7,7 @@ from typing import (IO, TYPE_CHECKING, Any, Callable, Iterable, List, Mapping, O
                     Union)
 
 from . import _native, transfer
+from .retry import DEFAULT_RETRY, ONCE, READ, WRITE, RetryPolicy, project_call
 from .access import Access
 from .download import Download
 from .listing import Listing
@@ -28,6 +29,9 @@ class Project(_native.HandleOwner):
     Uploads, downloads and listings started from a project keep it alive;
     closing the project cancels them.
     """
+
+    # How calls are retried (uplink_python.retry); set it on a project to change it.
+    retry: RetryPolicy = DEFAULT_RETRY
 
     def __init__(self, handle: _native.Handle, uplink: Optional["Uplink"] = None) -> None:
         self._handle = handle
@@ -52,25 +56,30 @@ class Project(_native.HandleOwner):
 
     # buckets
 
+    @project_call(READ)
     def ensure_bucket(self, bucket_name: str) -> Bucket:
         """Creates the bucket unless it exists; returns it. Raises StorjException
         (e.g. BucketNameInvalidError)."""
         return _native.bucket_call("uplink_ensure_bucket", self._handle, bucket_name)
 
+    @project_call(READ)
     def stat_bucket(self, bucket_name: str) -> Bucket:
         """Returns the bucket; raises BucketNotFoundError when it does not exist."""
         return _native.bucket_call("uplink_stat_bucket", self._handle, bucket_name)
 
+    @project_call(WRITE)
     def create_bucket(self, bucket_name: str) -> Bucket:
         """Creates a bucket and returns it; raises BucketAlreadyExistError when it
         exists (the existing bucket is in the exception's ``bucket`` attribute)."""
         return _native.bucket_call("uplink_create_bucket", self._handle, bucket_name)
 
+    @project_call(WRITE)
     def delete_bucket(self, bucket_name: str) -> Bucket:
         """Deletes an empty bucket and returns it; raises BucketNotEmptyError or
         BucketNotFoundError."""
         return _native.bucket_call("uplink_delete_bucket", self._handle, bucket_name)
 
+    @project_call(WRITE)
     def delete_bucket_with_objects(self, bucket_name: str, *,
                                    bypass_governance_retention: bool = False) -> Bucket:
         """Deletes a bucket and every object in it; returns the bucket. With
@@ -88,6 +97,7 @@ class Project(_native.HandleOwner):
         while iterating."""
         return Listing(_native.iter_buckets(self._handle, list_bucket_options))
 
+    @project_call(READ)
     def list_buckets(self, list_bucket_options: Optional[ListBucketsOptions] = None
                      ) -> List[Bucket]:
         """Returns the project's buckets as a list; raises StorjException."""
@@ -95,6 +105,7 @@ class Project(_native.HandleOwner):
 
     # objects
 
+    @project_call(READ)
     def stat_object(self, bucket_name: str, storj_path: str) -> Object:
         """Returns the object's metadata; raises ObjectNotFoundError or BucketNotFoundError."""
         return _native.stat_object(self._handle, bucket_name, storj_path)
@@ -106,33 +117,39 @@ class Project(_native.HandleOwner):
         (a Listing); raises StorjException (e.g. BucketNotFoundError) while iterating."""
         return Listing(_native.iter_objects(self._handle, bucket_name, list_object_options))
 
+    @project_call(READ)
     def list_objects(self, bucket_name: str,
                      list_object_options: Optional[ListObjectsOptions] = None) -> List[Object]:
         """Returns the bucket's objects as a list; raises StorjException."""
         return list(self.iter_objects(bucket_name, list_object_options))
 
+    @project_call(READ)
     def delete_object(self, bucket_name: str, storj_path: str) -> Optional[Object]:
         """Deletes an object; returns what was deleted, or None if there was nothing.
         Raises StorjException (e.g. PermissionDeniedError)."""
         return _native.delete_object(self._handle, bucket_name, storj_path)
 
+    @project_call(WRITE)
     def copy_object(self, old_bucket_name: str, old_storj_path: str, new_bucket_name: str,
                     new_storj_path: str) -> Object:
         """Copies an object on the network; returns the copy. Raises ObjectNotFoundError."""
         return _native.copy_object(self._handle, old_bucket_name, old_storj_path,
                                    new_bucket_name, new_storj_path)
 
+    @project_call(WRITE)
     def move_object(self, old_bucket_name: str, old_storj_path: str, new_bucket_name: str,
                     new_storj_path: str) -> None:
         """Moves (renames) an object on the network. Raises ObjectNotFoundError."""
         _native.move_object(self._handle, old_bucket_name, old_storj_path,
                             new_bucket_name, new_storj_path)
 
+    @project_call(WRITE)
     def update_object_metadata(self, bucket_name: str, storj_path: str,
                                custom_metadata: Union[CustomMetadata, Mapping[Any, Any]]) -> None:
         """Replaces the object's custom metadata. Raises ObjectNotFoundError."""
         _native.update_object_metadata(self._handle, bucket_name, storj_path, custom_metadata)
 
+    @project_call(WRITE)
     def upload_object(self, bucket_name: str, storj_path: str,
                       upload_options: Optional[UploadOptions] = None, *,
                       if_none_match: Optional[str] = None, retention: Optional[Retention] = None,
@@ -153,6 +170,7 @@ class Project(_native.HandleOwner):
         return Upload(handle, self.uplink, project=self, bucket_name=bucket_name,
                       storj_path=storj_path)
 
+    @project_call(READ)
     def download_object(self, bucket_name: str, storj_path: str,
                         download_options: Optional[DownloadOptions] = None, *,
                         version: Optional[bytes] = None) -> Download:
@@ -166,6 +184,7 @@ class Project(_native.HandleOwner):
                                                      version, download_options)
         return Download(handle, self.uplink, self, bucket_name, storj_path)
 
+    @project_call(ONCE)
     def upload_file(self, bucket_name: str, key: str,
                     source: Union[str, "os.PathLike[str]", IO[bytes]], *,
                     progress: Optional[Callable[[int], Any]] = None,
@@ -187,6 +206,7 @@ class Project(_native.HandleOwner):
                                     upload_options=upload_options,
                                     custom_metadata=custom_metadata)
 
+    @project_call(ONCE)
     def download_file(self, bucket_name: str, key: str,
                       target: Union[str, "os.PathLike[str]", IO[bytes]], *,
                       progress: Optional[Callable[[int], Any]] = None,
@@ -208,6 +228,7 @@ class Project(_native.HandleOwner):
 
     # multipart uploads
 
+    @project_call(WRITE)
     def begin_upload(self, bucket_name: str, key: str,
                      upload_options: Optional[UploadOptions] = None) -> UploadInfo:
         """Starts a multipart upload; returns its UploadInfo (``upload_id``).
@@ -221,6 +242,7 @@ class Project(_native.HandleOwner):
         handle = _native.upload_part(self._handle, bucket_name, key, upload_id, part_number)
         return PartUpload(handle, self, bucket_name, key, upload_id, part_number)
 
+    @project_call(WRITE)
     def commit_upload(self, bucket_name: str, key: str, upload_id: str,
                       custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None
                       ) -> Object:
@@ -228,6 +250,7 @@ class Project(_native.HandleOwner):
         Raises StorjException (e.g. ObjectNotFoundError for an unknown upload_id)."""
         return _native.commit_upload(self._handle, bucket_name, key, upload_id, custom_metadata)
 
+    @project_call(WRITE)
     def abort_upload(self, bucket_name: str, key: str, upload_id: str) -> None:
         """Abandons a multipart upload and its parts. Raises StorjException."""
         _native.abort_upload(self._handle, bucket_name, key, upload_id)
@@ -238,6 +261,7 @@ class Project(_native.HandleOwner):
         """Yields the bucket's pending multipart uploads (a Listing)."""
         return Listing(_native.iter_uploads(self._handle, bucket_name, list_uploads_options))
 
+    @project_call(READ)
     def list_uploads(self, bucket_name: str,
                      list_uploads_options: Optional[ListUploadsOptions] = None
                      ) -> List[UploadInfo]:
@@ -253,6 +277,7 @@ class Project(_native.HandleOwner):
 
     iter_parts = iter_upload_parts
 
+    @project_call(READ)
     def list_upload_parts(self, bucket_name: str, key: str, upload_id: str,
                           list_upload_parts_options: Optional[ListUploadPartsOptions] = None
                           ) -> List[Part]:
@@ -262,22 +287,26 @@ class Project(_native.HandleOwner):
 
     # versions
 
+    @project_call(READ)
     def get_bucket_versioning(self, bucket_name: str) -> VersioningState:
         """Returns the bucket's VersioningState. Raises BucketNotFoundError."""
         state: VersioningState = _native.get_bucket_versioning(self._handle, bucket_name)
         return state
 
+    @project_call(WRITE)
     def set_bucket_versioning(self, bucket_name: str, enabled: bool) -> None:
         """Enables versioning of a bucket (True), or suspends it (False).
         Raises StorjException."""
         _native.set_bucket_versioning(self._handle, bucket_name, enabled)
 
+    @project_call(READ)
     def stat_object_version(self, bucket_name: str, key: str,
                             version: Optional[bytes] = None) -> VersionedObject:
         """Returns one version of an object (the latest when ``version`` is None).
         Raises ObjectNotFoundError."""
         return _native.stat_object_version(self._handle, bucket_name, key, version)
 
+    @project_call(WRITE)
     def delete_object_version(self, bucket_name: str, key: str,
                               version: Optional[bytes] = None, *,
                               bypass_governance_retention: bool = False
@@ -297,6 +326,7 @@ class Project(_native.HandleOwner):
         return Listing(_native.iter_object_versions(self._handle, bucket_name,
                                                     list_object_versions_options))
 
+    @project_call(READ)
     def list_object_versions(self, bucket_name: str,
                              list_object_versions_options:
                              Optional[ListObjectVersionsOptions] = None
@@ -306,6 +336,7 @@ class Project(_native.HandleOwner):
 
     # Object Lock
 
+    @project_call(WRITE)
     def create_bucket_with_object_lock(self, bucket_name: str,
                                        object_lock_enabled: bool = True) -> Bucket:
         """Creates a bucket with Object Lock (and so versioning) enabled.
@@ -313,17 +344,20 @@ class Project(_native.HandleOwner):
         return _native.create_bucket_with_object_lock(self._handle, bucket_name,
                                                       object_lock_enabled)
 
+    @project_call(READ)
     def get_bucket_object_lock_configuration(self, bucket_name: str) -> ObjectLockConfiguration:
         """Returns the bucket's ObjectLockConfiguration. Raises
         ObjectLockNotAvailableError when the bucket has no Object Lock."""
         return _native.get_bucket_object_lock_configuration(self._handle, bucket_name)
 
+    @project_call(WRITE)
     def set_bucket_object_lock_configuration(self, bucket_name: str,
                                              configuration: ObjectLockConfiguration) -> None:
         """Sets the bucket's Object Lock configuration (e.g. a default retention).
         Raises StorjException."""
         _native.set_bucket_object_lock_configuration(self._handle, bucket_name, configuration)
 
+    @project_call(WRITE)
     def set_object_retention(self, bucket_name: str, key: str,
                              retention: Optional[Retention], *,
                              version: Optional[bytes] = None,
@@ -334,17 +368,20 @@ class Project(_native.HandleOwner):
         _native.set_object_retention(self._handle, bucket_name, key, version, retention,
                                      bypass_governance_retention)
 
+    @project_call(READ)
     def get_object_retention(self, bucket_name: str, key: str, *,
                              version: Optional[bytes] = None) -> Optional[Retention]:
         """Returns the retention of an object version (None when it has none)."""
         return _native.get_object_retention(self._handle, bucket_name, key, version)
 
+    @project_call(WRITE)
     def set_object_legal_hold(self, bucket_name: str, key: str, enabled: bool, *,
                               version: Optional[bytes] = None) -> None:
         """Places (True) or removes (False) a legal hold on an object version; a held
         version cannot be deleted. Raises StorjException."""
         _native.set_object_legal_hold(self._handle, bucket_name, key, version, enabled)
 
+    @project_call(READ)
     def get_object_legal_hold(self, bucket_name: str, key: str, *,
                               version: Optional[bytes] = None) -> bool:
         """Returns whether a legal hold is placed on an object version."""
@@ -352,6 +389,7 @@ class Project(_native.HandleOwner):
 
     # bulk delete
 
+    @project_call(WRITE)
     def delete_objects(self, bucket_name: str,
                        keys_or_items: Iterable[Union[str, Object, Tuple[str, Optional[bytes]]]],
                        bypass_governance_retention: bool = False,
@@ -374,6 +412,7 @@ class Project(_native.HandleOwner):
                 bypass_governance_retention, quiet)
         return results
 
+    @project_call(WRITE)
     def revoke_access(self, access: Access) -> None:
         """Revokes ``access`` (one shared from this project's grant). Raises StorjException."""
         if not isinstance(access, Access):

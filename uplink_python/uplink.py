@@ -7,6 +7,7 @@ from typing import Optional
 from . import _native
 from .access import Access
 from .module_classes import Config
+from .retry import NO_RETRY
 
 
 _LIBRARY_VIEW = _native.LibraryView()
@@ -31,18 +32,30 @@ class Uplink:
         Returns an Access; raises StorjException (e.g. InternalError for an
         unreachable satellite or a bad API key), TypeError/ValueError for bad arguments.
         """
-        return Access(_native.request_access(None, satellite, api_key, passphrase), self)
+        return NO_RETRY.call(
+            "request_access_with_passphrase",
+            lambda: Access(_native.request_access(None, satellite, api_key, passphrase), self),
+            describe=_satellite_for_log(satellite))
 
     def config_request_access_with_passphrase(self, config: Optional[Config], satellite: str,
                                               api_key: str, passphrase: str) -> Access:
         """Like request_access_with_passphrase, dialing with the settings of ``config``."""
         if config is None:
             config = Config()
-        return Access(_native.request_access(config, satellite, api_key, passphrase), self)
+        return NO_RETRY.call(
+            "config_request_access_with_passphrase",
+            lambda: Access(_native.request_access(config, satellite, api_key, passphrase), self),
+            describe=_satellite_for_log(satellite))
 
     def parse_access(self, serialized_access: str) -> Access:
         """Returns the Access of a serialized grant; raises StorjException when it is malformed."""
-        return Access(_native.parse_access(serialized_access), self)
+        return NO_RETRY.call("parse_access",
+                             lambda: Access(_native.parse_access(serialized_access), self))
 
     def __repr__(self) -> str:
         return "Uplink()"
+
+
+def _satellite_for_log(satellite: object) -> str:
+    """The satellite address for a log record: it is no secret, but only a str is shown."""
+    return repr(satellite[:200]) if isinstance(satellite, str) else type(satellite).__name__
