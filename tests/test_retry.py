@@ -8,6 +8,9 @@ changes the network's state (uploads the object the first attempt missed).
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from typing import Any, List
 
 import pytest
@@ -95,10 +98,30 @@ def test_settings_are_checked() -> None:
     assert NO_RETRY.attempts == 1
 
 
-def test_the_logger_is_silent_by_default() -> None:
+_SILENT = """
+import sys
+from uplink_python import RetryPolicy, Uplink
+from uplink_python.errors import TooManyRequestsError
+failures = [TooManyRequestsError("slow down")]
+def flaky():
+    if failures:
+        raise failures.pop()
+    return "done"
+assert RetryPolicy(sleep=lambda _: None).call("stat_object", flaky) == "done"
+with Uplink().parse_access(sys.argv[1]):
+    pass
+"""
+
+
+def test_the_logger_is_silent_by_default(testnet: Any) -> None:
     logger = logging.getLogger("uplink_python")
     assert any(isinstance(h, logging.NullHandler) for h in logger.handlers)
-    assert logger.level == logging.NOTSET
+    # A retry logs at INFO: an application without logging set up sees nothing.
+    result = subprocess.run([sys.executable, "-c", _SILENT, testnet.access], capture_output=True,
+                            text=True, timeout=120, check=False,
+                            env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
 
 
 def test_project_reads_are_retried_with_the_project_policy(project: Project, bucket: str) -> None:
