@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import json
 import os
@@ -12,6 +13,7 @@ import struct
 import subprocess
 import sys
 import termios
+import time
 import urllib.request
 from typing import Any, Dict, List, Optional
 
@@ -318,3 +320,35 @@ def test_share_url_through_the_local_auth_service(testnet: Any, cli: Cli,
 
 def test_console_script_is_installed() -> None:
     assert shutil.which("uplink-py", path=os.path.dirname(sys.executable)) == SCRIPT
+
+
+def test_locations_times_and_auth_services_parse() -> None:
+    from uplink_python import cli as module  # pylint: disable=import-outside-toplevel
+
+    assert module.parse_location("sj://b/dir/k") == module.Location("b", "dir/k")
+    assert module.parse_location("sj://b") == module.Location("b", "")
+    assert module.parse_location("./local/file") == module.Location(None, "./local/file")
+    assert str(module.parse_location("sj://b/k")) == "sj://b/k"
+    for bad in ("sj://", "sj:///key", "s3://b/k", "https://x"):
+        with pytest.raises(module.UsageError):
+            module.parse_location(bad)
+
+    assert module._unix_time("1700000000") == 1700000000
+    assert module._unix_time("2030-01-31T12:00:00Z") == 1896091200
+    assert module._unix_time("2030-01-31T13:00:00+01:00") == 1896091200
+    now = int(time.time())
+    assert now + 7200 - 5 <= module._unix_time("+2h") <= now + 7200 + 5
+    assert now + 7 * 86400 - 5 <= module._unix_time("+7d") <= now + 7 * 86400 + 5
+    for bad in ("+", "+2", "+xh", "tomorrow", "2030-13-01"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            module._unix_time(bad)
+
+    remote = module._edge_config("https://auth.storjshare.io")
+    assert remote.auth_service_address == "auth.storjshare.io:7777"
+    assert remote.insecure_unencrypted_connection is False
+    local = module._edge_config("http://127.0.0.1:20000/")
+    assert local.auth_service_address == "127.0.0.1:20000"
+    assert local.insecure_unencrypted_connection is True
+    assert module._edge_config("auth.example:8888").auth_service_address == "auth.example:8888"
+    with pytest.raises(module.UsageError):
+        module._edge_config("ftp://auth.example")

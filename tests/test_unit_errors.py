@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import pickle
+from typing import Optional
 
 import pytest
 
@@ -101,3 +103,77 @@ def test_go_stack_frames_are_dropped_from_messages() -> None:
                "\truntime.cgocallback:1160")
     assert _native._errors._without_go_frames(message) == 'object not found: uplink: object not found ("k")'
     assert _native._errors._without_go_frames("two\nlines") == "two\nlines"
+
+
+BUILTIN_BASES = [
+    (0x09, PermissionError, errno.EACCES), (0x10, ValueError, None),
+    (0x11, FileExistsError, errno.EEXIST), (0x12, OSError, errno.ENOTEMPTY),
+    (0x13, FileNotFoundError, errno.ENOENT), (0x20, ValueError, None),
+    (0x21, FileNotFoundError, errno.ENOENT), (0x30, ConnectionError, None),
+]
+
+
+@pytest.mark.parametrize("code,base,number", BUILTIN_BASES)
+def test_builtin_bases_keep_storj_fields_and_pickle(code: int, base: type,
+                                                    number: Optional[int]) -> None:
+    exc = _storj_exception(code, "uplink: the reason")
+    assert isinstance(exc, base) and isinstance(exc, StorjException)
+    assert exc.args == (exc.message, code, "uplink: the reason")
+    if isinstance(exc, OSError) and number is not None:
+        assert (exc.errno, exc.strerror, exc.filename) == (number, exc.message, None)
+    again = pickle.loads(pickle.dumps(exc))
+    assert type(again) is type(exc) and str(again) == str(exc) and again.args == exc.args
+    if isinstance(exc, OSError):
+        assert again.errno == exc.errno  # type: ignore[attr-defined]
+
+
+def test_str_shows_the_reason_once() -> None:
+    denied = _storj_exception(
+        0x09, "uplink: permission denied (metaclient: Unauthorized API credentials)")
+    assert denied.message == "permission denied"
+    assert str(denied) == "permission denied (metaclient: Unauthorized API credentials)"
+    missing = _storj_exception(0x13, 'uplink: bucket not found ("photos")')
+    assert str(missing) == 'bucket not found ("photos")'
+    assert str(_storj_exception(0x02, "uplink: something odd")) == "internal error: something odd"
+    assert str(_storj_exception(0x21, "")) == "object not found"
+
+
+REFINED = [
+    ("uplink: api key format: invalid api key format", errors.InvalidAPIKeyError,
+     "invalid API key"),
+    ("uplink: node id is required in satelliteNodeURL", errors.SatelliteAddressError,
+     "<node id>@host:port"),
+    ("uplink: node URL: node ID: invalid format: version and/or checksum bytes missing",
+     errors.SatelliteAddressError, "<node id>@host:port"),
+    ("uplink: invalid access grant format", errors.InvalidAccessGrantError,
+     "invalid access grant"),
+    ("uplink: rpc: dial tcp 127.0.0.1:1: connect: connection refused",
+     errors.SatelliteUnreachableError, "cannot reach the satellite"),
+    ("uplink: rpc: dial tcp: lookup nosuch.invalid: no such host",
+     errors.SatelliteUnreachableError, "no such host"),
+    ("uplink: context deadline exceeded", errors.NetworkTimeoutError, "timed out"),
+    ("uplink: rpc: read tcp 127.0.0.1:5->127.0.0.1:6: read: connection reset by peer",
+     errors.NetworkError, "connection reset"),
+    ("uplink: some new failure", InternalError, "internal error: some new failure"),
+]
+
+
+@pytest.mark.parametrize("details,cls,text", REFINED)
+def test_internal_errors_are_refined_by_their_text(details: str, cls: type, text: str) -> None:
+    exc = _storj_exception(0x02, details)
+    assert type(exc) is cls
+    assert isinstance(exc, InternalError) and exc.code == 0x02 and exc.message == "internal error"
+    assert text in str(exc)
+    assert type(pickle.loads(pickle.dumps(exc))) is cls
+
+
+def test_refined_classes_have_builtin_bases() -> None:
+    assert issubclass(errors.BadCredentialsError, ValueError)
+    assert issubclass(errors.InvalidAPIKeyError, errors.BadCredentialsError)
+    assert issubclass(errors.SatelliteUnreachableError, ConnectionError)
+    assert issubclass(errors.NetworkError, ConnectionError)
+    assert issubclass(errors.NetworkTimeoutError, TimeoutError)
+    assert not issubclass(errors.SatelliteUnreachableError, errors.NetworkError)
+    assert issubclass(errors.NoAccessError, LookupError)
+    # Other codes are never refined by their text.
+    assert type(_storj_exception(0x09, "connection refused")) is errors.PermissionDeniedError

@@ -256,10 +256,9 @@ def _is_folder(location: Location) -> bool:
 def _plan(project: Project, source: Location, target: Location, recursive: bool) -> List[_Job]:
     """The single transfers of a cp or mv, with their sizes when known."""
     if not recursive:
-        if source.key == "-" and not source.remote or source.remote and not source.key:
-            if source.remote:
-                raise UsageError(f"{source} names a bucket, not an object: use --recursive")
-        elif not source.remote and os.path.isdir(source.key):
+        if source.remote and not source.key:
+            raise UsageError(f"{source} names a bucket, not an object: use --recursive")
+        if not source.remote and os.path.isdir(source.key):
             raise UsageError(f"{source} is a directory: use --recursive")
         if _is_folder(target) and not (target.key == "-" and not target.remote):
             base = source.key.rstrip("/").rsplit("/", 1)[-1] if source.remote \
@@ -336,21 +335,23 @@ def _run_jobs(project: Project, jobs: List[_Job], args: argparse.Namespace,
         if after is not None:
             after(job)
 
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.transfers)
     try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=args.transfers) as pool:
-            futures = {pool.submit(run, job): job for job in jobs}
-            for future in concurrent.futures.as_completed(futures):
-                job = futures[future]
-                error = future.exception()
-                if error is None:
-                    if not quiet_stdout:
-                        print(f"{job.source} --> {job.target}", flush=True)
-                    continue
-                if not isinstance(error, (StorjException, OSError)):
-                    raise error
-                failures += 1
-                print(f"{PROG}: {verb} {job.source} failed: {error}", file=sys.stderr)
+        futures = {pool.submit(run, job): job for job in jobs}
+        for future in concurrent.futures.as_completed(futures):
+            job = futures[future]
+            error = future.exception()
+            if error is None:
+                if not quiet_stdout:
+                    print(f"{job.source} --> {job.target}", flush=True)
+                continue
+            if not isinstance(error, (StorjException, OSError)):
+                raise error
+            failures += 1
+            print(f"{PROG}: {verb} {job.source} failed: {error}", file=sys.stderr)
     finally:
+        # On Ctrl-C nothing new starts; closing the project then cancels what runs.
+        pool.shutdown(wait=False, cancel_futures=True)
         bar.close()
     return EXIT_FAILED if failures else EXIT_OK
 
