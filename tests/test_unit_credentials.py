@@ -187,3 +187,16 @@ def test_default_access_reads_the_process_environment(monkeypatch: pytest.Monkey
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("UPLINK_CONFIG_DIR", directory)
     assert credentials.find_access().grant == GRANT_A
+
+
+def test_an_old_file_with_the_grant_as_default_still_works(tmp_path: object) -> None:
+    # Older CLIs wrote the grant itself as Default; the Go CLI reads it as access "main".
+    directory = _config_dir(tmp_path, '{"Default": "%s", "Accesses": {}}' % GRANT_A)
+    source = find_access(environ=_env(directory))
+    assert source.grant == GRANT_A and GRANT_A not in source.origin
+
+
+def test_a_default_name_that_is_not_saved_is_an_error(tmp_path: object) -> None:
+    directory = _config_dir(tmp_path, '{"Default": "gone", "Accesses": {"main": "%s"}}' % GRANT_A)
+    with pytest.raises(NoAccessError, match="no access named 'gone'"):
+        find_access(environ=_env(directory))

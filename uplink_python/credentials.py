@@ -30,7 +30,7 @@ import json
 import logging
 import os
 import sys
-from typing import Dict, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Dict, Mapping, NamedTuple, Optional, Tuple
 
 from .access import Access
 from .errors import NoAccessError
@@ -187,6 +187,11 @@ def _describe(description: str, origin: str, config_dir: str) -> AccessSource:
         raise NoAccessError(f"{origin} names access {text!r}, but there is no "
                             f"{os.path.join(config_dir, ACCESS_FILE)}")
     name = text or info.default
+    if not text and name not in info.accesses and _looks_like_grant(name):
+        # Older CLIs saved the default grant itself as "Default"; the Go CLI moves it
+        # to an access named "main" when it next loads the file.
+        return AccessSource(f"{origin} (the default grant of "
+                            f"{os.path.join(config_dir, ACCESS_FILE)})", grant=name)
     if name not in info.accesses:
         saved = ", ".join(sorted(info.accesses)) or "none"
         raise NoAccessError(f"{origin}: no access named {name!r} in "
@@ -223,7 +228,7 @@ def find_access(name: Optional[str] = None, *, config_dir: Optional[str] = None,
     if configured:
         return _describe(configured, os.path.join(directory, CONFIG_FILE), directory)
     info = load_access_info(directory)
-    if info is not None and info.default in info.accesses:
+    if info is not None and info.default:
         return _describe("", "the uplink CLI's default access", directory)
     raise NoAccessError(
         "looked for STORJ_ACCESS, STORJ_SATELLITE/STORJ_API_KEY/"
@@ -247,9 +252,3 @@ def default_access(name: Optional[str] = None, *, config_dir: Optional[str] = No
         return uplink.parse_access(source.grant)
     assert source.request is not None
     return uplink.config_request_access_with_passphrase(config, *source.request)
-
-
-def saved_access_names(config_dir: Optional[str] = None) -> List[str]:
-    """Names of the accesses in the CLI's access.json (empty when there is none)."""
-    info = load_access_info(config_dir)
-    return sorted(info.accesses) if info else []
