@@ -9,6 +9,7 @@ import os
 import pty
 import select
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -352,3 +353,34 @@ def test_locations_times_and_auth_services_parse() -> None:
     assert module._edge_config("auth.example:8888").auth_service_address == "auth.example:8888"
     with pytest.raises(module.UsageError):
         module._edge_config("ftp://auth.example")
+
+
+def test_ctrl_c_exits_130_and_stores_nothing(cli: Cli, cli_bucket: str) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uplink_python", "-vv", "cp", "-", f"sj://{cli_bucket}/partial"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=_env(cli.config_dir))
+    assert process.stdin is not None and process.stderr is not None
+    try:
+        process.stdin.write(b"x" * 100_000)
+        process.stdin.flush()
+        seen = b""
+        deadline = time.monotonic() + 60
+        while b"open_project() took" not in seen:  # the project is open once this is logged
+            ready, _, _ = select.select([process.stderr], [], [], 1)
+            assert time.monotonic() < deadline, seen
+            if ready:
+                chunk = os.read(process.stderr.fileno(), 65536)
+                assert chunk, seen
+                seen += chunk
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        process.stdin.close()  # the reading thread then sees the end of its input
+        assert process.wait(timeout=60) == 130
+        assert b"interrupted" in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert cli.out("ls", "-r", "--json", f"sj://{cli_bucket}") == ""
