@@ -328,7 +328,7 @@ def test_locations_times_and_auth_services_parse() -> None:
 
     assert module.parse_location("sj://b/dir/k") == module.Location("b", "dir/k")
     assert module.parse_location("sj://b") == module.Location("b", "")
-    assert module.parse_location("./local/file") == module.Location(None, "./local/file")
+    assert module.parse_location("./local/file") == module.Location("", "./local/file", remote=False)
     assert str(module.parse_location("sj://b/k")) == "sj://b/k"
     for bad in ("sj://", "sj:///key", "s3://b/k", "https://x"):
         with pytest.raises(module.UsageError):

@@ -49,15 +49,12 @@ class Failed(Exception):
 
 
 class Location(NamedTuple):
-    """A parsed location: remote (bucket, key) or a local path ("-" for stdio)."""
+    """A parsed location: ``remote`` sj://bucket/key, or a local path in ``key``
+    ("-" for standard input or output) with an empty ``bucket``."""
 
-    bucket: Optional[str]
+    bucket: str
     key: str
-
-    @property
-    def remote(self) -> bool:
-        """True for sj:// locations."""
-        return self.bucket is not None
+    remote: bool = True
 
     def __str__(self) -> str:
         return f"sj://{self.bucket}/{self.key}" if self.remote else self.key
@@ -72,7 +69,7 @@ def parse_location(text: str) -> Location:
         return Location(bucket, key)
     if "://" in text:
         raise UsageError(f"{text!r}: only sj:// locations and local paths are supported")
-    return Location(None, text)
+    return Location("", text, remote=False)
 
 
 # Progress
@@ -192,14 +189,14 @@ def cmd_ls(args: argparse.Namespace) -> int:
             # A key names an object or the folder-like prefix of that name.
             prefix += "/"
             try:
-                found = [project.stat_object(location.bucket or "", location.key)]
+                found = [project.stat_object(location.bucket, location.key)]
             except ObjectNotFoundError:
                 found = []
         else:
             found = []
         options = ListObjectsOptions(prefix=prefix, recursive=args.recursive, system=True)
         rows = []
-        for item in [*found, *project.iter_objects(location.bucket or "", options)]:
+        for item in [*found, *project.iter_objects(location.bucket, options)]:
             kind = "PRE" if item.is_prefix else "OBJ"
             created = "" if item.is_prefix else _time(args, item.system.created)
             size = "" if item.is_prefix else str(item.system.content_length)
@@ -218,7 +215,7 @@ def cmd_mb(args: argparse.Namespace) -> int:
     """mb: makes a bucket."""
     location = _remote(args, args.bucket, key=False)
     with _project(args) as project:
-        project.create_bucket(location.bucket or "")
+        project.create_bucket(location.bucket)
     print(f"Bucket {location.bucket} created")
     return EXIT_OK
 
@@ -228,9 +225,9 @@ def cmd_rb(args: argparse.Namespace) -> int:
     location = _remote(args, args.bucket, key=False)
     with _project(args) as project:
         if args.force:
-            project.delete_bucket_with_objects(location.bucket or "")
+            project.delete_bucket_with_objects(location.bucket)
         else:
-            project.delete_bucket(location.bucket or "")
+            project.delete_bucket(location.bucket)
     print(f"Bucket {location.bucket} removed")
     return EXIT_OK
 
@@ -244,7 +241,7 @@ class _Job(NamedTuple):
 def _join(location: Location, name: str) -> Location:
     if location.remote:
         return Location(location.bucket, location.key + name)
-    return Location(None, os.path.join(location.key, *name.split("/")))
+    return Location("", os.path.join(location.key, *name.split("/")), remote=False)
 
 
 def _is_folder(location: Location) -> bool:
@@ -276,7 +273,7 @@ def _plan(project: Project, source: Location, target: Location, recursive: bool)
     if source.remote:
         base = source.key if not source.key or source.key.endswith("/") \
             else source.key[:source.key.rfind("/") + 1]
-        for item in _objects_under(project, source.bucket or "", source.key):
+        for item in _objects_under(project, source.bucket, source.key):
             jobs.append(_Job(Location(source.bucket, item.key),
                              _join(target, item.key[len(base):]), item.system.content_length))
     else:
@@ -286,7 +283,7 @@ def _plan(project: Project, source: Location, target: Location, recursive: bool)
             for name in sorted(files):
                 path = os.path.join(folder, name)
                 relative = os.path.relpath(path, source.key).replace(os.sep, "/")
-                jobs.append(_Job(Location(None, path), _join(target, relative),
+                jobs.append(_Job(Location("", path, remote=False), _join(target, relative),
                                  os.path.getsize(path)))
     return jobs
 
@@ -296,25 +293,25 @@ def _transfer(project: Project, job: _Job, args: argparse.Namespace,
     source, target = job.source, job.target
     concurrency = args.parallelism
     if source.remote and target.remote:
-        project.copy_object(source.bucket or "", source.key, target.bucket or "", target.key)
+        project.copy_object(source.bucket, source.key, target.bucket, target.key)
         progress(job.size or 0)
     elif target.remote:
         if source.key == "-":
-            project.upload_file(target.bucket or "", target.key, sys.stdin.buffer,
+            project.upload_file(target.bucket, target.key, sys.stdin.buffer,
                                 progress=progress, concurrency=1)
         else:
-            project.upload_file(target.bucket or "", target.key, source.key, progress=progress,
+            project.upload_file(target.bucket, target.key, source.key, progress=progress,
                                 concurrency=concurrency, part_size=args.part_size)
     elif source.remote:
         if target.key == "-":
-            project.download_file(source.bucket or "", source.key, sys.stdout.buffer,
+            project.download_file(source.bucket, source.key, sys.stdout.buffer,
                                   progress=progress, concurrency=1)
             sys.stdout.buffer.flush()
         else:
             directory = os.path.dirname(target.key)
             if directory:
                 os.makedirs(directory, exist_ok=True)
-            project.download_file(source.bucket or "", source.key, target.key,
+            project.download_file(source.bucket, source.key, target.key,
                                   progress=progress, concurrency=concurrency,
                                   part_size=args.part_size)
     else:
@@ -380,8 +377,8 @@ def cmd_mv(args: argparse.Namespace) -> int:
         failures = 0
         for job in jobs:
             try:
-                project.move_object(job.source.bucket or "", job.source.key,
-                                    job.target.bucket or "", job.target.key)
+                project.move_object(job.source.bucket, job.source.key,
+                                    job.target.bucket, job.target.key)
             except StorjException as exc:
                 failures += 1
                 print(f"{PROG}: mv {job.source} failed: {exc}", file=sys.stderr)
@@ -394,7 +391,7 @@ def cmd_cat(args: argparse.Namespace) -> int:
     """cat: writes an object to standard output."""
     location = _remote(args, args.location, key=True)
     with _project(args) as project:
-        project.download_file(location.bucket or "", location.key, sys.stdout.buffer,
+        project.download_file(location.bucket, location.key, sys.stdout.buffer,
                               concurrency=1)
     sys.stdout.buffer.flush()
     return EXIT_OK
@@ -407,13 +404,13 @@ def cmd_rm(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.location} names a bucket: use --recursive, or rb")
     with _project(args) as project:
         if not args.recursive:
-            if project.delete_object(location.bucket or "", location.key) is None:
+            if project.delete_object(location.bucket, location.key) is None:
                 raise Failed(f"cannot remove {location}: no such object")
             print(f"removed {location}")
             return EXIT_OK
-        keys = [item.key for item in _objects_under(project, location.bucket or "", location.key)]
+        keys = [item.key for item in _objects_under(project, location.bucket, location.key)]
         failures = 0
-        for result in project.delete_objects(location.bucket or "", keys):
+        for result in project.delete_objects(location.bucket, keys):
             removed = Location(location.bucket, result.key)
             status = DeleteStatus(result.status)
             if status == DeleteStatus.OK:
@@ -468,7 +465,7 @@ def cmd_share(args: argparse.Namespace) -> int:
                             not_before=args.not_before or 0, not_after=args.not_after or 0)
     register = args.register or args.url or args.public
     with _access(args) as access:
-        shares = [SharePrefix(bucket=loc.bucket or "", prefix=loc.key) for loc in prefixes]
+        shares = [SharePrefix(bucket=loc.bucket, prefix=loc.key) for loc in prefixes]
         with access.share(permission, shares) as shared:
             grant = shared.serialize()
             credentials_ = (edge.register_access(_edge_config(args.auth_service), shared,
@@ -493,7 +490,7 @@ def cmd_share(args: argparse.Namespace) -> int:
         if args.url:
             for loc in prefixes:
                 url = edge.join_share_url(args.base_url, credentials_.access_key_id,
-                                          loc.bucket or "", loc.key)
+                                          loc.bucket, loc.key)
                 print(f"Public URL   : {url}")
     if args.export_to:
         with open(args.export_to, "x", encoding="utf-8") as handle:
