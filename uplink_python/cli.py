@@ -503,7 +503,8 @@ def cmd_share(args: argparse.Namespace) -> int:
 def access_satellite_host(grant: str) -> str:
     """The host:port of a grant's satellite (its node id left out, as the uplink CLI shows it)."""
     from .uplink import Uplink  # pylint: disable=import-outside-toplevel
-    with Uplink().parse_access(grant) as access:
+    access = Uplink().parse_access(grant)
+    with access:
         return access.satellite_address().rsplit("@", 1)[-1]
 
 
