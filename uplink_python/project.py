@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
-from typing import (IO, TYPE_CHECKING, Any, Callable, Iterable, List, Mapping, Optional, Tuple,
-                    Union)
+from typing import (IO, TYPE_CHECKING, Any, Callable, Iterable, List, Literal, Mapping, Optional,
+                    Tuple, Union, overload)
 
-from . import _native, transfer
+from . import _native, files, transfer
 from .access import Access
 from .download import Download
+from .files import ObjectWriter
 from .listing import Listing
 from .module_classes import (Bucket, CustomMetadata, DeleteResult, DownloadOptions,
                              ListBucketsOptions, ListObjectsOptions, ListObjectVersionsOptions,
@@ -19,6 +21,8 @@ from .multipart import PartUpload
 from .upload import Upload
 
 if TYPE_CHECKING:
+    import datetime
+
     from .uplink import Uplink
 
 
@@ -205,6 +209,40 @@ class Project(_native.HandleOwner):
         return transfer.download_file(self, bucket_name, key, target, progress=progress,
                                       part_size=part_size, concurrency=concurrency,
                                       version=version)
+
+    # file objects
+
+    @overload
+    def open(self, bucket_name: str, key: str, mode: Literal["rb"] = "rb", *,
+             buffer_size: int = ..., version: Optional[bytes] = ...) -> io.BufferedReader: ...
+
+    @overload
+    def open(self, bucket_name: str, key: str, mode: Literal["wb"], *,
+             custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = ...,
+             expires: "Union[int, datetime.datetime, None]" = ...,
+             part_size: int = ..., concurrency: int = ...) -> ObjectWriter: ...
+
+    def open(self, bucket_name: str, key: str, mode: str = "rb", *,
+             buffer_size: int = files.DEFAULT_BUFFER_SIZE, version: Optional[bytes] = None,
+             custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None,
+             expires: "Union[int, datetime.datetime, None]" = None,
+             part_size: int = transfer.DEFAULT_PART_SIZE,
+             concurrency: int = transfer.DEFAULT_CONCURRENCY
+             ) -> Union[io.BufferedReader, ObjectWriter]:
+        """Opens bucket_name/key as a standard binary file object.
+
+        ``"rb"`` returns a seekable ``io.BufferedReader`` (``buffer_size`` bytes of
+        buffer) of the latest version, or of ``version``; a seek downloads nothing.
+        ``"wb"`` returns an ObjectWriter: the object is stored when it is closed,
+        with ``custom_metadata`` and ``expires`` (unix seconds or a datetime), and
+        nothing is stored when the ``with`` block raises. Writes larger than
+        ``part_size`` go out as a multipart upload on ``concurrency`` threads (see
+        uplink_python.files). Raises ObjectNotFoundError ("rb"), StorjException,
+        ValueError for another mode.
+        """
+        return files.open_object(self, bucket_name, key, mode, buffer_size=buffer_size,
+                                 version=version, custom_metadata=custom_metadata,
+                                 expires=expires, part_size=part_size, concurrency=concurrency)
 
     # multipart uploads
 
