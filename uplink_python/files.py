@@ -208,6 +208,8 @@ class ObjectWriter(io.BufferedIOBase):
                  expires: "Union[int, datetime.datetime, None]" = None,
                  part_size: int = DEFAULT_PART_SIZE,
                  concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        # Fail now, not at close, when the project is closed.
+        project._handle.ref  # pylint: disable=pointless-statement,protected-access
         super().__init__()
         self._project = project
         self.bucket_name = bucket_name
@@ -404,8 +406,9 @@ class ObjectWriter(io.BufferedIOBase):
         # by an exception outside a with block) must not become an object.
         if getattr(self, "_done", True) or self.closed:
             return
-        warnings.warn(f"{self.name} was neither closed nor aborted: nothing is stored",
-                      ResourceWarning, stacklevel=2, source=self)
+        if self._written:
+            warnings.warn(f"{self.name} was neither closed nor aborted: nothing is stored",
+                          ResourceWarning, stacklevel=2, source=self)
         try:
             self.abort()
         except Exception:  # pylint: disable=broad-except
