@@ -230,7 +230,7 @@ class _RawDownload(io.RawIOBase):
             raise ClosedError("the download is closed")
         return True
 
-    def readinto(self, buffer: Any) -> int:  # type: ignore[override]
+    def readinto(self, buffer: Any) -> int:
         return self._download.readinto(buffer)
 
     def close(self) -> None:

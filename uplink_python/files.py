@@ -125,7 +125,7 @@ class ObjectReader(io.RawIOBase):
             self._position = target
         return target
 
-    def readinto(self, buffer: Any) -> int:  # type: ignore[override]
+    def readinto(self, buffer: Any) -> int:
         """Fills ``buffer`` from the current position; returns the byte count, 0 at
         the end. Raises StorjException."""
         self._check_open()
@@ -253,7 +253,7 @@ class ObjectWriter(io.BufferedIOBase):
         self._check_open()
         return self._written
 
-    def write(self, data: Any) -> int:  # type: ignore[override]
+    def write(self, data: Any) -> int:
         """Takes all of a bytes-like object; returns its length. Raises StorjException
         (from a part sent earlier), TypeError for a non-buffer."""
         self._check_open()
