@@ -7,7 +7,7 @@ import os
 from typing import (IO, TYPE_CHECKING, Any, Callable, Iterable, List, Literal, Mapping, Optional,
                     Tuple, Union, overload)
 
-from . import _native, files, transfer
+from . import _native, files, listing, transfer
 from .access import Access
 from .download import Download
 from .files import ObjectWriter
@@ -104,16 +104,41 @@ class Project(_native.HandleOwner):
         return _native.stat_object(self._handle, bucket_name, storj_path)
 
     def iter_objects(self, bucket_name: str,
-                     list_object_options: Optional[ListObjectsOptions] = None
-                     ) -> Listing[Object]:
+                     list_object_options: Optional[ListObjectsOptions] = None, *,
+                     prefix: Optional[str] = None, recursive: Optional[bool] = None,
+                     sort: bool = False) -> Listing[Object]:
         """Yields the bucket's objects (and prefixes, unless recursive) one at a time
-        (a Listing); raises StorjException (e.g. BucketNotFoundError) while iterating."""
-        return Listing(_native.iter_objects(self._handle, bucket_name, list_object_options))
+        (a Listing); raises StorjException (e.g. BucketNotFoundError) while iterating.
+
+        Without ``list_object_options`` the objects come with their system metadata
+        (size, times), under ``prefix`` and ``recursive`` when given. Any prefix works,
+        not only one ending in "/" (``"logs/2024-"`` keeps the keys starting with it).
+        Keys come in the satellite's order, which is not alphabetical (keys are
+        stored encrypted); ``sort=True`` sorts them by key, reading the whole
+        listing first.
+        """
+        if list_object_options is None:
+            list_object_options = ListObjectsOptions(
+                prefix=prefix if prefix is not None else "",
+                recursive=False if recursive is None else _native.flag(recursive, "recursive"),
+                system=True)
+        elif prefix is not None or recursive is not None:
+            raise TypeError("give prefix and recursive either in list_object_options "
+                            "or as keywords, not both")
+        if sort is not True and sort is not False:
+            raise TypeError("sort must be a bool")
+        options, keep = listing.object_listing_options(list_object_options)
+        return Listing(_native.iter_objects(self._handle, bucket_name, options), keep,
+                       listing.by_key if sort else None)
 
     def list_objects(self, bucket_name: str,
-                     list_object_options: Optional[ListObjectsOptions] = None) -> List[Object]:
-        """Returns the bucket's objects as a list; raises StorjException."""
-        return list(self.iter_objects(bucket_name, list_object_options))
+                     list_object_options: Optional[ListObjectsOptions] = None, *,
+                     prefix: Optional[str] = None, recursive: Optional[bool] = None,
+                     sort: bool = False) -> List[Object]:
+        """Returns the bucket's objects as a list (see iter_objects); raises
+        StorjException."""
+        return list(self.iter_objects(bucket_name, list_object_options, prefix=prefix,
+                                      recursive=recursive, sort=sort))
 
     def delete_object(self, bucket_name: str, storj_path: str) -> Optional[Object]:
         """Deletes an object; returns what was deleted, or None if there was nothing.
