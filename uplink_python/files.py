@@ -1,6 +1,6 @@
 """Objects as standard binary file objects: Project.open.
 
-Reading gives an ``io.BufferedReader`` over an :class:`ObjectReader`, a raw
+Reading gives an :class:`ObjectReader`, an ``io.BufferedReader`` over a raw
 stream that turns ``seek`` into ranged downloads: a seek only moves the
 position, the bytes it skips are never fetched. Reading from the start
 streams the whole object through one download; after a seek, each download
@@ -51,13 +51,9 @@ def _size_arg(value: Any, what: str, low: int) -> int:
     return value
 
 
-class ObjectReader(io.RawIOBase):
-    """A seekable raw binary stream over one version of an object.
-
-    Use it through ``Project.open(bucket, key)``, which wraps it in an
-    ``io.BufferedReader``. ``name`` is ``"sj://bucket/key"``; ``size`` and
-    ``object`` tell what is being read. Raises StorjException while reading.
-    """
+class RawObjectReader(io.RawIOBase):
+    """A seekable raw binary stream over one version of an object, under the
+    buffer of an ObjectReader. Raises StorjException while reading."""
 
     def __init__(self, project: "Project", bucket_name: str, key: str, *,
                  version: Optional[bytes] = None,
@@ -185,7 +181,28 @@ class ObjectReader(io.RawIOBase):
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"at {self._position} of {self.size}"
-        return f"<ObjectReader {self.name} {state}>"
+        return f"<RawObjectReader {self.name} {state}>"
+
+
+class ObjectReader(io.BufferedReader):
+    """A readable, seekable binary file over one version of an object, from
+    ``Project.open(bucket, key)``: an ``io.BufferedReader``, with ``size``
+    (bytes) and ``object`` (the VersionedObject read) beside. ``name`` is
+    ``"sj://bucket/key"``. Raises StorjException while reading.
+    """
+
+    def __init__(self, raw: RawObjectReader, buffer_size: int = DEFAULT_BUFFER_SIZE) -> None:
+        super().__init__(raw, buffer_size)
+        self.size = raw.size
+        self.object = raw.object
+        self.bucket_name = raw.bucket_name
+        self.key = raw.key
+
+    def __reduce__(self) -> Any:
+        raise TypeError("an open Storj object cannot be pickled")
+
+    def __repr__(self) -> str:
+        return f"<ObjectReader {self.name}{' closed' if self.closed else ''}>"
 
 
 class ObjectWriter(io.BufferedIOBase):
@@ -194,7 +211,8 @@ class ObjectWriter(io.BufferedIOBase):
     From ``Project.open(bucket, key, "wb")``. ``close()`` (or the end of a
     ``with`` block) commits; ``abort()``, or a ``with`` block that raises,
     stores nothing. With ``concurrency`` 1 the bytes stream straight into one
-    upload. Otherwise they are gathered in ``part_size`` buffers: an object
+    upload; so do they with ``exclusive`` (mode ``"xb"``), where the commit
+    raises FailedPreconditionError when the key exists. Otherwise they are gathered in ``part_size`` buffers: an object
     that fits in one is sent as one upload at close, a larger one as a
     multipart upload whose full parts go out on ``concurrency - 1`` threads
     while the caller fills the next, so up to ``concurrency`` x ``part_size``
@@ -207,7 +225,7 @@ class ObjectWriter(io.BufferedIOBase):
                  custom_metadata: Metadata = None,
                  expires: "Union[int, datetime.datetime, None]" = None,
                  part_size: int = DEFAULT_PART_SIZE,
-                 concurrency: int = DEFAULT_CONCURRENCY) -> None:
+                 concurrency: int = DEFAULT_CONCURRENCY, exclusive: bool = False) -> None:
         # Fail now, not at close, when the project is closed.
         project._handle.ref  # pylint: disable=pointless-statement,protected-access
         super().__init__()
@@ -231,7 +249,11 @@ class ObjectWriter(io.BufferedIOBase):
         self._parts: List["Future[None]"] = []
         self._pool: Optional[ThreadPoolExecutor] = None
         self._slots = threading.Semaphore(max(self._concurrency - 1, 1))
-        if self._concurrency == 1:
+        if exclusive:
+            # Only a single upload can be made conditional on the key being free.
+            self._upload = project.upload_object(bucket_name, key, self._options,
+                                                 if_none_match="*")
+        elif self._concurrency == 1:
             self._upload = project.upload_object(bucket_name, key, self._options)
 
     @property
@@ -427,18 +449,20 @@ def open_object(project: "Project", bucket_name: str, key: str, mode: str = "rb"
                 custom_metadata: Metadata = None,
                 expires: "Union[int, datetime.datetime, None]" = None,
                 part_size: int = DEFAULT_PART_SIZE,
-                concurrency: int = DEFAULT_CONCURRENCY) -> Union[io.BufferedReader, ObjectWriter]:
+                concurrency: int = DEFAULT_CONCURRENCY) -> Union[ObjectReader, ObjectWriter]:
     """What Project.open does (see there)."""
     if mode in ("rb", "br"):
         for name, value in (("custom_metadata", custom_metadata), ("expires", expires)):
             if value is not None:
                 raise TypeError(f"{name} applies to mode 'wb' only")
-        raw = ObjectReader(project, bucket_name, key, version=version, block_size=buffer_size)
-        return io.BufferedReader(raw, buffer_size)
-    if mode in ("wb", "bw"):
+        raw = RawObjectReader(project, bucket_name, key, version=version,
+                              block_size=buffer_size)
+        return ObjectReader(raw, buffer_size)
+    if mode in ("wb", "bw", "xb", "bx"):
         if version is not None:
             raise TypeError("version applies to mode 'rb' only")
         return ObjectWriter(project, bucket_name, key, custom_metadata=custom_metadata,
-                            expires=expires, part_size=part_size, concurrency=concurrency)
-    raise ValueError(f"mode must be 'rb' or 'wb', not {mode!r} (wrap a binary file in "
-                     "io.TextIOWrapper for text)")
+                            expires=expires, part_size=part_size, concurrency=concurrency,
+                            exclusive="x" in mode)
+    raise ValueError(f"mode must be 'rb', 'wb' or 'xb', not {mode!r} (wrap a binary file "
+                     "in io.TextIOWrapper for text)")

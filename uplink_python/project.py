@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 from typing import (IO, TYPE_CHECKING, Any, Callable, Iterable, List, Literal, Mapping, Optional,
                     Tuple, Union, overload)
@@ -10,7 +9,7 @@ from typing import (IO, TYPE_CHECKING, Any, Callable, Iterable, List, Literal, M
 from . import _native, files, listing, transfer
 from .access import Access
 from .download import Download
-from .files import ObjectWriter
+from .files import ObjectReader, ObjectWriter
 from .listing import Listing
 from .module_classes import (Bucket, CustomMetadata, DeleteResult, DownloadOptions,
                              ListBucketsOptions, ListObjectsOptions, ListObjectVersionsOptions,
@@ -239,10 +238,10 @@ class Project(_native.HandleOwner):
 
     @overload
     def open(self, bucket_name: str, key: str, mode: Literal["rb"] = "rb", *,
-             buffer_size: int = ..., version: Optional[bytes] = ...) -> io.BufferedReader: ...
+             buffer_size: int = ..., version: Optional[bytes] = ...) -> ObjectReader: ...
 
     @overload
-    def open(self, bucket_name: str, key: str, mode: Literal["wb"], *,
+    def open(self, bucket_name: str, key: str, mode: Literal["wb", "xb"], *,
              custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = ...,
              expires: "Union[int, datetime.datetime, None]" = ...,
              part_size: int = ..., concurrency: int = ...) -> ObjectWriter: ...
@@ -253,17 +252,19 @@ class Project(_native.HandleOwner):
              expires: "Union[int, datetime.datetime, None]" = None,
              part_size: int = transfer.DEFAULT_PART_SIZE,
              concurrency: int = transfer.DEFAULT_CONCURRENCY
-             ) -> Union[io.BufferedReader, ObjectWriter]:
+             ) -> Union[ObjectReader, ObjectWriter]:
         """Opens bucket_name/key as a standard binary file object.
 
-        ``"rb"`` returns a seekable ``io.BufferedReader`` (``buffer_size`` bytes of
-        buffer) of the latest version, or of ``version``; a seek downloads nothing.
-        ``"wb"`` returns an ObjectWriter: the object is stored when it is closed,
-        with ``custom_metadata`` and ``expires`` (unix seconds or a datetime), and
-        nothing is stored when the ``with`` block raises. Writes larger than
-        ``part_size`` go out as a multipart upload on ``concurrency`` threads (see
-        uplink_python.files). Raises ObjectNotFoundError ("rb"), StorjException,
-        ValueError for another mode.
+        ``"rb"`` returns a seekable ObjectReader (an ``io.BufferedReader`` with
+        ``buffer_size`` bytes of buffer) of the latest version, or of ``version``; a
+        seek downloads nothing. ``"wb"`` returns an ObjectWriter: the object is
+        stored when it is closed, with ``custom_metadata`` and ``expires`` (unix
+        seconds or a datetime), and nothing is stored when the ``with`` block
+        raises. Writes larger than ``part_size`` go out as a multipart upload on
+        ``concurrency`` threads (see uplink_python.files). ``"xb"`` writes as one
+        upload that fails at close with FailedPreconditionError if the key exists.
+        Raises ObjectNotFoundError ("rb"), StorjException, ValueError for another
+        mode.
         """
         return files.open_object(self, bucket_name, key, mode, buffer_size=buffer_size,
                                  version=version, custom_metadata=custom_metadata,
