@@ -7,7 +7,9 @@ streams the whole object through one download; after a seek, each download
 covers ``buffer_size`` bytes (or what the read asked for) until the reads go
 on sequentially past its end, when the next one runs to the end of the
 object. Every read is of the version that was the latest when the file was
-opened.
+opened; in a bucket without versioning, where an overwrite replaces the
+object, a read after the object was replaced raises FailedPreconditionError
+rather than mix two objects' bytes.
 
 Writing gives an :class:`ObjectWriter`, which stores the object when it is
 closed (at the end of a ``with`` block) and discards it when the block
@@ -23,7 +25,7 @@ import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Union
 
-from .errors import ClosedError, InternalError, StorjException
+from .errors import ClosedError, FailedPreconditionError, InternalError, StorjException
 from .module_classes import CustomMetadata, DownloadOptions, Object, UploadOptions
 from .multipart import MIN_PART_SIZE
 from .transfer import DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE
@@ -146,17 +148,31 @@ class RawObjectReader(io.RawIOBase):
         length = max(wanted, self._block_size)
         if self._position + length >= self.size:
             return self._open_to_end()
-        download = self._project.download_object(
+        self._download = self._checked(self._project.download_object(
             self.bucket_name, self.key, DownloadOptions(offset=self._position, length=length),
-            version=self._version)
-        self._download, self._range_end = download, self._position + length
-        return download
+            version=self._version))
+        self._range_end = self._position + length
+        return self._download
 
     def _open_to_end(self) -> "Download":
-        download = self._project.download_object(
+        self._download = self._checked(self._project.download_object(
             self.bucket_name, self.key, DownloadOptions(offset=self._position, length=-1),
-            version=self._version)
-        self._download, self._range_end = download, None
+            version=self._version))
+        self._range_end = None
+        return self._download
+
+    def _checked(self, download: "Download") -> "Download":
+        """Refuses a range of another object than the one opened: a bucket without
+        versioning has no version to pin, and an overwrite replaces the object."""
+        try:
+            system = download.info().system
+        except BaseException:
+            download.close()
+            raise
+        opened = self.object.system
+        if (system.created, system.content_length) != (opened.created, opened.content_length):
+            download.close()
+            raise FailedPreconditionError(f"{self.name} was replaced while it was read")
         return download
 
     def _close_download(self) -> None:
