@@ -79,12 +79,12 @@ class _Cached(type(AbstractFileSystem)):  # type: ignore[misc]
 class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[misc]
     """Storj buckets and objects as an fsspec file system (protocols ``sj``, ``storj``).
 
-    ``access``: a serialized access grant or an Access (not closed by the file
-    system). Without it, ``StorjFileSystem.access_discovery`` (a function that
-    returns either) is asked, when set. ``config``: the Config to open the
-    project with. ``edge`` (an EdgeConfig) and ``linkshare_url`` enable ``sign``.
-    ``part_size`` and ``concurrency`` tune large transfers (as in
-    Project.upload_file). ``close()`` closes the project.
+    ``access``: a serialized access grant, or an Access (which the file system
+    uses but does not close). Without it, ``StorjFileSystem.access_discovery``
+    (a function that returns either) is asked, when set. ``config``: the Config
+    to open the project with. ``edge`` (an EdgeConfig) and ``linkshare_url``
+    enable ``sign``. ``part_size`` and ``concurrency`` tune large transfers (as
+    in Project.upload_file). ``close()`` frees the native handles.
     """
 
     protocol = ("sj", "storj")
@@ -103,11 +103,13 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
         if access is None:
             raise ValueError("StorjFileSystem needs access=: a serialized access grant or "
                              "an Access")
+        self._grant: Optional[str] = None
+        self._given_access: Optional[Access] = None
         self._owned_access: Optional[Access] = None
         if isinstance(access, Access):
-            self._access = access
+            self._given_access = access
         elif isinstance(access, str):
-            self._access = self._owned_access = Uplink().parse_access(access)
+            self._grant = access
         else:
             raise TypeError(f"access must be a serialized access grant or an Access, "
                             f"not {type(access).__name__}")
@@ -121,19 +123,33 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
     # -- plumbing
 
     @property
+    def _access(self) -> Access:
+        if self._given_access is not None:
+            return self._given_access
+        if self._owned_access is None or self._owned_access.closed:
+            assert self._grant is not None
+            self._owned_access = Uplink().parse_access(self._grant)
+        return self._owned_access
+
+    @property
     def project(self) -> Project:
-        """The open Project (opened at first use)."""
+        """The open Project (opened at first use, again after close())."""
         if self._project is None or self._project.closed:
             self._project = self._access.config_open_project(self._config)
         return self._project
 
     def close(self) -> None:
-        """Closes the project, and the access when the file system parsed it."""
+        """Closes the project, and the access when the file system parsed it, freeing
+        their native handles. The file system stays usable: it opens them again when
+        needed (fsspec reuses instances)."""
         project, self._project = self._project, None
-        if project is not None:
-            project.close()
-        if self._owned_access is not None:
-            self._owned_access.close()
+        owned, self._owned_access = self._owned_access, None
+        try:
+            if project is not None:
+                project.close()
+        finally:
+            if owned is not None:
+                owned.close()
 
     def __reduce__(self) -> Any:
         # An Access cannot be pickled: send the grant, as dask does with credentials.
@@ -451,13 +467,16 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
         objects when ``recursive``). Raises FileNotFoundError when nothing matches, PermissionError
         for objects that may not be deleted."""
         paths = self.expand_path(path, recursive=recursive, maxdepth=maxdepth)
+        # A name that others lie below is a directory: there is no object to delete.
+        directories = {name.rsplit("/", 1)[0] for name in paths if "/" in name}
         keys: Dict[str, List[str]] = {}
         buckets: List[str] = []
+        missing = 0
         for name in paths:
             bucket, key = self._split(name)
             if not key:
                 buckets.append(bucket)
-            elif not key.endswith("/"):
+            elif name not in directories:
                 keys.setdefault(bucket, []).append(key)
         for bucket, bucket_keys in keys.items():
             with _translated(bucket):
@@ -467,6 +486,9 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
             if refused:
                 raise PermissionError(errno.EACCES, f"could not delete {len(refused)} "
                                       f"object(s), such as {refused[0]!r}", bucket)
+            missing += sum(1 for r in results if r.status == DeleteStatus.NOT_FOUND)
+        if not buckets and missing == len(paths):
+            raise FileNotFoundError(errno.ENOENT, "no such object", path)
         for bucket in buckets:
             with _translated(bucket):
                 if recursive:
