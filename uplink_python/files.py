@@ -144,6 +144,21 @@ class RawObjectReader(io.RawIOBase):
                 self._close_download()
                 self._open_to_end()
 
+    def readall(self) -> bytes:
+        """Reads the rest of the object in one buffer of its size (io's default
+        would read 8 KiB at a time)."""
+        self._check_open()
+        buffer = bytearray(max(self.size - self._position, 0))
+        filled = 0
+        with memoryview(buffer) as view:
+            while filled < len(buffer):
+                count = self.readinto(view[filled:])
+                if not count:
+                    break
+                filled += count
+        del buffer[filled:]
+        return bytes(buffer)
+
     def _open_range(self, wanted: int) -> "Download":
         length = max(wanted, self._block_size)
         if self._position + length >= self.size:

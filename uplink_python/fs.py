@@ -413,16 +413,23 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
         large); a directory becomes a local directory."""
         bucket, key = self._split(rpath)
         target = outfile if outfile is not None else lpath
-        if isinstance(target, (str, os.PathLike)):
-            if not key or self.isdir(rpath):
+        local = isinstance(target, (str, os.PathLike))
+        if local:
+            if not key:
                 os.makedirs(target, exist_ok=True)
                 return
             os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
-        with _translated(rpath):
-            stored = self.project.download_file(bucket, key, target,
-                                                progress=callback.relative_update,
-                                                part_size=self._part_size,
-                                                concurrency=self._concurrency)
+        try:
+            with _translated(rpath):
+                stored = self.project.download_file(bucket, key, target,
+                                                    progress=callback.relative_update,
+                                                    part_size=self._part_size,
+                                                    concurrency=self._concurrency)
+        except FileNotFoundError:
+            if not (local and self.isdir(rpath)):
+                raise
+            os.makedirs(target, exist_ok=True)
+            return
         callback.set_size(stored.system.content_length)
 
     def cp_file(self, path1: str, path2: str, **kwargs: Any) -> None:
