@@ -29,6 +29,7 @@ from .errors import ClosedError, FailedPreconditionError, InternalError, StorjEx
 from .module_classes import CustomMetadata, DownloadOptions, Object, UploadOptions
 from .multipart import MIN_PART_SIZE
 from .transfer import DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE
+from .transfer import _positive as _size_arg
 
 if TYPE_CHECKING:
     import datetime
@@ -43,14 +44,6 @@ if TYPE_CHECKING:
 DEFAULT_BUFFER_SIZE = 1024 * 1024
 
 Metadata = Optional[Union[CustomMetadata, Mapping[Any, Any]]]
-
-
-def _size_arg(value: Any, what: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{what} must be an int, not {type(value).__name__}")
-    if value < low:
-        raise ValueError(f"{what} must be at least {low}, got {value}")
-    return value
 
 
 class RawObjectReader(io.RawIOBase):
