@@ -251,7 +251,7 @@ class ObjectWriter(io.BufferedIOBase):
                  part_size: int = DEFAULT_PART_SIZE,
                  concurrency: int = DEFAULT_CONCURRENCY, exclusive: bool = False) -> None:
         # Fail now, not at close, when the project is closed.
-        project._handle.ref  # pylint: disable=pointless-statement,protected-access
+        project._handle.check()  # pylint: disable=protected-access
         super().__init__()
         self._project = project
         self.bucket_name = bucket_name

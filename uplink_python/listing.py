@@ -97,6 +97,7 @@ def object_listing_options(options: Any) -> Tuple[Any, Optional[Callable[[Object
             or not options.prefix or options.prefix.endswith("/"):
         return options, None   # nothing to rewrite; _native checks the types
     prefix = options.prefix
+    _native.encode(prefix, "list_object_options.prefix")   # what the native call would check
     parent = prefix[:prefix.rfind("/") + 1]
     # The cursor is relative to the prefix, and so becomes relative to its parent.
     cursor = prefix[len(parent):] + options.cursor if options.cursor else options.cursor
