@@ -9,6 +9,8 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tarfile
 import threading
 import time
@@ -358,3 +360,15 @@ def test_satellite_order_unless_sorted(project: Project, listed: str) -> None:
         "logs/2023-12", "logs/2024-01", "logs/2024-02", "logs/2024-x/"]
     with pytest.raises(TypeError, match="sort"):
         project.list_objects(listed, sort="yes")  # type: ignore[arg-type]
+
+
+def test_files_need_no_fsspec() -> None:
+    """Project.open is the package's own: it works where fsspec is not installed."""
+    code = ("import sys; sys.modules['fsspec'] = None\n"
+            "import uplink_python, uplink_python.files, uplink_python.project\n"
+            "assert uplink_python.Project.open\n"
+            "try:\n    import uplink_python.fs\nexcept ImportError:\n    print('no fsspec')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "no fsspec"
