@@ -326,7 +326,7 @@ def test_access_methods_after_close(uplink: Uplink, testnet: Any) -> None:
     }
     public = {name for name in vars(Access) if not name.startswith("_")
               and callable(getattr(Access, name))} | {"__enter__"}
-    assert public - {"close"} == set(calls), "a new Access method needs a case here"
+    assert public - {"close"} == {name.split()[0] for name in calls}, "a new Access method needs a case here"
     for name, call in calls.items():
         _raises(ClosedError, "access is closed", call)
     key.close()
@@ -443,6 +443,8 @@ def _project_calls(project: Project, access: Access, bucket: str) -> Dict[str, C
         "update_object_metadata": lambda: project.update_object_metadata(bucket, "k", {}),
         "upload_object": lambda: project.upload_object(bucket, "k"),
         "download_object": lambda: project.download_object(bucket, "k"),
+        "open": lambda: project.open(bucket, "k", "wb"),
+        "open (rb)": lambda: project.open(bucket, "k"),
         "upload_file": lambda: project.upload_file(bucket, "k", io.BytesIO(b"x")),
         "download_file": lambda: project.download_file(bucket, "k", io.BytesIO()),
         "begin_upload": lambda: project.begin_upload(bucket, "k"),
@@ -481,7 +483,7 @@ def test_project_methods_after_close(access: Access) -> None:
     calls = _project_calls(project, access, "some-bucket")
     public = {name for name in dir(Project) if not name.startswith("_")
               and callable(getattr(Project, name))}
-    assert public - {"close"} == set(calls), "a new Project method needs a case here"
+    assert public - {"close"} == {name.split()[0] for name in calls}, "a new Project method needs a case here"
     for name, call in calls.items():
         _raises(ClosedError, "project is closed", call)
     _raises(ClosedError, "project is closed", project.__enter__)
@@ -647,8 +649,13 @@ def test_options_bad_values(project: Project, bucket: str) -> None:
             (ListObjectsOptions(recursive="yes"), TypeError, "list_object_options.recursive"),
             (ListObjectsOptions(system=2), ValueError, "list_object_options.system")]:
         _raises(error, what, lambda: project.list_objects(bucket, options))
-    _raises(InternalError, "prefix should end with slash",
-            lambda: project.list_objects(bucket, ListObjectsOptions(prefix="no-slash")))
+    # Any prefix is taken (filtered in Python, as S3 gateways do), but checked as the
+    # native call would check it.
+    assert project.list_objects(bucket, ListObjectsOptions(prefix="no-slash")) == []
+    for prefix, error in [("no\0slash", ValueError), ("a/no\0slash", ValueError),
+                          ("a/\ud800x", ValueError)]:
+        _raises(error, "list_object_options.prefix",
+                lambda: project.list_objects(bucket, ListObjectsOptions(prefix=prefix)))
     for options, error, what in [
             (1, TypeError, "list_bucket_options"),
             (ListObjectsOptions(), TypeError, "list_bucket_options"),
@@ -899,7 +906,8 @@ def _own_methods(*classes: type) -> set:
 def test_upload_methods_after_close(project: Project, bucket: str) -> None:
     upload = project.upload_object(bucket, "closed")
     upload.write(b"x")
-    upload.close()
+    with pytest.warns(ResourceWarning, match="without commit"):
+        upload.close()
     upload.close()
     calls = _upload_calls(upload)
     assert _own_methods(Upload, type(upload).__mro__[1]) - {"close"} <= set(calls)
@@ -948,7 +956,7 @@ def test_read_bad_sizes_and_buffers(project: Project, bucket: str) -> None:
 
 
 def test_readline_and_iteration_return_bytes(project: Project, bucket: str) -> None:
-    """io.RawIOBase's readline would call read(1), which returns a (data, size) pair."""
+    """readline, readlines and iteration return bytes, though read() returns a pair."""
     with project.upload_object(bucket, "lines") as upload:
         upload.write(b"one\ntwo\n\nlast")
     with project.download_object(bucket, "lines") as download:
@@ -975,11 +983,12 @@ def test_download_methods_after_close(project: Project, bucket: str) -> None:
         "readall": download.readall, "read_file": lambda: download.read_file(io.BytesIO()),
         "reader": download.reader, "info": download.info,
         "versioned_info": download.versioned_info, "file_size": download.file_size,
-        "readable": download.readable, "cancel": download.cancel,
+        "cancel": download.cancel, "readlines": download.readlines,
+        "__next__": lambda: next(download),
         "__enter__": download.__enter__, "readline": download.readline,
     }
     assert _own_methods(Download) - {"close", "__exit__", "__del__", "__reduce__",
-                                     "__repr__", "__init__"} <= set(calls)
+                                     "__repr__", "__init__", "__iter__"} <= set(calls)
     for name, call in calls.items():
         _raises(ClosedError, "download is closed", call)
     assert "closed" in repr(download)

@@ -72,5 +72,6 @@ def test_documents_name_every_public_call() -> None:
                  "create_bucket_with_object_lock", "get_bucket_object_lock_configuration",
                  "set_bucket_object_lock_configuration", "set_object_retention",
                  "get_object_retention", "set_object_legal_hold", "get_object_legal_hold",
-                 "register_access", "register_edge_credentials", "join_share_url"):
+                 "register_access", "register_edge_credentials", "join_share_url",
+                 "open", "StorjFileSystem", "sign"):
         assert f"{name}(" in text, name

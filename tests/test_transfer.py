@@ -166,12 +166,14 @@ def test_commit_abort_and_info(project: Project, bucket: str) -> None:
 def test_close_without_commit_stores_nothing(project: Project, bucket: str) -> None:
     upload = project.upload_object(bucket, "forgotten")
     upload.write(b"data")
-    upload.close()
+    with pytest.warns(ResourceWarning, match="closed without commit"):
+        upload.close()
     with pytest.raises(ObjectNotFoundError):
         project.stat_object(bucket, "forgotten")
     dropped = project.upload_object(bucket, "dropped")
     dropped.write(b"data")
-    del dropped  # collected: freed and never committed
+    with pytest.warns(ResourceWarning, match="collected without commit"):
+        del dropped  # collected: freed and never committed
     with pytest.raises(ObjectNotFoundError):
         project.stat_object(bucket, "dropped")
 
@@ -256,12 +258,17 @@ def test_download_as_io_stream(project: Project, bucket: str, tmp_path: Any) -> 
     data = os.urandom(3 * MIB + 123)
     _put(project, bucket, "stream", data)
     with project.download_object(bucket, "stream") as download:
-        assert isinstance(download, io.RawIOBase) and download.readable()
-        reader = io.BufferedReader(download)
-        assert reader.read(10) == data[:10]
+        # read() keeps the seed's (data, size) shape, so a Download is no io object...
+        assert not isinstance(download, io.IOBase)
+        assert download.read(10) == (data[:10], 10)
+        # ...and reader() is: it goes on from where the download is.
+        reader = download.reader()
+        assert isinstance(reader, io.BufferedReader) and reader.readable()
+        assert reader.read(10) == data[10:20]
         out = io.BytesIO()
         shutil.copyfileobj(reader, out)
-        assert out.getvalue() == data[10:]
+        assert out.getvalue() == data[20:]
+        assert reader.name == f"sj://{bucket}/stream" and not reader.seekable()
     with project.download_object(bucket, "stream") as download:
         with download.reader() as reader:
             assert reader.read() == data

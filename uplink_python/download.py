@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from typing import TYPE_CHECKING, Any, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple
 
 from . import _native
 from .errors import ClosedError
@@ -18,19 +18,20 @@ if TYPE_CHECKING:
 _COPY_BUFSIZE = 1024 * 1024
 
 
-class Download(io.RawIOBase):
+class Download:
     """A download in progress, from Project.download_object.
 
-    ``read(n)`` keeps the original ``(data, size)`` shape; ``readinto`` fills a
-    caller's buffer without copying, so ``io.BufferedReader(download)`` (or
-    ``download.reader()``) gives a standard binary stream. Close it, or use it
-    as a context manager; it keeps its Project alive.
+    ``read(n)`` keeps the original ``(data, size)`` shape, so a Download is not
+    an ``io`` object: ``download.reader()`` (or ``Project.open``) gives a
+    standard binary stream for ``shutil.copyfileobj``, ``json.load`` and the
+    like. ``readinto`` fills a caller's buffer without copying; ``readline``
+    and iteration yield bytes. Close it, or use it as a context manager; it
+    keeps its Project alive.
     """
 
     def __init__(self, handle: _native.Handle, uplink: Optional["Uplink"] = None,
                  project: Optional["Project"] = None, bucket_name: str = "",
                  storj_path: str = "") -> None:
-        super().__init__()
         self._handle = handle
         self._eof = False
         self._stream_closed = False
@@ -88,7 +89,6 @@ class Download(io.RawIOBase):
             raise TypeError(f"size must be an int, not {type(size).__name__}")
         line = bytearray()
         byte = bytearray(1)
-        # io.RawIOBase.readline would call read(1), which returns a (data, size) pair here.
         while size < 0 or len(line) < size:
             if not self.readinto(byte):
                 break
@@ -96,6 +96,27 @@ class Download(io.RawIOBase):
             if byte == b"\n":
                 break
         return bytes(line)
+
+    def readlines(self, hint: Optional[int] = -1) -> List[bytes]:
+        """Reads the remaining lines as a list of bytes (stopping once ``hint`` bytes
+        were read, when positive). Raises StorjException."""
+        lines: List[bytes] = []
+        total = 0
+        for line in self:
+            lines.append(line)
+            total += len(line)
+            if hint is not None and 0 < hint <= total:
+                break
+        return lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
 
     def readall(self) -> bytes:
         """Reads everything that is left; raises StorjException."""
@@ -126,8 +147,10 @@ class Download(io.RawIOBase):
         return total
 
     def reader(self, buffer_size: int = io.DEFAULT_BUFFER_SIZE) -> io.BufferedReader:
-        """Returns an io.BufferedReader over this download (closing it closes the download)."""
-        return io.BufferedReader(self, buffer_size)  # type: ignore[arg-type]
+        """Returns an io.BufferedReader over the rest of this download (closing it
+        closes the download). Not seekable: Project.open gives a seekable file."""
+        self._handle.check()  # fail when closed
+        return io.BufferedReader(_RawDownload(self), buffer_size)
 
     def info(self) -> Object:
         """Returns the object being downloaded; raises StorjException."""
@@ -141,10 +164,10 @@ class Download(io.RawIOBase):
         """Returns the size of the whole object in bytes (no network round trip)."""
         return self.info().system.content_length
 
-    def readable(self) -> bool:
-        if not self._handle.alive:
-            raise ClosedError("the download is closed")
-        return True
+    @property
+    def closed(self) -> bool:
+        """True once close() was called."""
+        return not self._handle.alive
 
     def _close_stream(self) -> None:
         if self._handle.alive and not self._stream_closed:
@@ -161,12 +184,9 @@ class Download(io.RawIOBase):
         """Closes the download and frees it; later calls do nothing. A read in
         progress on another thread is interrupted and raises ClosedError.
         Raises StorjException."""
-        try:
-            stream_open = self._handle.alive and not self._stream_closed
-            self._stream_closed = True
-            _native.close_download(self._handle, stream_open)
-        finally:
-            super().close()
+        stream_open = self._handle.alive and not self._stream_closed
+        self._stream_closed = True
+        _native.close_download(self._handle, stream_open)
 
     def __enter__(self) -> "Download":
         self._handle.check()  # fail early when closed
@@ -192,3 +212,29 @@ class Download(io.RawIOBase):
     def __repr__(self) -> str:
         state = "open" if self._handle.alive else "closed"
         return f"<Download {self.bucket_name}/{self.storj_path} {state}>"
+
+
+class _RawDownload(io.RawIOBase):
+    """The io face of a Download, for Download.reader()."""
+
+    def __init__(self, download: Download) -> None:
+        super().__init__()
+        self._download = download
+
+    @property
+    def name(self) -> str:
+        return f"sj://{self._download.bucket_name}/{self._download.storj_path}"
+
+    def readable(self) -> bool:
+        if self._download.closed:
+            raise ClosedError("the download is closed")
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._download.readinto(buffer)
+
+    def close(self) -> None:
+        try:
+            self._download.close()
+        finally:
+            super().close()

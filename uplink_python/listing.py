@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional, TypeVar
+from typing import Any, Callable, Iterator, Optional, Tuple, TypeVar
 
 from . import _native
 from .errors import ClosedError
+from .module_classes import ListObjectsOptions, Object
 
 T = TypeVar("T")
 
@@ -19,19 +20,42 @@ class Listing(Iterator[T]):
     twice stops with InternalError instead of looping forever. ``cancel()``
     may be called from another thread; ``close()`` (or the end of a ``with``
     block, or of the loop) frees the native iterator.
+
+    ``keep`` filters the items; ``sort_key`` sorts them, which reads the whole
+    listing at the first ``next()``.
     """
 
-    def __init__(self, cursor: "_native.Cursor[T]") -> None:
+    def __init__(self, cursor: "_native.Cursor[T]", keep: Optional[Callable[[T], bool]] = None,
+                 sort_key: Optional[Callable[[T], Any]] = None) -> None:
         self._cursor = cursor
+        self._keep = keep
+        self._sort_key = sort_key
+        self._sorted: Optional[Iterator[T]] = None
 
     def __iter__(self) -> "Listing[T]":
         return self
 
     def __next__(self) -> T:
-        item: Optional[T] = self._cursor.next()
-        if item is None:
-            raise StopIteration
-        return item
+        if self._sort_key is not None:
+            if self._sorted is None:
+                self._sorted = iter(sorted(self._unsorted(), key=self._sort_key))
+            return next(self._sorted)
+        return self._next_kept()
+
+    def _unsorted(self) -> Iterator[T]:
+        while True:
+            try:
+                yield self._next_kept()
+            except StopIteration:
+                return
+
+    def _next_kept(self) -> T:
+        while True:
+            item: Optional[T] = self._cursor.next()
+            if item is None:
+                raise StopIteration
+            if self._keep is None or self._keep(item):
+                return item
 
     def cancel(self) -> None:
         """Stops the listing from any thread: the ``next()`` in progress, or the
@@ -62,3 +86,27 @@ class Listing(Iterator[T]):
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
         return f"<Listing of {self._cursor.kind}s {state}>"
+
+
+def object_listing_options(options: Any) -> Tuple[Any, Optional[Callable[[Object], bool]]]:
+    """The options to ask the satellite for, and the filter to apply, so that any
+    prefix works as on S3: Go uplink takes only prefixes that end in "/" (the
+    satellite stores keys encrypted, component by component), so a prefix such
+    as ``logs/2024-`` lists ``logs/`` and keeps the keys that start with it."""
+    if not isinstance(options, ListObjectsOptions) or not isinstance(options.prefix, str) \
+            or not options.prefix or options.prefix.endswith("/"):
+        return options, None   # nothing to rewrite; _native checks the types
+    prefix = options.prefix
+    _native.encode(prefix, "list_object_options.prefix")   # what the native call would check
+    parent = prefix[:prefix.rfind("/") + 1]
+    # The cursor is relative to the prefix, and so becomes relative to its parent.
+    cursor = prefix[len(parent):] + options.cursor if options.cursor else options.cursor
+    wide = ListObjectsOptions(prefix=parent, cursor=cursor, recursive=options.recursive,
+                              system=options.system, custom=options.custom)
+    return wide, lambda item: item.key.startswith(prefix)
+
+
+def by_key(item: Object) -> str:
+    """Sort key of listed objects: the key, as S3 orders them (by UTF-8 bytes,
+    which orders like the code points of str)."""
+    return item.key

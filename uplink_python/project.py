@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from typing import (IO, TYPE_CHECKING, Any, Callable, Iterable, List, Mapping, Optional, Tuple,
-                    Union)
+from typing import (IO, TYPE_CHECKING, Any, Callable, Iterable, List, Literal, Mapping, Optional,
+                    Tuple, Union, overload)
 
-from . import _native, transfer
+from . import _native, files, listing, transfer
 from .retry import DEFAULT_RETRY, ONCE, READ, WRITE, RetryPolicy, project_call
 from .access import Access
 from .download import Download
+from .files import ObjectReader, ObjectWriter
 from .listing import Listing
 from .module_classes import (Bucket, CustomMetadata, DeleteResult, DownloadOptions,
                              ListBucketsOptions, ListObjectsOptions, ListObjectVersionsOptions,
@@ -20,6 +21,8 @@ from .multipart import PartUpload
 from .upload import Upload
 
 if TYPE_CHECKING:
+    import datetime
+
     from .uplink import Uplink
 
 
@@ -111,17 +114,42 @@ class Project(_native.HandleOwner):
         return _native.stat_object(self._handle, bucket_name, storj_path)
 
     def iter_objects(self, bucket_name: str,
-                     list_object_options: Optional[ListObjectsOptions] = None
-                     ) -> Listing[Object]:
+                     list_object_options: Optional[ListObjectsOptions] = None, *,
+                     prefix: Optional[str] = None, recursive: Optional[bool] = None,
+                     sort: bool = False) -> Listing[Object]:
         """Yields the bucket's objects (and prefixes, unless recursive) one at a time
-        (a Listing); raises StorjException (e.g. BucketNotFoundError) while iterating."""
-        return Listing(_native.iter_objects(self._handle, bucket_name, list_object_options))
+        (a Listing); raises StorjException (e.g. BucketNotFoundError) while iterating.
+
+        Without ``list_object_options`` the objects come with their system metadata
+        (size, times), under ``prefix`` and ``recursive`` when given. Any prefix works,
+        not only one ending in "/" (``"logs/2024-"`` keeps the keys starting with it).
+        Keys come in the satellite's order, which is not alphabetical (keys are
+        stored encrypted); ``sort=True`` sorts them by key, reading the whole
+        listing first.
+        """
+        if list_object_options is None:
+            list_object_options = ListObjectsOptions(
+                prefix=prefix if prefix is not None else "",
+                recursive=False if recursive is None else _native.flag(recursive, "recursive"),
+                system=True)
+        elif prefix is not None or recursive is not None:
+            raise TypeError("give prefix and recursive either in list_object_options "
+                            "or as keywords, not both")
+        if sort is not True and sort is not False:
+            raise TypeError("sort must be a bool")
+        options, keep = listing.object_listing_options(list_object_options)
+        return Listing(_native.iter_objects(self._handle, bucket_name, options), keep,
+                       listing.by_key if sort else None)
 
     @project_call(READ)
     def list_objects(self, bucket_name: str,
-                     list_object_options: Optional[ListObjectsOptions] = None) -> List[Object]:
-        """Returns the bucket's objects as a list; raises StorjException."""
-        return list(self.iter_objects(bucket_name, list_object_options))
+                     list_object_options: Optional[ListObjectsOptions] = None, *,
+                     prefix: Optional[str] = None, recursive: Optional[bool] = None,
+                     sort: bool = False) -> List[Object]:
+        """Returns the bucket's objects as a list (see iter_objects); raises
+        StorjException."""
+        return list(self.iter_objects(bucket_name, list_object_options, prefix=prefix,
+                                      recursive=recursive, sort=sort))
 
     @project_call(READ)
     def delete_object(self, bucket_name: str, storj_path: str) -> Optional[Object]:
@@ -225,6 +253,42 @@ class Project(_native.HandleOwner):
         return transfer.download_file(self, bucket_name, key, target, progress=progress,
                                       part_size=part_size, concurrency=concurrency,
                                       version=version)
+
+    # file objects
+
+    @overload
+    def open(self, bucket_name: str, key: str, mode: Literal["rb"] = "rb", *,
+             buffer_size: int = ..., version: Optional[bytes] = ...) -> ObjectReader: ...
+
+    @overload
+    def open(self, bucket_name: str, key: str, mode: Literal["wb", "xb"], *,
+             custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = ...,
+             expires: "Union[int, datetime.datetime, None]" = ...,
+             part_size: int = ..., concurrency: int = ...) -> ObjectWriter: ...
+
+    def open(self, bucket_name: str, key: str, mode: str = "rb", *,
+             buffer_size: int = files.DEFAULT_BUFFER_SIZE, version: Optional[bytes] = None,
+             custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None,
+             expires: "Union[int, datetime.datetime, None]" = None,
+             part_size: int = transfer.DEFAULT_PART_SIZE,
+             concurrency: int = transfer.DEFAULT_CONCURRENCY
+             ) -> Union[ObjectReader, ObjectWriter]:
+        """Opens bucket_name/key as a standard binary file object.
+
+        ``"rb"`` returns a seekable ObjectReader (an ``io.BufferedReader`` with
+        ``buffer_size`` bytes of buffer) of the latest version, or of ``version``; a
+        seek downloads nothing. ``"wb"`` returns an ObjectWriter: the object is
+        stored when it is closed, with ``custom_metadata`` and ``expires`` (unix
+        seconds or a datetime), and nothing is stored when the ``with`` block
+        raises. Writes larger than ``part_size`` go out as a multipart upload on
+        ``concurrency`` threads (see uplink_python.files). ``"xb"`` writes as one
+        upload that fails at close with FailedPreconditionError if the key exists.
+        Raises ObjectNotFoundError ("rb"), StorjException, ValueError for another
+        mode.
+        """
+        return files.open_object(self, bucket_name, key, mode, buffer_size=buffer_size,
+                                 version=version, custom_metadata=custom_metadata,
+                                 expires=expires, part_size=part_size, concurrency=concurrency)
 
     # multipart uploads
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, Union
 
 from . import _native
@@ -64,6 +65,7 @@ class UploadStream(io.RawIOBase):
         self._handle = handle
         self._finished = False
         self._cancelled = False
+        self._wrote = False
 
     def write(self, data_to_write: Any, size_to_write: Optional[int] = None) -> int:
         """Uploads the first ``size_to_write`` bytes (default: all) of a bytes-like object
@@ -74,7 +76,9 @@ class UploadStream(io.RawIOBase):
         than the data.
         """
         self._check_not_finished()
-        return _native.upload_write(self._handle, data_to_write, size_to_write)
+        count = _native.upload_write(self._handle, data_to_write, size_to_write)
+        self._wrote = self._wrote or count > 0
+        return count
 
     def write_file(self, file_handle: Any, buffer_size: int = 0) -> int:
         """Uploads everything left in a binary file object (read in ``buffer_size`` chunks,
@@ -140,7 +144,21 @@ class UploadStream(io.RawIOBase):
 
     def close(self) -> None:
         """Aborts unless committed or aborted, then frees the native handle.
-        Later calls do nothing."""
+        Later calls do nothing. Warns (ResourceWarning) when written data is thrown
+        away that way: call commit() or abort() first."""
+        self._close(warn=True)
+
+    def _forgotten(self) -> bool:
+        """True when data was written and neither commit(), abort() nor cancel() followed."""
+        return self._handle.alive and self._wrote and not self._finished and not self._cancelled
+
+    def _warn_forgotten(self, how: str) -> None:
+        warnings.warn(f"{self!r} was {how} without commit() or abort(): its data was "
+                      "discarded", ResourceWarning, stacklevel=3, source=self)
+
+    def _close(self, warn: bool) -> None:
+        if warn and self._forgotten():
+            self._warn_forgotten("closed")
         try:
             abort = self._handle.alive and not self._finished
             self._finished = True
@@ -169,7 +187,7 @@ class UploadStream(io.RawIOBase):
 
     def _close_quietly(self) -> None:
         try:
-            self.close()
+            self._close(warn=False)   # the with block aborts on purpose
         except Exception:  # pylint: disable=broad-except
             pass  # the exception already propagating matters more than a failed abort
 
@@ -177,6 +195,8 @@ class UploadStream(io.RawIOBase):
         # Freeing the handle cancels an unfinished transfer without a network call.
         handle = getattr(self, "_handle", None)
         if handle is not None:
+            if getattr(self, "_wrote", False) and self._forgotten():
+                self._warn_forgotten("collected")
             handle.release()
 
     def __reduce__(self) -> Any:
