@@ -171,4 +171,22 @@ typedef struct UplinkDeleteObjectsResult {
     UplinkError *error;
 } UplinkDeleteObjectsResult;
 
+// The kind of the items of a listing page (uplink_iterator_next_page).
+#define UPLINK_ITEM_NONE 0
+#define UPLINK_ITEM_OBJECT 1              // UplinkObject*
+#define UPLINK_ITEM_BUCKET 2              // UplinkBucket*
+#define UPLINK_ITEM_UPLOAD_INFO 3         // UplinkUploadInfo*
+#define UPLINK_ITEM_PART 4                // UplinkPart*
+#define UPLINK_ITEM_VERSIONED_OBJECT 5    // UplinkVersionedObject*
+
+// One page of a listing: count items of the kind, in listing order. more
+// is false once the listing has ended; error is then its error, if any.
+typedef struct UplinkListPageResult {
+    int32_t kind;    // UPLINK_ITEM_*
+    void **items;
+    size_t count;
+    bool more;
+    UplinkError *error;
+} UplinkListPageResult;
+
 #endif

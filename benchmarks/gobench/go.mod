@@ -2,7 +2,10 @@ module uplinkpython/benchmarks/gobench
 
 go 1.25.0
 
-require storj.io/uplink v1.14.5
+require (
+	golang.org/x/sync v0.21.0
+	storj.io/uplink v1.14.5
+)
 
 require (
 	github.com/calebcase/tmpfile v1.0.3 // indirect
@@ -15,7 +18,6 @@ require (
 	github.com/zeebo/blake3 v0.2.4 // indirect
 	github.com/zeebo/errs v1.4.0 // indirect
 	golang.org/x/crypto v0.53.0 // indirect
-	golang.org/x/sync v0.21.0 // indirect
 	golang.org/x/sys v0.46.0 // indirect
 	storj.io/common v0.0.0-20260818140313-d38275a3768b // indirect
 	storj.io/drpc v1.0.0 // indirect

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import collections
+import ctypes
 import threading
-from typing import Any, Callable, Generic, Optional, Set, Tuple, TypeVar
+from ctypes import POINTER
+from typing import Any, Callable, Deque, Generic, List, Optional, Set, Tuple, TypeVar
 
 from .. import errors
+from .. import module_def as d
 from ..module_classes import (Bucket, ListBucketsOptions, ListObjectsOptions,
                               ListObjectVersionsOptions, ListUploadPartsOptions,
                               ListUploadsOptions, Object, Part, UploadInfo, VersionedObject)
@@ -13,7 +17,7 @@ from ._convert import (bucket_value, encode, key_arg, list_buckets_options,
                        list_object_versions_options,
                        list_objects_options, list_upload_parts_options, list_uploads_options,
                        object_value, part_value, upload_info_value, versioned_object_value)
-from ._errors import check
+from ._errors import pop_error
 from ._gate import Handle, call, cancel, free
 from ._loader import check_fork
 
@@ -36,34 +40,65 @@ class _RepeatGuard:
         self.seen.add(marker)
 
 
-class Cursor(Generic[_T]):
-    """One native listing. ``next()`` returns the next item, converted and its
-    native copy freed at once, or None at the end, after the listing's error
-    (if any) was raised. The iterator handle is released at the end, on an
-    error, or by ``close()``.
+# Items per native call: the satellite's own page size, so one call mostly
+# costs one round trip, and a page of converted values stays small.
+PAGE_SIZE = 1000
 
-    Threads may share a cursor: each ``next()`` runs alone (advancing and
-    reading the item are two native calls), while ``cancel()`` and ``close()``
-    interrupt one in progress.
+# The C struct of each UPLINK_ITEM_* kind of a listing page.
+_ITEM_STRUCTS = {1: d._ObjectStruct, 2: d._BucketStruct, 3: d._UploadInfoStruct,
+                 4: d._PartStruct, 5: d._VersionedObjectStruct}
+
+
+class Cursor(Generic[_T]):
+    """One native listing. ``next()`` returns the next item, or None at the
+    end, after the listing's error (if any) was raised. Items come from
+    libuplinkc a page at a time (one native call per ``PAGE_SIZE`` items,
+    converted and their native copies freed at once). The iterator handle is
+    released at the end, on an error, or by ``close()``.
+
+    Threads may share a cursor: each ``next()`` runs alone, while ``cancel()``
+    and ``close()`` interrupt one in progress.
     """
 
     def __init__(self, kind: str, prefix: str, c_pointer: Any, parent: Handle,
                  convert: Callable[[Any], _T], identity: Callable[[_T], Tuple[Any, ...]],
-                 free_item: str) -> None:
+                 item_kind: int) -> None:
         if not c_pointer:
             raise errors.InternalError(f"libuplinkc returned no {kind} iterator")
         self.kind = kind
         self.handle = Handle(f"{kind} listing", c_pointer, f"uplink_free_{prefix}_iterator",
                              c_pointer, parent=parent, cancellable=True)
-        self._next = f"uplink_{prefix}_iterator_next"
-        self._err = f"uplink_{prefix}_iterator_err"
-        self._item = f"uplink_{prefix}_iterator_item"
-        self._free_item = free_item
+        self._item_kind = item_kind
+        self._item_pointer = POINTER(POINTER(_ITEM_STRUCTS[item_kind]))
         self._convert = convert
         self._identity = identity
         self._guard = _RepeatGuard(kind)
         self._turn = threading.Lock()
+        self._buffer: Deque[_T] = collections.deque()
+        self._ended = False
+        self._error: Optional[BaseException] = None
+        self._parent = parent
+        self._cancelled = False
         self.closed_by_caller = False
+
+    def _take_page(self, result: Any) -> Tuple[List[_T], bool, Optional[BaseException]]:
+        """Converts a page's items and frees it; returns (values, more, error)."""
+        try:
+            exc = pop_error(result)
+            count = int(result.count)
+            values: List[_T] = []
+            if count:
+                if result.kind != self._item_kind:
+                    raise errors.InternalError(
+                        f"libuplinkc returned items of kind {result.kind} for a {self.kind} "
+                        "listing")
+                convert = self._convert
+                items = ctypes.cast(result.items, self._item_pointer)
+                values = [convert(item.contents) for item in items[:count]]
+            more = bool(result.more)
+        finally:
+            free("uplink_free_list_page_result", result)
+        return values, more and exc is None, exc
 
     def next(self) -> Optional[_T]:
         """The next item, or None once the listing is over; raises ClosedError
@@ -76,21 +111,32 @@ class Cursor(Generic[_T]):
                     raise errors.ClosedError(f"the {self.kind} listing is closed")
                 return None
             try:
-                while call(self._next, self.handle):
-                    item = call(self._item, self.handle)
-                    if not item:
-                        continue
-                    try:
-                        value = self._convert(item.contents)
-                    finally:
-                        free(self._free_item, item)
+                while not self._buffer and not self._ended:
+                    values, more, self._error = call(
+                        "uplink_iterator_next_page", self.handle, PAGE_SIZE,
+                        take=self._take_page)
+                    self._buffer.extend(values)
+                    self._ended = not more
+                if self._buffer and (self._cancelled or not self._parent.alive):
+                    # Items fetched before a cancel are not handed out, as
+                    # when they came one native call at a time.
+                    self._buffer.clear()
+                    self._ended = True
+                    self._error = None
+                    raise errors.CancelledError(
+                        "the listing was cancelled" if self._cancelled
+                        else "the project of the listing was closed")
+                if self._buffer:
+                    value = self._buffer.popleft()
                     self._guard.check(self._identity(value))
                     return value
-                call(self._err, self.handle, take=check)
             except BaseException:
                 self.handle.release()
                 raise
             self.handle.release()
+            if self._error is not None:
+                error, self._error = self._error, None
+                raise error
             return None
 
     def cancel(self) -> None:
@@ -98,6 +144,7 @@ class Cursor(Generic[_T]):
         next one) raises CancelledError. Does nothing once the listing is over."""
         if not self.handle.alive:
             return
+        self._cancelled = True
         try:
             cancel(self.handle)
         except (errors.ClosedError, errors.InvalidHandleError):
@@ -114,26 +161,26 @@ class Cursor(Generic[_T]):
 
 def _cursor(list_name: str, kind: str, prefix: str, project: Handle,
             convert: Callable[[Any], _T], identity: Callable[[_T], Tuple[Any, ...]],
-            free_item: str, *args: Any) -> Cursor[_T]:
+            item_kind: int, *args: Any) -> Cursor[_T]:
     """Starts a listing with ``list_name(project, *args)`` and wraps its iterator."""
     cursor: Cursor[_T] = call(
         list_name, project, *args,
         take=lambda c_pointer: Cursor(kind, prefix, c_pointer, project, convert, identity,
-                                      free_item))
+                                      item_kind))
     return cursor
 
 
 def iter_buckets(project: Handle, options: Optional[ListBucketsOptions]) -> Cursor[Bucket]:
     """Starts a bucket listing."""
     return _cursor("uplink_list_buckets", "bucket", "bucket", project, bucket_value, lambda b: (b.name,),
-                   "uplink_free_bucket", list_buckets_options(options))
+                   2, list_buckets_options(options))
 
 
 def iter_objects(project: Handle, bucket: str,
                  options: Optional[ListObjectsOptions]) -> Cursor[Object]:
     """Starts an object listing."""
     return _cursor("uplink_list_objects", "object", "object", project, object_value, lambda o: (o.key, o.is_prefix),
-                   "uplink_free_object", encode(bucket, "bucket_name"),
+                   1, encode(bucket, "bucket_name"),
                    list_objects_options(options))
 
 
@@ -141,7 +188,7 @@ def iter_uploads(project: Handle, bucket: str,
                  options: Optional[ListUploadsOptions]) -> Cursor[UploadInfo]:
     """Starts a listing of pending multipart uploads."""
     return _cursor("uplink_list_uploads", "upload", "upload", project, upload_info_value,
-                   lambda u: (u.key, u.upload_id, u.is_prefix), "uplink_free_upload_info",
+                   lambda u: (u.key, u.upload_id, u.is_prefix), 3,
                    encode(bucket, "bucket_name"), list_uploads_options(options))
 
 
@@ -149,7 +196,7 @@ def iter_upload_parts(project: Handle, bucket: str, key: str, upload_id: str,
                       options: Optional[ListUploadPartsOptions]) -> Cursor[Part]:
     """Starts a listing of the parts of a multipart upload."""
     return _cursor("uplink_list_upload_parts", "part", "part", project, part_value, lambda p: (p.part_number,),
-                   "uplink_free_part", encode(bucket, "bucket_name"), key_arg(key, "key"),
+                   4, encode(bucket, "bucket_name"), key_arg(key, "key"),
                    encode(upload_id, "upload_id"), list_upload_parts_options(options))
 
 
@@ -158,5 +205,5 @@ def iter_object_versions(project: Handle, bucket: str,
                          ) -> Cursor[VersionedObject]:
     """Starts a listing of object versions."""
     return _cursor("uplink_list_object_versions", "object version", "versioned_object", project, versioned_object_value,
-                   lambda o: (o.key, o.version, o.is_prefix), "uplink_free_versioned_object",
+                   lambda o: (o.key, o.version, o.is_prefix), 5,
                    encode(bucket, "bucket_name"), list_object_versions_options(options))

@@ -33,6 +33,12 @@ _UPLOAD: Any = _P(d._UploadStruct)
 _DOWNLOAD: Any = _P(d._DownloadStruct)
 _PART_UPLOAD: Any = _P(d._PartUploadStruct)
 
+class _ListPageResult(ctypes.Structure):
+    """UplinkListPageResult (uplink_extensions.h): one page of any listing."""
+    _fields_ = [("kind", ctypes.c_int32), ("items", _P(c_void_p)), ("count", c_size_t),
+                ("more", c_bool), ("error", _ERR)]
+
+
 _SIGNATURES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
     # access and encryption keys
     ("uplink_parse_access", d._AccessResult, (_cc,)),
@@ -177,6 +183,10 @@ _SIGNATURES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
      (_PROJECT, _cc, _P(d._DeleteObjectsItemStruct), c_size_t,
       _P(d._DeleteObjectsOptionsStruct))),
     ("uplink_cancel", _ERR, (_P(d._HandleStruct),)),
+    ("uplink_download_read_full", d._ReadResult, (_DOWNLOAD, c_void_p, c_size_t)),
+    # any iterator (all are {size_t _handle}) as an UplinkHandle*
+    ("uplink_iterator_next_page", _ListPageResult, (c_void_p, c_size_t)),
+    ("uplink_free_list_page_result", None, (_ListPageResult,)),
     ("uplink_free_versioned_object_result", None, (d._VersionedObjectResult,)),
     ("uplink_free_versioned_object", None, (_P(d._VersionedObjectStruct),)),
     ("uplink_free_object_lock_configuration_result", None, (d._ObjectLockConfigurationResult,)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import threading
 from ctypes import byref
 from typing import Any, Optional, Tuple
 
@@ -14,7 +15,7 @@ from ._calls import OBJECT, VERSIONED_OBJECT
 from ._convert import (INT32, custom_metadata, download_options, encode, expect, expiry, flag,
                        integer, key_arg, retention_struct, upload_options, version_arg)
 from ._errors import check, pop_error, pop_read_error
-from ._gate import Handle, call, free, own
+from ._gate import Handle, call, free, handle_caller, own
 
 
 def _started(name: str, project: Handle, *args: Any, field: str, kind: str) -> Handle:
@@ -162,6 +163,8 @@ def download_object_version(project: Handle, bucket: str, key: str, version: Any
 
 
 def _take_read(result: Any) -> Tuple[int, bool]:
+    if not result.error:  # the common case: nothing to free (the error is all it owns)
+        return int(result.bytes_read), False
     try:
         eof = pop_read_error(result)
         got = int(result.bytes_read)
@@ -170,13 +173,26 @@ def _take_read(result: Any) -> Tuple[int, bool]:
     return got, eof
 
 
-def _read_some(download: Handle, pointer: Any, count: int) -> Tuple[int, bool]:
+# One native read returns after one of Go's reads (a decrypted block of about
+# 7 KiB): what a streaming consumer wants. The full read fills the buffer in
+# one native call, returning early only at the end of the object or an error.
+_read_one = handle_caller("uplink_download_read", _take_read)
+_read_full = handle_caller("uplink_download_read_full", _take_read)
+
+
+def _read_some(download: Handle, pointer: Any, count: int, full: bool) -> Tuple[int, bool]:
     """Reads up to ``count`` bytes into ``pointer``; returns (bytes read, at EOF).
 
-    Returns at least one byte unless at EOF.
+    Returns at least one byte unless at EOF; with ``full``, ``count`` bytes
+    unless at EOF.
     """
+    if full:
+        got, eof = _read_full(download, pointer, count)
+        if got > count or (got < count and not eof):
+            raise errors.InternalError(f"libuplinkc read {got} bytes into {count} without EOF")
+        return got, eof
     for _ in range(_MAX_EMPTY_READS):
-        got, eof = call("uplink_download_read", download, pointer, count, take=_take_read)
+        got, eof = _read_one(download, pointer, count)
         if got > count:
             raise errors.InternalError(f"libuplinkc reported {got} bytes read into {count}")
         if got or eof:
@@ -184,15 +200,42 @@ def _read_some(download: Handle, pointer: Any, count: int) -> Tuple[int, bool]:
     raise errors.InternalError(f"download returned no data {_MAX_EMPTY_READS} times in a row")
 
 
-def download_read(download: Handle, count: int) -> Tuple[bytes, bool]:
-    """Reads up to ``count`` bytes; returns (data, at EOF)."""
+class _Scratch(threading.local):
+    """A per-thread buffer that read(n) receives into before copying out the
+    bytes that came: zero-filling a new n-byte buffer on every call cost more
+    than the read when n is large and one network read brings ~7 KiB."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.buffer = ctypes.create_string_buffer(0)
+
+
+_SCRATCH = _Scratch()
+# The scratch never grows past this (a single network read brings far less);
+# larger full reads get a buffer of their own.
+_SCRATCH_LIMIT = 1024 * 1024
+
+
+def download_read(download: Handle, count: int, full: bool = False) -> Tuple[bytes, bool]:
+    """Reads up to ``count`` bytes; returns (data, at EOF). Without ``full`` it
+    returns after one network read (at least one byte unless at EOF); with
+    ``full`` it waits for ``count`` bytes or the end of the object."""
     if count == 0:
         download.check()
         return b"", False
     count = min(count, MAX_READ_SIZE)
-    buffer = ctypes.create_string_buffer(count)
-    got, eof = _read_some(download, buffer, count)
-    return ctypes.string_at(buffer, got), eof
+    if full and count > _SCRATCH_LIMIT:
+        data = bytearray(count)
+        got, eof = download_readinto(download, data, full=True)
+        del data[got:]
+        return bytes(data), eof
+    count = min(count, _SCRATCH_LIMIT)
+    scratch = _SCRATCH.buffer
+    if len(scratch) < count:
+        scratch = _SCRATCH.buffer = ctypes.create_string_buffer(
+            _SCRATCH_LIMIT if full else max(count, 64 * 1024))
+    got, eof = _read_some(download, scratch, count, full)
+    return ctypes.string_at(scratch, got), eof
 
 
 def check_writable(target: Any, what: str) -> None:
@@ -201,13 +244,28 @@ def check_writable(target: Any, what: str) -> None:
         pass
 
 
-def download_readinto(download: Handle, target: Any) -> Tuple[int, bool]:
-    """Reads into a writable buffer without copying; returns (bytes read, at EOF)."""
+def download_readinto(download: Handle, target: Any, full: bool = True) -> Tuple[int, bool]:
+    """Reads into a writable buffer without copying; returns (bytes read, at EOF).
+    With ``full`` (the default) it fills the buffer unless the object ends;
+    without, it returns after one network read."""
+    kind = type(target)
+    if kind is bytearray or (kind is memoryview and not target.readonly
+                             and target.c_contiguous and target.format == "B"):
+        # The hot path: a ctypes view of the caller's buffer, no context manager.
+        count = target.nbytes if kind is memoryview else len(target)
+        if count == 0:
+            download.check()
+            return 0, False
+        pointer = (ctypes.c_char * count).from_buffer(target)
+        try:
+            return _read_some(download, pointer, count, full)
+        finally:
+            del pointer
     with writable_buffer(target, "buffer") as (pointer, count):
         if count == 0:
             download.check()
             return 0, False
-        return _read_some(download, pointer, count)
+        return _read_some(download, pointer, count, full)
 
 
 def download_info(download: Handle) -> Object:
