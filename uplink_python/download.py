@@ -68,14 +68,26 @@ class Download:
         return data, len(data)
 
     def readinto(self, buffer: Any) -> int:
-        """Reads into a writable bytes-like object without copying; returns the byte
-        count, 0 at the end of the object. Raises StorjException, TypeError for a
-        read-only buffer."""
+        """Fills a writable bytes-like object without copying; returns the byte
+        count, less than its size only at the end of the object (0 there).
+        Raises StorjException, TypeError for a read-only buffer."""
         if self._eof:
             self._handle.check()  # still fails when closed
             _native.check_writable(buffer, "buffer")
             return 0
         count, eof = _native.download_readinto(self._handle, buffer)
+        self._eof = eof
+        return count
+
+    def readinto1(self, buffer: Any) -> int:
+        """Like readinto, but returns as soon as one network read brought data
+        (at least one byte unless at the end): for consumers that stream what
+        arrives rather than wait for a full buffer."""
+        if self._eof:
+            self._handle.check()  # still fails when closed
+            _native.check_writable(buffer, "buffer")
+            return 0
+        count, eof = _native.download_readinto(self._handle, buffer, full=False)
         self._eof = eof
         return count
 
@@ -121,11 +133,11 @@ class Download:
     def readall(self) -> bytes:
         """Reads everything that is left; raises StorjException."""
         chunks: List[bytes] = []
-        while True:
-            data, count = self.read(_COPY_BUFSIZE)
-            if not count:
-                return b"".join(chunks)
+        while not self._eof:
+            data, self._eof = _native.download_read(self._handle, _COPY_BUFSIZE, full=True)
             chunks.append(data)
+        self._handle.check()  # still fails when closed
+        return b"".join(chunks)
 
     def read_file(self, file_handle: Any, buffer_size: int = 0) -> int:
         """Writes the rest of the object to a binary file object, then closes the

@@ -9,8 +9,9 @@ moves through one Upload or Download. A larger one is split:
   threads, all of the version that was the latest when the transfer began.
 
 Memory: each thread holds one 1 MiB buffer, whatever ``part_size`` is; the
-file is read (or written) in place, under a lock, at each part's offset, so
-the parallel mode needs a seekable file.
+file is read (or written) in place at each part's offset, with os.pread and
+os.pwrite when it has a file descriptor (else seek and read or write under a
+lock), so the parallel mode needs a seekable file.
 
 ``progress``, when given, is called with the number of bytes moved since
 the previous call (like boto3's ``Callback``), from whichever thread moved
@@ -160,9 +161,33 @@ def _span(handle: Any) -> Tuple[int, Optional[int]]:
     return start, max(end - start, 0)
 
 
+def _descriptor(handle: Any) -> Optional[int]:
+    """The OS file descriptor for positional reads and writes (os.pread/os.pwrite,
+    which need no lock and no seek), or None when the file object has none."""
+    if not hasattr(os, "pwrite"):
+        return None
+    try:
+        handle.flush()  # what the file object buffered must land before, not after
+        return int(handle.fileno())
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+        return None
+
+
 def _parts(size: int, part_size: int) -> List[Tuple[int, int]]:
     """(offset, length) of each part."""
     return [(offset, min(part_size, size - offset)) for offset in range(0, size, part_size)]
+
+
+def _pread_into(descriptor: int, view: memoryview, position: int) -> int:
+    data = os.pread(descriptor, len(view), position)
+    view[:len(data)] = data
+    return len(data)
+
+
+def _pwrite_all(descriptor: int, view: memoryview, position: int) -> None:
+    while len(view):
+        written = os.pwrite(descriptor, view, position)
+        view, position = view[written:], position + written
 
 
 # ---------------------------------------------------------------------------
@@ -219,6 +244,7 @@ def _upload_parts(project: "Project", bucket: str, key: str, handle: Any, start:
     upload_id = project.begin_upload(bucket, key, upload_options).upload_id
     file_lock = threading.Lock()
     workers = _Workers()
+    descriptor = _descriptor(handle)
 
     def send(number: int, offset: int, length: int) -> None:
         buffer = bytearray(min(CHUNK_SIZE, length))
@@ -230,9 +256,14 @@ def _upload_parts(project: "Project", bucket: str, key: str, handle: Any, start:
                 while done < length:
                     workers.check()
                     want = min(len(buffer), length - done)
-                    with file_lock:
-                        handle.seek(start + offset + done)
-                        count = _read_into(handle, view[:want])
+                    if descriptor is not None:
+                        count = os.preadv(descriptor, [view[:want]], start + offset + done) \
+                            if hasattr(os, "preadv") else _pread_into(
+                                descriptor, view[:want], start + offset + done)
+                    else:
+                        with file_lock:
+                            handle.seek(start + offset + done)
+                            count = _read_into(handle, view[:want])
                     if not count:
                         raise ValueError(f"the file ended at {offset + done} bytes while it "
                                          f"was uploaded; it had {size} when the upload began")
@@ -332,6 +363,7 @@ def _download_parts(project: "Project", bucket: str, key: str, handle: Any, star
                     version: Optional[bytes]) -> None:
     file_lock = threading.Lock()
     workers = _Workers()
+    descriptor = _descriptor(handle)
 
     def fetch(offset: int, length: int) -> None:
         buffer = bytearray(min(CHUNK_SIZE, length))
@@ -346,9 +378,12 @@ def _download_parts(project: "Project", bucket: str, key: str, handle: Any, star
                     count = download.readinto(view)
                     if not count:
                         break
-                    with file_lock:
-                        handle.seek(start + position)
-                        handle.write(view[:count])
+                    if descriptor is not None:
+                        _pwrite_all(descriptor, view[:count], start + position)
+                    else:
+                        with file_lock:
+                            handle.seek(start + position)
+                            handle.write(view[:count])
                     position += count
                     report(count)
             finally:

@@ -235,7 +235,7 @@ def download_read(download: Handle, count: int, full: bool = False) -> Tuple[byt
         scratch = _SCRATCH.buffer = ctypes.create_string_buffer(
             _SCRATCH_LIMIT if full else max(count, 64 * 1024))
     got, eof = _read_some(download, scratch, count, full)
-    return ctypes.string_at(scratch, got), eof
+    return scratch[:got], eof  # a slice of a char array is a bytes copy
 
 
 def check_writable(target: Any, what: str) -> None:

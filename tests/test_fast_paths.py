@@ -1,0 +1,187 @@
+"""The fast paths: reads that fill the caller's buffer, listings a page per
+native call (uplink_download_read_full, uplink_iterator_next_page)."""
+
+from __future__ import annotations
+
+import array
+import ctypes
+import io
+import os
+
+import pytest
+
+from uplink_python import Project, _native
+from uplink_python._native import _listing
+from uplink_python._native._errors import pop_error
+from uplink_python.errors import (BucketNotFoundError, CancelledError, InvalidHandleError,
+                                  StorjException)
+from uplink_python.module_classes import (ListObjectsOptions, ListObjectVersionsOptions,
+                                          ListUploadsOptions)
+from uplink_fixtures import put_object
+
+pytestmark = pytest.mark.usefixtures("leak_check")
+
+SIZE = 100_003  # spans many of Go's ~7 KiB blocks, and ends mid-block
+
+
+@pytest.fixture
+def payload(project: Project, bucket: str) -> bytes:
+    data = os.urandom(SIZE)
+    put_object(project, bucket, "blob", data)
+    return data
+
+
+def test_readinto_fills_the_buffer_until_the_end(project: Project, bucket: str,
+                                                  payload: bytes) -> None:
+    buffer = bytearray(40_000)
+    got = bytearray()
+    with project.download_object(bucket, "blob") as download:
+        counts = []
+        while True:
+            count = download.readinto(buffer)
+            if not count:
+                break
+            counts.append(count)
+            got += buffer[:count]
+    assert counts == [40_000, 40_000, SIZE - 80_000]
+    assert bytes(got) == payload
+
+
+def test_readinto_fills_a_memoryview_slice_and_an_array(project: Project, bucket: str,
+                                                         payload: bytes) -> None:
+    backing = bytearray(30_010)
+    words = array.array("I", bytes(40_000))
+    with project.download_object(bucket, "blob") as download:
+        assert download.readinto(memoryview(backing)[10:]) == 30_000
+        assert download.readinto(words) == 40_000
+        assert words.tobytes() == payload[30_000:70_000]
+        assert download.readinto(memoryview(words).cast("B")[:10]) == 10
+        assert words.tobytes()[:10] == payload[70_000:70_010]
+    assert bytes(backing[10:]) == payload[:30_000]
+
+
+def test_streaming_reads_return_what_one_network_read_brings(project: Project, bucket: str,
+                                                              payload: bytes) -> None:
+    got = bytearray()
+    buffer = bytearray(SIZE)
+    with project.download_object(bucket, "blob") as download:
+        count = download.readinto1(buffer)
+        # One of Go's decrypted blocks, not the whole buffer.
+        assert 0 < count < SIZE
+        got += buffer[:count]
+        data, size = download.read(SIZE)
+        assert 0 < size < SIZE and len(data) == size
+        got += data
+        got += download.readall()
+        assert download.read(10) == (b"", 0)
+        assert download.readinto1(buffer) == 0
+    assert bytes(got) == payload
+
+
+def test_read_minus_one_and_buffered_reader(project: Project, bucket: str,
+                                            payload: bytes) -> None:
+    with project.download_object(bucket, "blob") as download:
+        assert download.read(5) == (payload[:5], 5)
+        assert download.read(-1) == (payload[5:], SIZE - 5)
+    with project.download_object(bucket, "blob") as download:
+        reader = io.BufferedReader(download, 8192)  # type: ignore[arg-type]
+        assert reader.read1(100) == payload[:100]
+        assert reader.read() == payload[100:]
+
+
+def test_read_full_at_the_c_level(project: Project, bucket: str, payload: bytes) -> None:
+    """uplink_download_read_full fills the buffer and reports EOF with the tail."""
+    with project.download_object(bucket, "blob") as download:
+        handle = download._handle  # pylint: disable=protected-access
+        buffer = ctypes.create_string_buffer(SIZE + 100)
+        result = _native.call("uplink_download_read_full", handle, buffer, SIZE + 100)
+        try:
+            assert result.bytes_read == SIZE
+            assert result.error and result.error.contents.code == _native.EOF
+        finally:
+            _native.call("uplink_free_read_result", result)
+        assert buffer.raw[:SIZE] == payload
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_listing, "PAGE_SIZE", 2)
+
+
+def test_listings_across_pages(project: Project, bucket: str, small_pages: None) -> None:
+    keys = [f"k{i}" for i in range(5)]
+    for key in keys:
+        with project.upload_object(bucket, key) as upload:
+            upload.set_custom_metadata({"name": key})
+            upload.write(key.encode())
+            upload.commit()
+    # Listing order is that of the encrypted keys: sort.
+    listed = sorted(project.list_objects(bucket, ListObjectsOptions(system=True, custom=True)),
+                    key=lambda o: o.key)
+    assert [o.key for o in listed] == keys
+    assert [[(e.key, e.value) for e in o.custom.entries] for o in listed] == [
+        [("name", key)] for key in keys]
+    assert [o.system.content_length for o in listed] == [len(key) for key in keys]
+    versions = project.list_object_versions(bucket, ListObjectVersionsOptions())
+    assert sorted(v.key for v in versions) == keys
+    assert bucket in [b.name for b in project.list_buckets()]
+    pending = [project.begin_upload(bucket, f"mp{i}") for i in range(3)]
+    try:
+        part_upload_id = pending[0].upload_id
+        for number in (1, 2, 3):
+            with project.upload_part(bucket, "mp0", part_upload_id, number) as part:
+                part.write(b"p" * number)
+                part.commit()
+        assert [p.part_number for p in project.list_upload_parts(bucket, "mp0",
+                                                                 part_upload_id)] == [1, 2, 3]
+        uploads = project.list_uploads(bucket, ListUploadsOptions())
+        assert sorted(u.key for u in uploads) == ["mp0", "mp1", "mp2"]
+    finally:
+        for info in pending:
+            project.abort_upload(bucket, info.key, info.upload_id)
+
+
+def test_a_listing_error_comes_after_the_items(project: Project, small_pages: None) -> None:
+    listing = project.iter_objects("no-such-bucket-here")
+    with pytest.raises(BucketNotFoundError):
+        next(listing)
+    assert list(listing) == []
+
+
+def test_cancel_drops_the_fetched_items(project: Project, bucket: str,
+                                        small_pages: None) -> None:
+    for key in ("a", "b", "c"):
+        put_object(project, bucket, key)
+    listing = project.iter_objects(bucket)
+    assert next(listing).key in ("a", "b", "c")  # and a second one is already fetched
+    listing.cancel()
+    with pytest.raises(CancelledError):
+        next(listing)
+    assert list(listing) == []
+    listing.close()
+
+
+def test_page_call_rejects_bad_arguments(project: Project, bucket: str) -> None:
+    """The generic page call checks its iterator and its limit."""
+    with pytest.raises(StorjException, match="iterator"):
+        _page(None, 5)
+    listing = project.iter_objects(bucket)
+    try:
+        with pytest.raises(StorjException, match="limit"):
+            _page(listing._cursor.handle, 0)  # pylint: disable=protected-access
+    finally:
+        listing.close()
+    with pytest.raises(InvalidHandleError):
+        _page(project._handle, 5)  # pylint: disable=protected-access
+
+
+def _page(iterator: object, limit: int) -> None:
+    """One uplink_iterator_next_page call; frees the page and raises its error."""
+    result = _native.call("uplink_iterator_next_page", iterator, limit)
+    try:
+        assert result.count == 0 and not result.more
+        exc = pop_error(result)
+    finally:
+        _native.call("uplink_free_list_page_result", result)
+    if exc is not None:
+        raise exc
