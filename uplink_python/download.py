@@ -243,7 +243,9 @@ class _RawDownload(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        return self._download.readinto(buffer)
+        # One network read: BufferedReader.read1 (and peek) then hand out what
+        # arrived instead of waiting for a full buffer.
+        return self._download.readinto1(buffer)
 
     def close(self) -> None:
         try:
