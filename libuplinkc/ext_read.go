@@ -28,6 +28,24 @@ func uplink_download_read_full(download *C.UplinkDownload, bytes unsafe.Pointer,
 	if length == 0 || bytes == nil {
 		return uplink_download_read(download, bytes, length)
 	}
+	if length < offThreadMin {
+		return readFull(download, bytes, length)
+	}
+	// The caller's thread is a C thread: each time Go code on it waits (for
+	// the next piece data, many times per megabyte) the runtime hands the
+	// thread off and back through the kernel. A goroutine of Go's own waits
+	// cheaply; the caller waits once, for the whole buffer.
+	done := make(chan C.UplinkReadResult, 1)
+	go func() { done <- readFull(download, bytes, length) }()
+	return <-done
+}
+
+// offThreadMin is the read size from which uplink_download_read_full reads
+// on a goroutine of its own rather than on the caller's thread.
+const offThreadMin = 64 << 10
+
+// readFull is uplink_download_read_full on the current goroutine.
+func readFull(download *C.UplinkDownload, bytes unsafe.Pointer, length C.size_t) C.UplinkReadResult {
 	var total C.size_t
 	// Go may return 0 bytes without an error at a segment boundary
 	// (storj/uplink#99); a run of empty reads this long means it is stuck.

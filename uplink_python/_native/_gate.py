@@ -139,6 +139,13 @@ class Handle:
             raise error
 
 
+def _raise_if_closed_under(handle: Handle, exc: errors.StorjException) -> None:
+    """A call that release() interrupted raises ClosedError, whatever it failed with."""
+    if handle._closing and not isinstance(exc, errors.ClosedError):
+        raise errors.ClosedError(
+            f"the {handle.kind} was closed while a call on it was in progress") from exc
+
+
 def call(name: str, *args: Any, take: Optional[Callable[[Any], Any]] = None) -> Any:
     """Calls libuplinkc's ``name`` through the gate (see the module docstring)
     and returns ``take(result)``, or the raw result without ``take``."""
@@ -156,10 +163,7 @@ def call(name: str, *args: Any, take: Optional[Callable[[Any], Any]] = None) -> 
         return result if take is None else take(result)
     except errors.StorjException as exc:
         for handle in held:
-            if handle._closing and not isinstance(exc, errors.ClosedError):
-                raise errors.ClosedError(
-                    f"the {handle.kind} was closed while a call on it was in progress"
-                ) from exc
+            _raise_if_closed_under(handle, exc)
         raise
     finally:
         for handle in held:
@@ -176,10 +180,7 @@ def handle_caller(name: str, take: Callable[[Any], _T]) -> Callable[..., _T]:
         try:
             return take(func(ref, *args))
         except errors.StorjException as exc:
-            if handle._closing and not isinstance(exc, errors.ClosedError):
-                raise errors.ClosedError(
-                    f"the {handle.kind} was closed while a call on it was in progress"
-                ) from exc
+            _raise_if_closed_under(handle, exc)
             raise
         finally:
             handle._exit()

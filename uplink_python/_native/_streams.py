@@ -230,7 +230,7 @@ def download_read(download: Handle, count: int, full: bool = False) -> Tuple[byt
         del data[got:]
         return bytes(data), eof
     count = min(count, _SCRATCH_LIMIT)
-    scratch = _SCRATCH.buffer
+    scratch: Any = _SCRATCH.buffer  # a c_char array: slicing it gives bytes
     if len(scratch) < count:
         scratch = _SCRATCH.buffer = ctypes.create_string_buffer(
             _SCRATCH_LIMIT if full else max(count, 64 * 1024))
