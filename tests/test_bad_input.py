@@ -980,6 +980,7 @@ def test_download_methods_after_close(project: Project, bucket: str) -> None:
         "read": lambda: download.read(1), "read(0)": lambda: download.read(0),
         "read(-1)": lambda: download.read(-1), "readinto": lambda: download.readinto(bytearray(2)),
         "readinto(empty)": lambda: download.readinto(bytearray()),
+        "readinto1": lambda: download.readinto1(bytearray(2)),
         "readall": download.readall, "read_file": lambda: download.read_file(io.BytesIO()),
         "reader": download.reader, "info": download.info,
         "versioned_info": download.versioned_info, "file_size": download.file_size,
