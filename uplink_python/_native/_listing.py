@@ -106,6 +106,13 @@ class Cursor(Generic[_T]):
         # Before the lock: a fork may have copied it held by another thread.
         check_fork()
         with self._turn:
+            buffer = self._buffer
+            if buffer and not self._cancelled and not self.closed_by_caller \
+                    and self._parent.alive:
+                # The common case: the next item of the page already fetched.
+                value = buffer.popleft()
+                self._guard.check(self._identity(value))
+                return value
             if not self.handle.alive:
                 if self.closed_by_caller:
                     raise errors.ClosedError(f"the {self.kind} listing is closed")
@@ -131,6 +138,7 @@ class Cursor(Generic[_T]):
                     self._guard.check(self._identity(value))
                     return value
             except BaseException:
+                self._buffer.clear()
                 self.handle.release()
                 raise
             self.handle.release()
