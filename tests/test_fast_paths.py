@@ -6,6 +6,8 @@ from __future__ import annotations
 import array
 import ctypes
 import os
+import threading
+from typing import Any, List
 
 import pytest
 
@@ -185,3 +187,30 @@ def _page(iterator: object, limit: int) -> None:
         _native.call("uplink_free_list_page_result", result)
     if exc is not None:
         raise exc
+
+
+def test_threads_sharing_a_download_get_whole_chunks(project: Project, bucket: str,
+                                                     payload: bytes) -> None:
+    """Each full readinto is one contiguous piece of the object, even while
+    other threads read the same download (its steps do not interleave)."""
+    chunks: List[bytes] = []
+    lock = threading.Lock()
+
+    def reader(download: Any) -> None:
+        buffer = bytearray(9_000)
+        while True:
+            count = download.readinto(buffer)
+            if not count:
+                return
+            with lock:
+                chunks.append(bytes(buffer[:count]))
+
+    with project.download_object(bucket, "blob") as download:
+        threads = [threading.Thread(target=reader, args=(download,)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    positions = sorted((payload.find(chunk), chunk) for chunk in chunks)
+    assert all(position >= 0 for position, _ in positions)
+    assert b"".join(chunk for _, chunk in positions) == payload
