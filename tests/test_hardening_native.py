@@ -146,11 +146,11 @@ class _Proxy:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while chunk := source.recv(65536):
-                sink.sendall(chunk)
+                if not self.frozen:  # frozen: open connections go silent too
+                    sink.sendall(chunk)
         except OSError:
             pass
 
@@ -159,19 +159,25 @@ class _Proxy:
             sock.close()
 
 
+def _access_through(lib: ctypes.CDLL, testnet: Any, proxy: _Proxy) -> str:
+    """An access grant that names the proxy as its satellite."""
+    url = f"{testnet.satellite_url.split('@')[0]}@127.0.0.1:{proxy.port}"
+    result = lib.uplink_config_request_access_with_passphrase2(
+        Config(), None, url.encode(), testnet.api_key.encode(), testnet.passphrase.encode())
+    assert not result.error
+    serialize = lib.uplink_access_serialize
+    serialize.restype, serialize.argtypes = _cabi.StringResult, [ctypes.POINTER(_cabi.Handle)]
+    serialized = serialize(result.handle)
+    access = serialized.string.decode()
+    lib.uplink_free_string_result(serialized)
+    lib.uplink_free_access_result(result)
+    return str(access)
+
+
 def test_frozen_satellite_times_out_stat(lib: ctypes.CDLL, testnet: Any) -> None:
     proxy = _Proxy((testnet.host, testnet.port))
     try:
-        url = f"{testnet.satellite_url.split('@')[0]}@127.0.0.1:{proxy.port}"
-        result = lib.uplink_config_request_access_with_passphrase2(
-            Config(), None, url.encode(), testnet.api_key.encode(), testnet.passphrase.encode())
-        assert not result.error
-        serialize = lib.uplink_access_serialize
-        serialize.restype, serialize.argtypes = _cabi.StringResult, [ctypes.POINTER(_cabi.Handle)]
-        serialized = serialize(result.handle)
-        access = serialized.string.decode()
-        lib.uplink_free_string_result(serialized)
-        lib.uplink_free_access_result(result)
+        access = _access_through(lib, testnet, proxy)
         proxy.frozen = True
         session = Session(lib, access, Config(dial_timeout_milliseconds=1000))
         try:
@@ -184,6 +190,29 @@ def test_frozen_satellite_times_out_stat(lib: ctypes.CDLL, testnet: Any) -> None
         proxy.close()
     assert error is not None and error.code == _cabi.TIMEOUT, error
     assert 0.9 <= elapsed <= 3
+
+
+def test_request_timeout_bounds_a_satellite_that_stops_answering(lib: ctypes.CDLL,
+                                                                testnet: Any) -> None:
+    """The connection is up and pooled when the satellite goes silent: only
+    the request timeout can end the call (Go has no bound of its own)."""
+    proxy = _Proxy((testnet.host, testnet.port))
+    try:
+        access = _access_through(lib, testnet, proxy)
+        session = Session(lib, access, Config(), Timeouts(request_timeout_milliseconds=2000))
+        try:
+            _, error = session.stat("no-such-bucket", "key")
+            assert error is not None and error.code in (0x13, 0x21), error
+            proxy.frozen = True
+            start = time.monotonic()
+            _, error = session.stat("no-such-bucket", "key")
+            elapsed = time.monotonic() - start
+        finally:
+            session.close()
+    finally:
+        proxy.close()
+    assert error is not None and error.code == _cabi.TIMEOUT, error
+    assert 1.8 <= elapsed <= 4
 
 
 # ---------------------------------------------------------------------------
