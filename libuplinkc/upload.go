@@ -8,6 +8,8 @@ package main
 import "C"
 
 import (
+	"context"
+	"errors"
 	"math"
 	"time"
 	"unsafe"
@@ -32,7 +34,9 @@ type Upload struct {
 // that nothing it wrote can be committed afterwards.
 func (up *Upload) cancelScope() {
 	up.cancel()
-	_ = up.upload.Abort()
+	// Go's Abort waits for the failed upload to delete its pending object
+	// on a context that nothing cancels: uplink_cancel must not wait.
+	go func() { _ = up.upload.Abort() }()
 }
 
 func getUpload(upload *C.UplinkUpload) (*Upload, error) {
@@ -115,12 +119,40 @@ func commitOf(st *stream, commit func() error) error {
 		return err
 	}
 	var err error
-	st.transfer("commit", func() { err = commit() })
+	st.transfer("commit", func() { err = abandonable(st.ctx, commit) })
 	if err == nil {
 		return nil
 	}
 	return st.interrupted(err)
 }
+
+// commitGrace is how long a cancelled commit may take to return: Go deletes
+// the pending object of a failed upload on a context that nothing cancels,
+// which hangs on a satellite that stopped answering.
+const commitGrace = 5 * time.Second
+
+// abandonable runs fn, but returns errAbandoned when fn is still running
+// commitGrace after ctx ended. fn then finishes in the background; Go's
+// upload serialises it with a later Abort.
+func abandonable(ctx context.Context, fn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	grace := time.NewTimer(commitGrace)
+	defer grace.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-grace.C:
+		return errAbandoned
+	}
+}
+
+var errAbandoned = errors.New("the satellite did not answer the cancelled commit's clean-up")
 
 // uplink_upload_write uploads length bytes from bytes.
 //
@@ -209,7 +241,7 @@ func uplink_free_upload_result(result C.UplinkUploadResult) {
 		return
 	}
 	if up, ok := universe.Del(result.upload._handle).(*Upload); ok {
-		up.shut(up.cancel, func() { _ = up.upload.Abort() })
+		up.shut(up.cancel, func() { go func() { _ = up.upload.Abort() }() })
 	}
 	C.free(unsafe.Pointer(result.upload))
 }

@@ -331,3 +331,51 @@ def test_python_request_timeout_on_a_silent_connection(testnet: Any) -> None:
             assert 1.3 <= time.monotonic() - start <= 3.5
     finally:
         proxy.close()
+
+
+def test_commit_and_cancel_against_a_frozen_satellite_return(lib: ctypes.CDLL, testnet: Any,
+                                                             bucket: str) -> None:
+    """The satellite stops answering before the commit: the stall timeout
+    ends the commit, Go's clean-up of the pending object (which nothing can
+    cancel) is given up after a grace period, and the outcome cannot be
+    checked: INTERNAL saying so, within the documented bounds. uplink_cancel
+    from another thread returns at once all along."""
+    proxy = _Proxy((testnet.host, testnet.port))
+    try:
+        access = _access_through(lib, testnet, proxy)
+        session = Session(lib, access, Config(), Timeouts(request_timeout_milliseconds=1500,
+                                                          stall_timeout_milliseconds=1500))
+        try:
+            result = lib.uplink_upload_object(session.project, bucket.encode(), b"k", None)
+            assert not result.error
+            data = b"x" * 100_000
+            written = lib.uplink_upload_write(result.handle, data, len(data))
+            lib.uplink_free_write_result(written)
+            proxy.frozen = True
+            cancel_took: List[float] = []
+
+            def cancel_later() -> None:
+                time.sleep(3)
+                start = time.monotonic()
+                lib.uplink_free_error(lib.uplink_cancel(result.handle))
+                cancel_took.append(time.monotonic() - start)
+
+            canceller = threading.Thread(target=cancel_later)
+            canceller.start()
+            start = time.monotonic()
+            error = take(lib, lib.uplink_upload_commit(result.handle))
+            elapsed = time.monotonic() - start
+            canceller.join()
+            start = time.monotonic()
+            lib.uplink_free_upload_result(result)
+            assert time.monotonic() - start < 1, "free waited for the frozen satellite"
+        finally:
+            proxy.frozen = False
+            session.close()
+    finally:
+        proxy.close()
+    print(f"frozen satellite: commit returned after {elapsed:.1f} s: {error}"[:300])
+    assert error is not None and error.code in (_cabi.INTERNAL, _cabi.TIMEOUT), error
+    assert error.code != _cabi.INTERNAL or "unknown" in error.message, error
+    assert elapsed <= 1.5 + 5 + 1.5 + 2, f"commit took {elapsed:.1f} s"
+    assert cancel_took and cancel_took[0] < 0.5, cancel_took
