@@ -15,7 +15,7 @@ import random
 import sys
 import threading
 from ctypes import (POINTER, Structure, c_bool, c_char, c_char_p, c_int32, c_int64,
-                    c_size_t, c_uint8, c_void_p)
+                    c_size_t, c_void_p)
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 

@@ -174,45 +174,36 @@ def _access_through(lib: ctypes.CDLL, testnet: Any, proxy: _Proxy) -> str:
     return str(access)
 
 
-def test_frozen_satellite_times_out_stat(lib: ctypes.CDLL, testnet: Any) -> None:
-    proxy = _Proxy((testnet.host, testnet.port))
-    try:
-        access = _access_through(lib, testnet, proxy)
-        proxy.frozen = True
-        session = Session(lib, access, Config(dial_timeout_milliseconds=1000))
-        try:
-            start = time.monotonic()
-            _, error = session.stat("bucket", "key")
-            elapsed = time.monotonic() - start
-        finally:
-            session.close()
-    finally:
-        proxy.close()
-    assert error is not None and error.code == _cabi.TIMEOUT, error
-    assert 0.9 <= elapsed <= 3
+@pytest.fixture
+def proxy(testnet: Any) -> Iterator[_Proxy]:
+    opened = _Proxy((testnet.host, testnet.port))
+    yield opened
+    opened.close()
 
 
-def test_request_timeout_bounds_a_satellite_that_stops_answering(lib: ctypes.CDLL,
-                                                                testnet: Any) -> None:
-    """The connection is up and pooled when the satellite goes silent: only
-    the request timeout can end the call (Go has no bound of its own)."""
-    proxy = _Proxy((testnet.host, testnet.port))
+@pytest.mark.parametrize("warm,config,timeouts,bound", [
+    # Frozen before the first connection: the dial timeout ends the call.
+    (False, Config(dial_timeout_milliseconds=1000), Timeouts(), 1.0),
+    # Frozen with the connection up and pooled: only the request timeout can
+    # end the call (Go has no bound of its own).
+    (True, Config(), Timeouts(request_timeout_milliseconds=2000), 2.0),
+], ids=["dial", "request"])
+def test_frozen_satellite_times_out_stat(lib: ctypes.CDLL, testnet: Any, proxy: _Proxy,
+                                         warm: bool, config: Config, timeouts: Timeouts,
+                                         bound: float) -> None:
+    session = Session(lib, _access_through(lib, testnet, proxy), config, timeouts)
     try:
-        access = _access_through(lib, testnet, proxy)
-        session = Session(lib, access, Config(), Timeouts(request_timeout_milliseconds=2000))
-        try:
+        if warm:
             _, error = session.stat("no-such-bucket", "key")
             assert error is not None and error.code in (0x13, 0x21), error
-            proxy.frozen = True
-            start = time.monotonic()
-            _, error = session.stat("no-such-bucket", "key")
-            elapsed = time.monotonic() - start
-        finally:
-            session.close()
+        proxy.frozen = True
+        start = time.monotonic()
+        _, error = session.stat("no-such-bucket", "key")
+        elapsed = time.monotonic() - start
     finally:
-        proxy.close()
+        session.close()
     assert error is not None and error.code == _cabi.TIMEOUT, error
-    assert 1.8 <= elapsed <= 4
+    assert bound * 0.9 <= elapsed <= bound + 2
 
 
 # ---------------------------------------------------------------------------
@@ -334,46 +325,42 @@ def test_python_request_timeout_on_a_silent_connection(testnet: Any) -> None:
 
 
 def test_commit_and_cancel_against_a_frozen_satellite_return(lib: ctypes.CDLL, testnet: Any,
-                                                             bucket: str) -> None:
+                                                             bucket: str, proxy: _Proxy) -> None:
     """The satellite stops answering before the commit: the stall timeout
     ends the commit, Go's clean-up of the pending object (which nothing can
     cancel) is given up after a grace period, and the outcome cannot be
     checked: INTERNAL saying so, within the documented bounds. uplink_cancel
     from another thread returns at once all along."""
-    proxy = _Proxy((testnet.host, testnet.port))
+    access = _access_through(lib, testnet, proxy)
+    session = Session(lib, access, Config(), Timeouts(request_timeout_milliseconds=1500,
+                                                      stall_timeout_milliseconds=1500))
     try:
-        access = _access_through(lib, testnet, proxy)
-        session = Session(lib, access, Config(), Timeouts(request_timeout_milliseconds=1500,
-                                                          stall_timeout_milliseconds=1500))
-        try:
-            result = lib.uplink_upload_object(session.project, bucket.encode(), b"k", None)
-            assert not result.error
-            data = b"x" * 100_000
-            written = lib.uplink_upload_write(result.handle, data, len(data))
-            lib.uplink_free_write_result(written)
-            proxy.frozen = True
-            cancel_took: List[float] = []
+        result = lib.uplink_upload_object(session.project, bucket.encode(), b"k", None)
+        assert not result.error
+        data = b"x" * 100_000
+        written = lib.uplink_upload_write(result.handle, data, len(data))
+        lib.uplink_free_write_result(written)
+        proxy.frozen = True
+        cancel_took: List[float] = []
 
-            def cancel_later() -> None:
-                time.sleep(3)
-                start = time.monotonic()
-                lib.uplink_free_error(lib.uplink_cancel(result.handle))
-                cancel_took.append(time.monotonic() - start)
+        def cancel_later() -> None:
+            time.sleep(3)
+            start = time.monotonic()
+            lib.uplink_free_error(lib.uplink_cancel(result.handle))
+            cancel_took.append(time.monotonic() - start)
 
-            canceller = threading.Thread(target=cancel_later)
-            canceller.start()
-            start = time.monotonic()
-            error = take(lib, lib.uplink_upload_commit(result.handle))
-            elapsed = time.monotonic() - start
-            canceller.join()
-            start = time.monotonic()
-            lib.uplink_free_upload_result(result)
-            assert time.monotonic() - start < 1, "free waited for the frozen satellite"
-        finally:
-            proxy.frozen = False
-            session.close()
+        canceller = threading.Thread(target=cancel_later)
+        canceller.start()
+        start = time.monotonic()
+        error = take(lib, lib.uplink_upload_commit(result.handle))
+        elapsed = time.monotonic() - start
+        canceller.join()
+        start = time.monotonic()
+        lib.uplink_free_upload_result(result)
+        assert time.monotonic() - start < 1, "free waited for the frozen satellite"
     finally:
-        proxy.close()
+        proxy.frozen = False
+        session.close()
     print(f"frozen satellite: commit returned after {elapsed:.1f} s: {error}"[:300])
     assert error is not None and error.code in (_cabi.INTERNAL, _cabi.TIMEOUT), error
     assert error.code != _cabi.INTERNAL or "unknown" in error.message, error
