@@ -8,7 +8,6 @@ package main
 import "C"
 
 import (
-	"context"
 	"errors"
 	"math"
 	"time"
@@ -119,7 +118,7 @@ func commitOf(st *stream, commit func() error) error {
 		return err
 	}
 	var err error
-	st.transfer("commit", func() { err = abandonable(st.ctx, commit) })
+	st.transfer("commit", func() { err = abandonable(st.ctx.Done(), commit) })
 	if err == nil {
 		return nil
 	}
@@ -132,15 +131,15 @@ func commitOf(st *stream, commit func() error) error {
 const commitGrace = 5 * time.Second
 
 // abandonable runs fn, but returns errAbandoned when fn is still running
-// commitGrace after ctx ended. fn then finishes in the background; Go's
-// upload serialises it with a later Abort.
-func abandonable(ctx context.Context, fn func() error) error {
+// commitGrace after from is closed. fn then finishes in the background;
+// Go's upload serialises it with a later Abort.
+func abandonable(from <-chan struct{}, fn func() error) error {
 	done := make(chan error, 1)
 	go func() { done <- fn() }()
 	select {
 	case err := <-done:
 		return err
-	case <-ctx.Done():
+	case <-from:
 	}
 	grace := time.NewTimer(commitGrace)
 	defer grace.Stop()
@@ -151,6 +150,9 @@ func abandonable(ctx context.Context, fn func() error) error {
 		return errAbandoned
 	}
 }
+
+// closed starts the grace period of abandonable at once.
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 var errAbandoned = errors.New("the satellite did not answer the cancelled commit's clean-up")
 
@@ -189,7 +191,14 @@ func uplink_upload_abort(upload *C.UplinkUpload) *C.UplinkError {
 		return mallocError(err)
 	}
 	defer up.lock()()
-	return mallocError(up.upload.Abort())
+	// An abort stores nothing whether or not Go's clean-up of the pending
+	// object, which nothing can cancel, finishes; do not wait for a
+	// satellite that stopped answering.
+	err = abandonable(closed, up.upload.Abort)
+	if err == errAbandoned {
+		err = nil
+	}
+	return mallocError(err)
 }
 
 // uplink_upload_info returns the last information about the uploaded object.
