@@ -579,55 +579,74 @@ def scenario_fork(params: Dict[str, Any]) -> Dict[str, Any]:
     return {"calls in child": len(calls), "problems": problems}
 
 
-CHILD_CALL_BOUND = 10  # seconds; a call in the child that takes longer is a hang
+CHILD_CALL_BOUND = 10.0  # seconds; a call in the child that takes longer is a hang
 
 
 def _fork_child(calls: Dict[str, Callable[[], Any]]) -> Dict[str, str]:
-    """Forks; the child makes every call (each under an alarm) and sends back what each
-    did; returns that map. The child's own exit code must be 0."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: no finalizers, no pytest, exit with os._exit
-        os.close(read_end)
-        code = 0
-        outcomes: Dict[str, str] = {}
-        def on_alarm(signum: int, frame: Any) -> None:
-            raise TimeoutError("hung in the child")
-        signal.signal(signal.SIGALRM, on_alarm)
-        for name, call in calls.items():
-            signal.alarm(CHILD_CALL_BOUND)
-            try:
-                value = call()
-                outcomes[name] = f"returned {repr(value)[:60]}"
-                code = 1
-            except ForkError:
-                outcomes[name] = "ForkError"
-            except TimeoutError:
-                outcomes[name] = f"hung (> {CHILD_CALL_BOUND}s)"
-                code = 1
-            except BaseException as exc:  # noqa: BLE001
-                outcomes[name] = f"raised {describe(exc)}"
-                code = 1
-            finally:
-                signal.alarm(0)
-        os.write(write_end, json.dumps(outcomes).encode())
+    """Makes every call in a forked child and returns what each did ("ForkError" when
+    right). The child reports each call as it starts and ends; a call that does not end
+    within CHILD_CALL_BOUND (a signal handler cannot interrupt a native call) is a hang:
+    the child is killed and a new child goes on with the remaining calls."""
+    outcomes: Dict[str, str] = {}
+    remaining = list(calls)
+    while remaining:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: no finalizers, no pytest; leave with os._exit
+            os.close(read_end)
+            for name in remaining:
+                os.write(write_end, (json.dumps({"start": name}) + "\n").encode())
+                try:
+                    value = calls[name]()
+                    outcome = f"returned {repr(value)[:60]}"
+                except ForkError:
+                    outcome = "ForkError"
+                except BaseException as exc:  # noqa: BLE001
+                    outcome = f"raised {describe(exc)}"
+                os.write(write_end, (json.dumps({"end": name, "outcome": outcome}) + "\n").encode())
+            os.close(write_end)
+            os._exit(0)
         os.close(write_end)
-        os._exit(code)
-    os.close(write_end)
-    chunks = []
-    while True:
-        chunk = os.read(read_end, 65536)
-        if not chunk:
+        started: Optional[str] = None
+        buffer = b""
+        hung = False
+        with os.fdopen(read_end, "rb", buffering=0) as pipe:
+            import select
+            while True:
+                ready, _, _ = select.select([pipe], [], [], CHILD_CALL_BOUND)
+                if not ready:
+                    hung = True
+                    break
+                chunk = pipe.read(65536)
+                if not chunk:
+                    break
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    event = json.loads(line)
+                    if "start" in event:
+                        started = event["start"]
+                    else:
+                        outcomes[event["end"]] = event["outcome"]
+                        remaining.remove(event["end"])
+                        started = None
+        if hung:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        if started is not None:
+            outcomes[started] = (f"hung (> {CHILD_CALL_BOUND:.0f}s)" if hung else
+                                 f"child died ({_status(status)}) during the call")
+            remaining.remove(started)
+        elif not hung and os.WIFSIGNALED(status):
+            outcomes["child"] = f"died ({_status(status)}) between calls"
             break
-        chunks.append(chunk)
-    os.close(read_end)
-    _, status = os.waitpid(pid, 0)
-    outcomes = json.loads(b"".join(chunks) or b"{}")
-    if os.WIFSIGNALED(status):
-        outcomes["child exit"] = f"killed by signal {os.WTERMSIG(status)}"
-    elif os.WEXITSTATUS(status) != (0 if all(v == "ForkError" for v in outcomes.values()) else 1):
-        outcomes["child exit"] = f"exit code {os.WEXITSTATUS(status)}"
     return outcomes
+
+
+def _status(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit code {os.WEXITSTATUS(status)}"
 
 
 # --- faults ---------------------------------------------------------------------------------
