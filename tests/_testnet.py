@@ -110,7 +110,8 @@ class NetworkInfo:
         self._control("POST", f"/nodes/{index}/freeze", restore_after)
 
     def thaw_node(self, index: int) -> None:
-        """Storage node `index` relays again, the held connections included."""
+        """Storage node `index` relays again, the held connections included (and it is
+        marked online on the satellite)."""
         self._control("POST", f"/nodes/{index}/thaw")
 
     def freeze_satellite(self, restore_after: float = FAULT_RESTORE_AFTER) -> None:
@@ -122,11 +123,10 @@ class NetworkInfo:
         self._control("POST", "/satellite/thaw")
 
     def heal(self) -> None:
-        """Lifts every fault."""
+        """Lifts every fault, and has the satellite take every node as online again."""
         self.thaw_satellite()
-        for index, node in enumerate(self.fault_status()["nodes"]):
-            if node["state"] != "up":
-                self.start_node(index)
+        for index in range(len(self.fault_status()["nodes"])):
+            self.start_node(index)
 
     @contextlib.contextmanager
     def satellite_frozen(self) -> Iterator[None]:

@@ -386,6 +386,7 @@ def scenario_interrupt(params: Dict[str, Any]) -> Dict[str, Any]:
     """cancel() -> CancelledError and close() -> ClosedError for a call blocked on a
     frozen satellite or frozen storage nodes, for every kind of handle."""
     net = network()
+    net.heal()
     cases: List[Dict[str, Any]] = []
     uplink = Uplink()
     with uplink.parse_access(net.access) as access, access.open_project() as setup:
@@ -424,60 +425,45 @@ def scenario_interrupt(params: Dict[str, Any]) -> Dict[str, Any]:
             blocked("project.close during stat_object", freeze_sat,
                     lambda p: (lambda: p.stat_object(bucket, "remote"), p.close), ClosedError)
 
-            # Listings.
-            def listing_case(action: str) -> Callable[[Any], Tuple[Callable[[], Any], Callable[[], None]]]:
-                def prepare(p: Any) -> Tuple[Callable[[], Any], Callable[[], None]]:
-                    listing = p.iter_objects(bucket)
-                    return (lambda: next(listing)), getattr(listing, action)
-                return prepare
-            blocked("listing.cancel during next()", freeze_sat, listing_case("cancel"), CancelledError)
-            blocked("listing.close during next()", freeze_sat, listing_case("close"), ClosedError)
+            def write_all(handle: Any) -> None:
+                for _ in range(8):
+                    handle.write(data)
 
-            # Download: a read blocked on frozen nodes.
-            def download_case(action: str) -> Callable[[Any], Tuple[Callable[[], Any], Callable[[], None]]]:
-                def prepare(p: Any) -> Tuple[Callable[[], Any], Callable[[], None]]:
-                    download = p.download_object(bucket, "remote")
-                    return (lambda: download.readall()), getattr(download, action)
-                return prepare
-            blocked("download.cancel during read", freeze_nodes, download_case("cancel"), CancelledError)
-            blocked("download.close during read", freeze_nodes, download_case("close"), ClosedError)
+            def part_upload(p: Any, key: str) -> Any:
+                return p.upload_part(bucket, key, p.begin_upload(bucket, key).upload_id, 1)
 
-            # Upload: a write blocked on frozen nodes, a commit blocked on the satellite.
-            def upload_write_case(action: str) -> Callable[[Any], Tuple[Callable[[], Any], Callable[[], None]]]:
-                def prepare(p: Any) -> Tuple[Callable[[], Any], Callable[[], None]]:
-                    upload = p.upload_object(bucket, f"write-{action}")
-                    return (lambda: [upload.write(data) for _ in range(8)]), getattr(upload, action)
-                return prepare
-            blocked("upload.cancel during write", freeze_nodes, upload_write_case("cancel"), CancelledError)
-            blocked("upload.close during write", freeze_nodes, upload_write_case("close"), ClosedError)
+            def inline_upload(p: Any, key: str) -> Any:
+                upload = p.upload_object(bucket, key)
+                upload.write(b"small, inline: the commit is one satellite request")
+                return upload
 
-            def upload_commit_case(action: str) -> Callable[[Any], Tuple[Callable[[], Any], Callable[[], None]]]:
-                def prepare(p: Any) -> Tuple[Callable[[], Any], Callable[[], None]]:
-                    upload = p.upload_object(bucket, f"commit-{action}")
-                    upload.write(b"small, inline: the commit is one satellite request")
-                    return upload.commit, getattr(upload, action)
-                return prepare
-            blocked("upload.cancel during commit", freeze_sat, upload_commit_case("cancel"), CancelledError)
-            blocked("upload.close during commit", freeze_sat, upload_commit_case("close"), ClosedError)
-
-            # PartUpload: a write blocked on frozen nodes.
-            def part_case(action: str) -> Callable[[Any], Tuple[Callable[[], Any], Callable[[], None]]]:
-                def prepare(p: Any) -> Tuple[Callable[[], Any], Callable[[], None]]:
-                    info = p.begin_upload(bucket, f"parts-{action}")
-                    part = p.upload_part(bucket, f"parts-{action}", info.upload_id, 1)
-                    return (lambda: [part.write(data) for _ in range(8)]), getattr(part, action)
-                return prepare
-            blocked("part_upload.cancel during write", freeze_nodes, part_case("cancel"), CancelledError)
-            blocked("part_upload.close during write", freeze_nodes, part_case("close"), ClosedError)
+            # (kind, the call that blocks, its fault, how to make the handle, the call)
+            kinds: List[Tuple[str, str, Any, Callable[[Any, str], Any], Callable[[Any], Any]]] = [
+                ("listing", "next()", freeze_sat, lambda p, k: p.iter_objects(bucket), next),
+                ("download", "read", freeze_nodes, lambda p, k: p.download_object(bucket, "remote"),
+                 lambda d: d.readall()),
+                ("upload", "write", freeze_nodes, lambda p, k: p.upload_object(bucket, k), write_all),
+                ("upload", "commit", freeze_sat, inline_upload, lambda u: u.commit()),
+                ("part_upload", "write", freeze_nodes, part_upload, write_all),
+            ]
+            for kind, during, fault, make, use in kinds:
+                for action, expected in (("cancel", CancelledError), ("close", ClosedError)):
+                    def prepare(p: Any, make: Any = make, use: Any = use, action: str = action,
+                                key: str = f"{kind}-{during}-{action}") -> Tuple[Callable[[], Any], Callable[[], None]]:
+                        handle = make(p, key)
+                        return (lambda: use(handle)), getattr(handle, action)
+                    blocked(f"{kind}.{action} during {during}", fault, prepare, expected)
 
             # An interrupted upload whose call raised stored nothing.
             net.heal()
             visible = {o.key for o in setup.list_objects(bucket, ListObjectsOptions(recursive=True))}
-            for key, case in [("write-cancel", 5), ("write-close", 6), ("commit-cancel", 7),
-                              ("commit-close", 8)]:
-                if key in visible and "raised" in str(cases[case].get("outcome", "raised")):
+            for case in list(cases):
+                key = case["case"].replace(".", "-", 1).replace(" during ", "-")
+                kind, action, during = key.split("-", 2)
+                stored_key = f"{kind}-{during}-{action}"
+                if stored_key in visible and "raised" in str(case.get("outcome", "raised")):
                     cases.append({"case": "nothing stored", "problem":
-                                  f"{cases[case]['case']}: the call raised but {key} is stored"})
+                                  f"{case['case']}: the call raised but {stored_key} is stored"})
         finally:
             net.heal()
             delete_bucket_fully(net, bucket)
@@ -671,13 +657,48 @@ def _status(status: int) -> str:
 
 # --- faults ---------------------------------------------------------------------------------
 
-def _timed(call: Callable[[], Any]) -> Tuple[float, Optional[BaseException]]:
+def _timed(call: Callable[[], Any], cap: float) -> Tuple[float, Optional[BaseException]]:
+    """Runs call() in a thread and waits at most `cap` seconds; returns the time it took
+    and what it raised. A call still running after `cap` is left behind (it ends when the
+    fault is lifted) and reported as a HangError, so the other calls are still measured."""
+    outcome: Dict[str, Any] = {}
     started = time.monotonic()
-    try:
-        call()
-    except BaseException as exc:  # noqa: BLE001
-        return time.monotonic() - started, exc
-    return time.monotonic() - started, None
+
+    def run() -> None:
+        try:
+            call()
+        except BaseException as exc:  # noqa: BLE001
+            outcome["raised"] = exc
+        outcome["took"] = time.monotonic() - started
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(cap)
+    if thread.is_alive():
+        return time.monotonic() - started, HangError(f"still running after {cap:.0f}s")
+    return outcome["took"], outcome.get("raised")
+
+
+class HangError(Exception):
+    """A call that did not return within the scenario's cap."""
+
+
+def _measure(name: str, call: Callable[[], Any], bound: float, measured: List[Dict[str, Any]],
+             problems: List[str]) -> None:
+    """Times one call under a fault: it must raise a timeout error within `bound`."""
+    took, exc = _timed(call, 1.5 * bound + 5)
+    row = {"call": name, "seconds": round(took, 2), "outcome": describe(exc) if exc else "returned"}
+    measured.append(row)
+    print(json.dumps({"measured": row}), flush=True)  # visible even if the scenario dies
+    if exc is None:
+        problems.append(f"{name}: returned with the fault in place")
+    elif isinstance(exc, HangError):
+        problems.append(f"{name}: {exc} (bound {bound:.1f}s)")
+    elif not is_timeout(exc):
+        problems.append(f"{name}: {describe(exc)} after {took:.1f}s, want a timeout error "
+                        f"(a StorjException that is a TimeoutError)")
+    if took > bound and not isinstance(exc, HangError):
+        problems.append(f"{name}: took {took:.1f}s, bound {bound:.1f}s")
 
 
 def scenario_satellite_frozen(params: Dict[str, Any]) -> Dict[str, Any]:
@@ -712,26 +733,16 @@ def scenario_satellite_frozen(params: Dict[str, Any]) -> Dict[str, Any]:
         calls += [
             ("list_buckets", warm.list_buckets),
             ("iter_objects next()", lambda: next(warm.iter_objects(bucket))),
-            ("upload_object", lambda: warm.upload_object(bucket, "during").close()),
+            ("upload commit (inline)", lambda: _inline_commit(warm, bucket)),
             ("download_object", lambda: warm.download_object(bucket, "there").close()),
-            ("delete_object", lambda: warm.delete_object(bucket, "there")),
+            ("delete_object", lambda: warm.delete_object(bucket, "absent")),
             ("begin_upload", lambda: warm.begin_upload(bucket, "during")),
             ("create_bucket", lambda: warm.create_bucket(random_bucket_name("rel-never"))),
         ]
     try:
         net.freeze_satellite()
         for name, call in calls:
-            took, exc = _timed(call)
-            row = {"call": name, "seconds": round(took, 2),
-                   "outcome": describe(exc) if exc else "returned"}
-            measured.append(row)
-            if exc is None:
-                problems.append(f"{name}: returned with the satellite frozen")
-            elif not is_timeout(exc):
-                problems.append(f"{name}: {describe(exc)} after {took:.1f}s, want a timeout error "
-                                f"(a StorjException that is a TimeoutError)")
-            if took > bound:
-                problems.append(f"{name}: took {took:.1f}s, bound {bound:.1f}s")
+            _measure(name, call, bound, measured, problems)
     finally:
         net.thaw_satellite()
     # The same process, the same projects, work again.
@@ -739,7 +750,7 @@ def scenario_satellite_frozen(params: Dict[str, Any]) -> Dict[str, Any]:
                        ("stat_object on the cold project", lambda: cold.stat_object(bucket, "there")),
                        ("request_access", lambda: uplink.request_access_with_passphrase(
                            net.satellite_url, net.api_key, net.passphrase).close())]:
-        took, exc = _timed(call)
+        took, exc = _timed(call, 60)
         if exc is not None:
             problems.append(f"after thawing: {name}: {describe(exc)}")
     warm.close()
@@ -750,10 +761,21 @@ def scenario_satellite_frozen(params: Dict[str, Any]) -> Dict[str, Any]:
             "problems": problems}
 
 
+def _inline_commit(project: Any, bucket: str) -> None:
+    """upload_object, write and commit of a tiny object: the satellite is asked at commit."""
+    upload = project.upload_object(bucket, "during")
+    try:
+        upload.write(b"inline")
+        upload.commit()
+    finally:
+        upload.close()
+
+
 def scenario_stalled_transfer(params: Dict[str, Any]) -> Dict[str, Any]:
     """With every storage node frozen mid-transfer, the download's read and the upload's
     write/commit fail within the configured stall bound; after thawing, transfers work."""
     net = network()
+    net.heal()
     stall_ms = int(params["stall_ms"])
     bound = float(params["bound"])
     config = timed_config(dial_ms=int(params.get("dial_ms", 2000)),
@@ -777,15 +799,7 @@ def scenario_stalled_transfer(params: Dict[str, Any]) -> Dict[str, Any]:
                 for name, call in [("download.read", download.readall),
                                    ("upload.write+commit",
                                     lambda: (upload.write(data), upload.commit()))]:
-                    took, exc = _timed(call)
-                    measured.append({"call": name, "seconds": round(took, 2),
-                                     "outcome": describe(exc) if exc else "returned"})
-                    if exc is None:
-                        problems.append(f"{name}: finished with every node frozen")
-                    elif not is_timeout(exc):
-                        problems.append(f"{name}: {describe(exc)} after {took:.1f}s, want a timeout error")
-                    if took > bound:
-                        problems.append(f"{name}: took {took:.1f}s, bound {bound:.1f}s")
+                    _measure(name, call, bound, measured, problems)
             finally:
                 for i in range(5):
                     net.thaw_node(i)

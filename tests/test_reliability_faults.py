@@ -74,14 +74,14 @@ def test_uploads_commit_and_read_back_with_one_node_down(faults: NetworkInfo, pr
 
 
 def test_frozen_satellite_calls_fail_within_the_configured_timeouts(testnet: NetworkInfo) -> None:
-    result = run_worker(testnet, "satellite_frozen", timeout=300, dial_ms=DIAL_MS,
+    result = run_worker(testnet, "satellite_frozen", timeout=420, dial_ms=DIAL_MS,
                         request_ms=REQUEST_MS, bound=CONFIGURED_BOUND)
     report("satellite frozen, configured timeouts", result)
     assert_no_problems(result)
 
 
 def test_frozen_satellite_calls_fail_within_the_default_timeouts(testnet: NetworkInfo) -> None:
-    result = run_worker(testnet, "satellite_frozen", timeout=4 * DEFAULT_BOUND + 60, dial_ms=0,
+    result = run_worker(testnet, "satellite_frozen", timeout=6 * DEFAULT_BOUND + 120, dial_ms=0,
                         request_ms=0, bound=DEFAULT_BOUND, configured=False, all_calls=False)
     report("satellite frozen, default Config", result)
     assert_no_problems(result)

@@ -24,7 +24,7 @@ package testnet
 //
 // A POST may carry ?restore_after=<seconds>: the proxy returns to "up" by itself after
 // that time, so a test that dies mid-fault cannot leave the shared network broken.
-// Starting a node also marks it online in the satellite's overlay and refreshes the
+// Starting or thawing a node also marks it online in the satellite's overlay and refreshes the
 // node selection caches, so the satellite uses it again at once.
 
 import (
@@ -417,8 +417,9 @@ func (c *faultControl) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
 		return
 	}
-	if node >= 0 && action == "start" {
-		// The satellite may have marked the node offline while it was down.
+	if node >= 0 && state == stateUp {
+		// The satellite may have marked the node offline while it was down or frozen
+		// (its check-ins ping back through the proxy).
 		err := c.checkIn(r.Context(), node)
 		if err == nil {
 			err = c.refreshSelection(r.Context())
