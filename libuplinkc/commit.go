@@ -35,6 +35,9 @@ func (up *Upload) commit() error {
 	}
 	stored, verifyErr := up.stored()
 	switch {
+	case verifyErr != nil && errors.Is(err, ErrTimeout):
+		// Still a timeout: the caller's bound ran out, whatever the object's fate.
+		return fmt.Errorf("%w (whether the object was stored is unknown: %v)", err, verifyErr)
 	case verifyErr != nil:
 		return fmt.Errorf("commit failed (%v) and whether the object was stored is unknown: %v", err, verifyErr)
 	case stored:

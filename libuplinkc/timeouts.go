@@ -100,6 +100,16 @@ func (st *stream) transfer(what string, fn func()) {
 	st.watch(st.limits.stall, what, st.limits.lastActivity, fn)
 }
 
+// commitQuiet is how long a commit may go without moving a byte: the
+// shorter of the request and stall timeouts (0: no bound).
+func (lim *limits) commitQuiet() time.Duration {
+	quiet := lim.stall
+	if lim.request > 0 && (quiet <= 0 || lim.request < quiet) {
+		quiet = lim.request
+	}
+	return quiet
+}
+
 // timeoutsToGo reads the extension struct; NULL means every default.
 func timeoutsToGo(timeouts *C.UplinkConfigTimeouts) (request, stall time.Duration) {
 	if timeouts == nil {

@@ -109,16 +109,19 @@ func writeTo(st *stream, write func([]byte) (int, error), bytes unsafe.Pointer, 
 	return C.UplinkWriteResult{bytes_written: C.size_t(n), error: mallocError(st.interrupted(err))}
 }
 
-// commitOf runs commit, in its turn on st, under the stall watchdog. A
-// commit that returned nil stored the object, whatever happened to the
-// scope meanwhile.
+// commitOf runs commit, in its turn on st, under a watchdog: a commit ends
+// with a satellite request, so it fails when the project's connections move
+// no byte for the request timeout (or the stall timeout, if that is
+// shorter). A commit that returned nil stored the object, whatever happened
+// to the scope meanwhile.
 func commitOf(st *stream, commit func() error) error {
 	defer st.lock()()
 	if err := st.interrupted(nil); err != nil {
 		return err
 	}
 	var err error
-	st.transfer("commit", func() { err = abandonable(st.ctx.Done(), commit) })
+	st.watch(st.limits.commitQuiet(), "commit", st.limits.lastActivity,
+		func() { err = abandonable(st.ctx.Done(), commit) })
 	if err == nil {
 		return nil
 	}
