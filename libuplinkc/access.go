@@ -4,9 +4,11 @@
 package main
 
 // #include "uplink_definitions.h"
+// #include "uplink_extensions.h"
 import "C"
 
 import (
+	"context"
 	"time"
 	"unsafe"
 
@@ -18,17 +20,18 @@ type Access struct {
 	*uplink.Access
 }
 
-// configToGo converts a C config. A positive dial timeout bounds the whole
-// connection set-up (see boundedDial); 0 keeps Go uplink's default dialing.
-func configToGo(config C.UplinkConfig) uplink.Config {
-	goConfig := uplink.Config{
+// configToGo converts a C config with the extension bounds of timeouts
+// (NULL for the defaults). libuplinkc dials every connection itself
+// (see dialer), so the dial timeout bounds the whole connection set-up;
+// Go's own dial timeout is switched off.
+func configToGo(config C.UplinkConfig, timeouts *C.UplinkConfigTimeouts) (uplink.Config, *limits) {
+	request, stall := timeoutsToGo(timeouts)
+	lim := newLimits(time.Duration(config.dial_timeout_milliseconds)*time.Millisecond, request, stall)
+	return uplink.Config{
 		UserAgent:   C.GoString(config.user_agent),
-		DialTimeout: time.Duration(config.dial_timeout_milliseconds) * time.Millisecond,
-	}
-	if goConfig.DialTimeout > 0 {
-		goConfig.DialContext = boundedDial(goConfig.DialTimeout)
-	}
-	return goConfig
+		DialTimeout: -1,
+		DialContext: dialer(lim),
+	}, lim
 }
 
 // newAccessResult stores access as a new handle.
@@ -76,6 +79,15 @@ func uplink_request_access_with_passphrase(satelliteAddress, apiKey, passphrase 
 //
 //export uplink_config_request_access_with_passphrase
 func uplink_config_request_access_with_passphrase(config C.UplinkConfig, satelliteAddress, apiKey, passphrase *C.uplink_const_char) C.UplinkAccessResult {
+	return uplink_config_request_access_with_passphrase2(config, nil, satelliteAddress, apiKey, passphrase)
+}
+
+// uplink_config_request_access_with_passphrase2 is
+// uplink_config_request_access_with_passphrase with the request timeout of
+// timeouts (NULL: the defaults).
+//
+//export uplink_config_request_access_with_passphrase2
+func uplink_config_request_access_with_passphrase2(config C.UplinkConfig, timeouts *C.UplinkConfigTimeouts, satelliteAddress, apiKey, passphrase *C.uplink_const_char) C.UplinkAccessResult {
 	switch {
 	case satelliteAddress == nil:
 		return C.UplinkAccessResult{error: mallocError(errNull("satellite_address"))}
@@ -84,10 +96,12 @@ func uplink_config_request_access_with_passphrase(config C.UplinkConfig, satelli
 	case passphrase == nil:
 		return C.UplinkAccessResult{error: mallocError(errNull("passphrase"))}
 	}
-	scope := rootScope()
-	defer scope.cancel()
-	return newAccessResult(configToGo(config).RequestAccessWithPassphrase(scope.ctx,
-		C.GoString(satelliteAddress), C.GoString(apiKey), C.GoString(passphrase)))
+	goConfig, lim := configToGo(config, timeouts)
+	ctx, cancel := lim.requestContext(context.Background())
+	defer cancel()
+	access, err := goConfig.RequestAccessWithPassphrase(ctx,
+		C.GoString(satelliteAddress), C.GoString(apiKey), C.GoString(passphrase))
+	return newAccessResult(access, explain(ctx, err))
 }
 
 // uplink_access_satellite_address returns the satellite node URL of access.

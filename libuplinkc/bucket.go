@@ -7,6 +7,7 @@ package main
 import "C"
 
 import (
+	"context"
 	"unsafe"
 
 	"storj.io/uplink"
@@ -28,8 +29,9 @@ func newBucketResult(bucket *uplink.Bucket, err error) C.UplinkBucketResult {
 	return C.UplinkBucketResult{bucket: mallocBucket(bucket), error: mallocError(err)}
 }
 
-// bucketCall resolves the project and bucket name and runs fn with them.
-func bucketCall(project *C.UplinkProject, bucketName *C.uplink_const_char, fn func(*Project, string) (*uplink.Bucket, error)) C.UplinkBucketResult {
+// bucketCall resolves the project and bucket name and runs fn with them
+// as one satellite request.
+func bucketCall(project *C.UplinkProject, bucketName *C.uplink_const_char, fn func(context.Context, *Project, string) (*uplink.Bucket, error)) C.UplinkBucketResult {
 	proj, err := getProject(project)
 	if err != nil {
 		return C.UplinkBucketResult{error: mallocError(err)}
@@ -37,15 +39,17 @@ func bucketCall(project *C.UplinkProject, bucketName *C.uplink_const_char, fn fu
 	if bucketName == nil {
 		return C.UplinkBucketResult{error: mallocError(errNull("bucket_name"))}
 	}
-	return newBucketResult(fn(proj, C.GoString(bucketName)))
+	ctx, end := proj.begin()
+	bucket, err := fn(ctx, proj, C.GoString(bucketName))
+	return newBucketResult(bucket, end(err))
 }
 
 // uplink_stat_bucket returns information about a bucket.
 //
 //export uplink_stat_bucket
 func uplink_stat_bucket(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkBucketResult {
-	return bucketCall(project, bucketName, func(proj *Project, name string) (*uplink.Bucket, error) {
-		return proj.StatBucket(proj.ctx, name)
+	return bucketCall(project, bucketName, func(ctx context.Context, proj *Project, name string) (*uplink.Bucket, error) {
+		return proj.StatBucket(ctx, name)
 	})
 }
 
@@ -53,8 +57,8 @@ func uplink_stat_bucket(project *C.UplinkProject, bucketName *C.uplink_const_cha
 //
 //export uplink_create_bucket
 func uplink_create_bucket(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkBucketResult {
-	return bucketCall(project, bucketName, func(proj *Project, name string) (*uplink.Bucket, error) {
-		return proj.CreateBucket(proj.ctx, name)
+	return bucketCall(project, bucketName, func(ctx context.Context, proj *Project, name string) (*uplink.Bucket, error) {
+		return proj.CreateBucket(ctx, name)
 	})
 }
 
@@ -62,8 +66,8 @@ func uplink_create_bucket(project *C.UplinkProject, bucketName *C.uplink_const_c
 //
 //export uplink_ensure_bucket
 func uplink_ensure_bucket(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkBucketResult {
-	return bucketCall(project, bucketName, func(proj *Project, name string) (*uplink.Bucket, error) {
-		return proj.EnsureBucket(proj.ctx, name)
+	return bucketCall(project, bucketName, func(ctx context.Context, proj *Project, name string) (*uplink.Bucket, error) {
+		return proj.EnsureBucket(ctx, name)
 	})
 }
 
@@ -71,8 +75,8 @@ func uplink_ensure_bucket(project *C.UplinkProject, bucketName *C.uplink_const_c
 //
 //export uplink_delete_bucket
 func uplink_delete_bucket(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkBucketResult {
-	return bucketCall(project, bucketName, func(proj *Project, name string) (*uplink.Bucket, error) {
-		return proj.DeleteBucket(proj.ctx, name)
+	return bucketCall(project, bucketName, func(ctx context.Context, proj *Project, name string) (*uplink.Bucket, error) {
+		return proj.DeleteBucket(ctx, name)
 	})
 }
 
@@ -80,8 +84,8 @@ func uplink_delete_bucket(project *C.UplinkProject, bucketName *C.uplink_const_c
 //
 //export uplink_delete_bucket_with_objects
 func uplink_delete_bucket_with_objects(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkBucketResult {
-	return bucketCall(project, bucketName, func(proj *Project, name string) (*uplink.Bucket, error) {
-		return proj.DeleteBucketWithObjects(proj.ctx, name)
+	return bucketCall(project, bucketName, func(ctx context.Context, proj *Project, name string) (*uplink.Bucket, error) {
+		return proj.DeleteBucketWithObjects(ctx, name)
 	})
 }
 

@@ -33,7 +33,9 @@ func uplink_copy_object(project *C.UplinkProject, oldBucket, oldKey, newBucket, 
 	if err != nil {
 		return C.UplinkObjectResult{error: mallocError(err)}
 	}
-	return newObjectResult(proj.CopyObject(proj.ctx, n[0], n[1], n[2], n[3], nil))
+	ctx, end := proj.begin()
+	object, err := proj.CopyObject(ctx, n[0], n[1], n[2], n[3], nil)
+	return newObjectResult(object, end(err))
 }
 
 // uplink_move_object moves an object to another bucket or key.
@@ -44,5 +46,6 @@ func uplink_move_object(project *C.UplinkProject, oldBucket, oldKey, newBucket, 
 	if err != nil {
 		return mallocError(err)
 	}
-	return mallocError(proj.MoveObject(proj.ctx, n[0], n[1], n[2], n[3], nil))
+	ctx, end := proj.begin()
+	return mallocError(end(proj.MoveObject(ctx, n[0], n[1], n[2], n[3], nil)))
 }

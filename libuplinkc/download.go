@@ -7,7 +7,6 @@ package main
 import "C"
 
 import (
-	"context"
 	"unsafe"
 
 	privateObject "storj.io/uplink/private/object"
@@ -15,7 +14,7 @@ import (
 
 // Download is the value behind an UplinkDownload handle.
 type Download struct {
-	scope
+	stream
 	download *privateObject.VersionedDownload
 }
 
@@ -47,14 +46,18 @@ func startDownload(project *C.UplinkProject, bucketName, objectKey *C.uplink_con
 	if err != nil {
 		return C.UplinkDownloadResult{error: mallocError(err)}
 	}
-	s := proj.child()
-	download, err := privateObject.DownloadObject(s.ctx, proj.Project, bucket, key, version, downloadOptionsToGo(options))
-	if err != nil {
-		s.cancel()
+	down := &Download{stream: stream{scope: proj.child()}}
+	// The download's requests run in its own scope, which lives on; the
+	// request timeout bounds the start like any satellite request.
+	down.watch(down.limits.request, "starting the download", nil, func() {
+		down.download, err = privateObject.DownloadObject(down.ctx, proj.Project, bucket, key, version, downloadOptionsToGo(options))
+	})
+	if err = down.interrupted(err); err != nil {
+		down.cancel()
 		return C.UplinkDownloadResult{error: mallocError(err)}
 	}
 	cdownload := (*C.UplinkDownload)(C.calloc(1, C.sizeof_UplinkDownload))
-	cdownload._handle = universe.Add(&Download{scope: s, download: download})
+	cdownload._handle = universe.Add(down)
 	return C.UplinkDownloadResult{download: cdownload}
 }
 
@@ -79,13 +82,18 @@ func uplink_download_read(download *C.UplinkDownload, bytes unsafe.Pointer, leng
 	if err != nil {
 		return C.UplinkReadResult{error: mallocError(err)}
 	}
+	defer down.lock()()
 	if err := down.interrupted(nil); err != nil {
 		return C.UplinkReadResult{error: mallocError(err)}
 	}
-	n, err := down.download.Read(buf)
-	if err = down.interrupted(err); err == context.Canceled {
+	var n int
+	down.transfer("download read", func() { n, err = down.download.Read(buf) })
+	if down.ctx.Err() != nil {
+		// Bytes read after a cancel or a timeout are not handed out: the
+		// caller learns the read was interrupted, with nothing half-done.
 		n = 0
 	}
+	err = down.interrupted(err)
 	return C.UplinkReadResult{bytes_read: C.size_t(n), error: mallocError(err)}
 }
 
@@ -97,6 +105,7 @@ func uplink_download_info(download *C.UplinkDownload) C.UplinkObjectResult {
 	if err != nil {
 		return C.UplinkObjectResult{error: mallocError(err)}
 	}
+	defer down.lock()()
 	info := down.download.Info()
 	if info == nil {
 		return C.UplinkObjectResult{}
@@ -112,7 +121,8 @@ func uplink_close_download(download *C.UplinkDownload) *C.UplinkError {
 	if err != nil {
 		return mallocError(err)
 	}
-	return mallocError(down.download.Close())
+	down.shut(down.cancel, func() { err = down.download.Close() })
+	return mallocError(err)
 }
 
 // uplink_free_read_result frees a read result.
@@ -132,8 +142,7 @@ func uplink_free_download_result(result C.UplinkDownloadResult) {
 		return
 	}
 	if down, ok := universe.Del(result.download._handle).(*Download); ok {
-		down.cancel()
-		_ = down.download.Close()
+		down.shut(down.cancel, func() { _ = down.download.Close() })
 	}
 	C.free(unsafe.Pointer(result.download))
 }

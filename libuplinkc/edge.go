@@ -8,8 +8,6 @@ import "C"
 
 import (
 	"context"
-	"fmt"
-	"net"
 	"time"
 	"unsafe"
 
@@ -18,15 +16,6 @@ import (
 
 // registerTimeout bounds a registration, which uplink-c leaves unbounded.
 const registerTimeout = 2 * time.Minute
-
-// probeAuthService checks that address accepts TCP connections.
-func probeAuthService(address string) error {
-	conn, err := net.DialTimeout("tcp", address, 10*time.Second)
-	if err != nil {
-		return fmt.Errorf("%w: %v", edge.ErrAuthDialFailed, err)
-	}
-	return conn.Close()
-}
 
 // edge_register_access registers access with an auth service and returns S3
 // credentials for the gateway and linkshare service.
@@ -50,12 +39,6 @@ func edge_register_access(config C.EdgeConfig, access *C.UplinkAccess, options *
 	opts := &edge.RegisterAccessOptions{}
 	if options != nil {
 		opts.Public = bool(options.is_public)
-	}
-	// Go dials the auth service inside the register call and keeps only the
-	// text of a dial error; dial first so that an unreachable service gets
-	// EDGE_ERROR_AUTH_DIAL_FAILED.
-	if err := probeAuthService(goConfig.AuthServiceAddress); err != nil {
-		return C.EdgeCredentialsResult{error: mallocError(err)}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), registerTimeout)
 	defer cancel()

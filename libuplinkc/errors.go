@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unsafe"
 
 	"storj.io/common/errs2"
@@ -85,14 +86,21 @@ var rpcCodes = []struct {
 
 // errorCode returns the C code of err. io.EOF is C's EOF.
 func errorCode(err error) C.int32_t {
-	if errors.Is(err, io.EOF) {
+	switch {
+	case errors.Is(err, io.EOF):
 		return C.EOF
-	}
-	if errors.Is(err, ErrInvalidHandle) {
+	case errors.Is(err, ErrInvalidHandle):
 		return C.UPLINK_ERROR_INVALID_HANDLE
-	}
-	if errs2.IsCanceled(err) {
+	case errors.Is(err, ErrTimeout):
+		return C.UPLINK_ERROR_TIMEOUT
+	case errors.Is(err, ErrDropped):
+		return C.UPLINK_ERROR_INTERNAL
+	case errs2.IsCanceled(err):
 		return C.UPLINK_ERROR_CANCELED
+	case isNotEnoughNodes(err):
+		return C.UPLINK_ERROR_NOT_ENOUGH_NODES
+	case isBucketNameRefused(err):
+		return C.UPLINK_ERROR_BUCKET_NAME_INVALID
 	}
 	for _, known := range codedErrors {
 		if errors.Is(err, known.err) {
@@ -105,6 +113,27 @@ func errorCode(err error) C.int32_t {
 		}
 	}
 	return C.UPLINK_ERROR_INTERNAL
+}
+
+// isFailedPrecondition reports a FailedPrecondition status, whether Go
+// converted it to its sentinel or left it an RPC error.
+func isFailedPrecondition(err error) bool {
+	return errors.Is(err, privateObject.ErrFailedPrecondition) || errs2.IsRPC(err, rpcstatus.FailedPrecondition)
+}
+
+// isNotEnoughNodes reports the satellite's refusal to place an upload's
+// pieces. It comes as FailedPrecondition, the status of a refused
+// if_none_match too; only the satellite's message (overlay's error class
+// "not enough nodes") tells them apart.
+func isNotEnoughNodes(err error) bool {
+	return isFailedPrecondition(err) && strings.Contains(err.Error(), "not enough nodes")
+}
+
+// isBucketNameRefused reports the satellite's InvalidArgument for a bucket
+// name of the wrong length on an object request; Go converts it to
+// ErrBucketNameInvalid only on bucket requests.
+func isBucketNameRefused(err error) bool {
+	return errs2.IsRPC(err, rpcstatus.InvalidArgument) && strings.Contains(err.Error(), "bucket name")
 }
 
 // mallocError turns err into a C error, or NULL for nil. EOF carries no

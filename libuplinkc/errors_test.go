@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/zeebo/errs"
 
+	"storj.io/common/rpc/rpcstatus"
 	"storj.io/uplink"
 	"storj.io/uplink/edge"
 	privateObject "storj.io/uplink/private/object"
@@ -51,6 +53,14 @@ func TestErrorCodes(t *testing.T) {
 		{fmt.Errorf("stat: %w", uplink.ErrObjectNotFound), 0x21},
 		{uplinkClass.Wrap(uplink.ErrBucketNotFound), 0x13},
 		{fmt.Errorf("read: %w", context.Canceled), 0x03},
+		// Beyond uplink-c.
+		{timeoutError("dial", errors.New("no answer")), 0x84},
+		{errDropped(context.Canceled), 0x02},
+		{rpcstatus.Error(rpcstatus.FailedPrecondition, "not enough nodes: requested 4, found 2"), 0x85},
+		{fmt.Errorf("%w: not enough nodes: found 2", privateObject.ErrFailedPrecondition), 0x85},
+		{rpcstatus.Error(rpcstatus.FailedPrecondition, "object already exists"), 0x80},
+		{rpcstatus.Error(rpcstatus.InvalidArgument, "The specified bucket name must be at least 3 and no more than 63 characters long"), 0x10},
+		{rpcstatus.Error(rpcstatus.InvalidArgument, "key too long"), 0x02},
 	} {
 		if got := int32(errorCode(tc.err)); got != tc.code {
 			t.Errorf("errorCode(%v) = %#x, want %#x", tc.err, got, tc.code)
@@ -74,4 +84,25 @@ func TestMallocError(t *testing.T) {
 	}
 	uplink_free_error(notFound)
 	uplink_free_error(nil)
+}
+
+func TestExplain(t *testing.T) {
+	live := context.Background()
+	if got := errorCode(explain(live, fmt.Errorf("rpc: %w", context.Canceled))); got != 0x02 {
+		t.Errorf("a cancel nobody asked for must be INTERNAL, got %#x", got)
+	}
+	cancelled := newScope(live, newLimits(0, 0, 0))
+	cancelled.cancel()
+	if got := errorCode(explain(cancelled.ctx, errors.New("stream closed"))); got != 0x03 {
+		t.Errorf("the caller's cancel must be CANCELED, got %#x", got)
+	}
+	ctx, cancel := (&limits{request: time.Millisecond}).requestContext(live)
+	defer cancel()
+	<-ctx.Done()
+	if got := errorCode(explain(ctx, context.Canceled)); got != 0x84 {
+		t.Errorf("a request past its deadline must be TIMEOUT, got %#x", got)
+	}
+	if explain(live, nil) != nil || explain(live, io.EOF) != io.EOF {
+		t.Error("nil and EOF must pass through")
+	}
 }

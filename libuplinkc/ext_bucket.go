@@ -8,6 +8,7 @@ package main
 import "C"
 
 import (
+	"context"
 	"fmt"
 	"unsafe"
 
@@ -40,7 +41,9 @@ func uplink_get_bucket_versioning(project *C.UplinkProject, bucketName *C.uplink
 	if err != nil {
 		return C.UplinkInt32Result{error: mallocError(err)}
 	}
-	state, err := privateBucket.GetBucketVersioning(proj.ctx, proj.Project, bucket)
+	ctx, end := proj.begin()
+	state, err := privateBucket.GetBucketVersioning(ctx, proj.Project, bucket)
+	err = end(err)
 	if err != nil {
 		return C.UplinkInt32Result{error: mallocError(err)}
 	}
@@ -55,7 +58,8 @@ func uplink_set_bucket_versioning(project *C.UplinkProject, bucketName *C.uplink
 	if err != nil {
 		return mallocError(err)
 	}
-	return mallocError(privateBucket.SetBucketVersioning(proj.ctx, proj.Project, bucket, bool(enabled)))
+	ctx, end := proj.begin()
+	return mallocError(end(privateBucket.SetBucketVersioning(ctx, proj.Project, bucket, bool(enabled))))
 }
 
 // uplink_create_bucket_with_object_lock creates a bucket, with Object Lock
@@ -63,8 +67,8 @@ func uplink_set_bucket_versioning(project *C.UplinkProject, bucketName *C.uplink
 //
 //export uplink_create_bucket_with_object_lock
 func uplink_create_bucket_with_object_lock(project *C.UplinkProject, bucketName *C.uplink_const_char, objectLockEnabled C.bool) C.UplinkBucketResult {
-	return bucketCall(project, bucketName, func(proj *Project, name string) (*uplink.Bucket, error) {
-		bucket, err := privateBucket.CreateBucketWithObjectLock(proj.ctx, proj.Project, privateBucket.CreateBucketWithObjectLockParams{
+	return bucketCall(project, bucketName, func(ctx context.Context, proj *Project, name string) (*uplink.Bucket, error) {
+		bucket, err := privateBucket.CreateBucketWithObjectLock(ctx, proj.Project, privateBucket.CreateBucketWithObjectLockParams{
 			Name:              name,
 			ObjectLockEnabled: bool(objectLockEnabled),
 		})
@@ -88,7 +92,9 @@ func uplink_get_bucket_object_lock_configuration(project *C.UplinkProject, bucke
 	if err != nil {
 		return C.UplinkObjectLockConfigurationResult{error: mallocError(err)}
 	}
-	config, err := privateBucket.GetBucketObjectLockConfiguration(proj.ctx, proj.Project, bucket)
+	ctx, end := proj.begin()
+	config, err := privateBucket.GetBucketObjectLockConfiguration(ctx, proj.Project, bucket)
+	err = end(err)
 	if err != nil {
 		return C.UplinkObjectLockConfigurationResult{error: mallocError(err)}
 	}
@@ -126,7 +132,8 @@ func uplink_set_bucket_object_lock_configuration(project *C.UplinkProject, bucke
 			Years: int32(configuration.default_retention_years),
 		}
 	}
-	return mallocError(privateBucket.SetBucketObjectLockConfiguration(proj.ctx, proj.Project, bucket, config))
+	ctx, end := proj.begin()
+	return mallocError(end(privateBucket.SetBucketObjectLockConfiguration(ctx, proj.Project, bucket, config)))
 }
 
 func retentionModeToGo(mode C.int32_t) (storj.RetentionMode, error) {
@@ -165,7 +172,7 @@ func uplink_free_bool_result(result C.UplinkBoolResult) {
 //
 //export uplink_delete_bucket_with_objects_bypass_governance_retention
 func uplink_delete_bucket_with_objects_bypass_governance_retention(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkBucketResult {
-	return bucketCall(project, bucketName, func(proj *Project, name string) (*uplink.Bucket, error) {
-		return privateBucket.DeleteBucketWithObjectsBypassGovernanceRetention(proj.ctx, proj.Project, name)
+	return bucketCall(project, bucketName, func(ctx context.Context, proj *Project, name string) (*uplink.Bucket, error) {
+		return privateBucket.DeleteBucketWithObjectsBypassGovernanceRetention(ctx, proj.Project, name)
 	})
 }

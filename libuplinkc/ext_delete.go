@@ -41,7 +41,9 @@ func uplink_delete_objects(project *C.UplinkProject, bucketName *C.uplink_const_
 		opts.BypassGovernanceRetention = bool(options.bypass_governance_retention)
 		opts.Quiet = bool(options.quiet)
 	}
-	results, err := privateObject.DeleteObjects(proj.ctx, proj.Project, bucket, goItems, opts)
+	ctx, end := proj.begin()
+	results, err := privateObject.DeleteObjects(ctx, proj.Project, bucket, goItems, opts)
+	err = end(err)
 	if err != nil {
 		return C.UplinkDeleteObjectsResult{error: mallocError(err)}
 	}

@@ -128,6 +128,7 @@ func uplink_upload_info_versioned(upload *C.UplinkUpload) C.UplinkVersionedObjec
 	if err != nil {
 		return C.UplinkVersionedObjectResult{error: mallocError(err)}
 	}
+	defer up.lock()()
 	return C.UplinkVersionedObjectResult{object: mallocVersionedObject(up.upload.Info())}
 }
 
@@ -140,6 +141,7 @@ func uplink_download_info_versioned(download *C.UplinkDownload) C.UplinkVersione
 	if err != nil {
 		return C.UplinkVersionedObjectResult{error: mallocError(err)}
 	}
+	defer down.lock()()
 	return C.UplinkVersionedObjectResult{object: mallocVersionedObject(down.download.Info())}
 }
 
@@ -152,7 +154,9 @@ func uplink_stat_object_version(project *C.UplinkProject, bucketName, objectKey 
 	if err != nil {
 		return C.UplinkVersionedObjectResult{error: mallocError(err)}
 	}
-	return newVersionedObjectResult(privateObject.StatObject(proj.ctx, proj.Project, bucket, key, goVersion))
+	ctx, end := proj.begin()
+	object, err := privateObject.StatObject(ctx, proj.Project, bucket, key, goVersion)
+	return newVersionedObjectResult(object, end(err))
 }
 
 // uplink_delete_object_version deletes one version of an object; without a
@@ -168,7 +172,9 @@ func uplink_delete_object_version(project *C.UplinkProject, bucketName, objectKe
 	if options != nil {
 		opts.BypassGovernanceRetention = bool(options.bypass_governance_retention)
 	}
-	return newVersionedObjectResult(privateObject.DeleteObject(proj.ctx, proj.Project, bucket, key, goVersion, opts))
+	ctx, end := proj.begin()
+	object, err := privateObject.DeleteObject(ctx, proj.Project, bucket, key, goVersion, opts)
+	return newVersionedObjectResult(object, end(err))
 }
 
 // uplink_download_object_version starts a download of one version.
@@ -194,8 +200,9 @@ func uplink_set_object_retention(project *C.UplinkProject, bucketName, objectKey
 	if err != nil {
 		return mallocError(err)
 	}
-	return mallocError(privateObject.SetObjectRetention(proj.ctx, proj.Project, bucket, key, goVersion, goRetention,
-		&privateObject.SetObjectRetentionOptions{BypassGovernanceRetention: bool(bypassGovernanceRetention)}))
+	ctx, end := proj.begin()
+	return mallocError(end(privateObject.SetObjectRetention(ctx, proj.Project, bucket, key, goVersion, goRetention,
+		&privateObject.SetObjectRetentionOptions{BypassGovernanceRetention: bool(bypassGovernanceRetention)})))
 }
 
 // uplink_get_object_retention returns the retention of an object version;
@@ -207,7 +214,9 @@ func uplink_get_object_retention(project *C.UplinkProject, bucketName, objectKey
 	if err != nil {
 		return C.UplinkRetentionResult{error: mallocError(err)}
 	}
-	retention, err := privateObject.GetObjectRetention(proj.ctx, proj.Project, bucket, key, goVersion)
+	ctx, end := proj.begin()
+	retention, err := privateObject.GetObjectRetention(ctx, proj.Project, bucket, key, goVersion)
+	err = end(err)
 	if errors.Is(err, privateObject.ErrRetentionNotFound) {
 		retention, err = nil, nil
 	}
@@ -235,7 +244,8 @@ func uplink_set_object_legal_hold(project *C.UplinkProject, bucketName, objectKe
 	if err != nil {
 		return mallocError(err)
 	}
-	return mallocError(privateObject.SetObjectLegalHold(proj.ctx, proj.Project, bucket, key, goVersion, bool(enabled)))
+	ctx, end := proj.begin()
+	return mallocError(end(privateObject.SetObjectLegalHold(ctx, proj.Project, bucket, key, goVersion, bool(enabled))))
 }
 
 // uplink_get_object_legal_hold reports whether a legal hold is placed.
@@ -246,7 +256,9 @@ func uplink_get_object_legal_hold(project *C.UplinkProject, bucketName, objectKe
 	if err != nil {
 		return C.UplinkBoolResult{error: mallocError(err)}
 	}
-	enabled, err := privateObject.GetObjectLegalHold(proj.ctx, proj.Project, bucket, key, goVersion)
+	ctx, end := proj.begin()
+	enabled, err := privateObject.GetObjectLegalHold(ctx, proj.Project, bucket, key, goVersion)
+	err = end(err)
 	return C.UplinkBoolResult{value: C.bool(enabled), error: mallocError(err)}
 }
 

@@ -13,7 +13,7 @@ type goIterator[T any] interface {
 // Iterator is the value behind every iterator handle. A listing never fails
 // at creation: a bad argument becomes initErr, reported by the _err call.
 type Iterator[T any] struct {
-	scope
+	stream
 	iterator goIterator[T]
 	initErr  error
 }
@@ -22,19 +22,25 @@ type Iterator[T any] struct {
 // project's scope, started by start.
 func newIterator[T any](proj *Project, err error, start func(s scope) goIterator[T]) handle {
 	if err != nil {
-		return universe.Add(&Iterator[T]{scope: rootScope(), initErr: err})
+		return universe.Add(&Iterator[T]{stream: stream{scope: rootScope(newLimits(0, 0, 0))}, initErr: err})
 	}
 	s := proj.child()
-	return universe.Add(&Iterator[T]{scope: s, iterator: start(s)})
+	return universe.Add(&Iterator[T]{stream: stream{scope: s}, iterator: start(s)})
 }
 
-// iteratorNext advances the iterator of id.
-func iteratorNext[T any](id handle) bool {
+// iteratorNext advances the iterator of id. A page that takes longer than
+// the request timeout ends the listing with a timeout.
+func iteratorNext[T any](id handle) (more bool) {
 	it, ok := lookup[*Iterator[T]](id)
-	if !ok || it.initErr != nil || it.ctx.Err() != nil {
+	if !ok || it.initErr != nil {
 		return false
 	}
-	return it.iterator.Next()
+	defer it.lock()()
+	if it.ctx.Err() != nil {
+		return false
+	}
+	it.watch(it.limits.request, "listing", nil, func() { more = it.iterator.Next() })
+	return more && it.ctx.Err() == nil
 }
 
 // iteratorErr returns the error of the iterator of id.
@@ -46,6 +52,7 @@ func iteratorErr[T any](id handle, kind string) error {
 	case it.initErr != nil:
 		return it.initErr
 	}
+	defer it.lock()()
 	return it.interrupted(it.iterator.Err())
 }
 
@@ -56,12 +63,14 @@ func iteratorItem[T any](id handle) (T, bool) {
 		var zero T
 		return zero, false
 	}
+	defer it.lock()()
 	return it.iterator.Item(), true
 }
 
-// freeIterator cancels the listing of id and drops it.
+// freeIterator cancels the listing of id and drops it once the call in
+// progress, if any, has returned.
 func freeIterator[T any](id handle) {
 	if it, ok := universe.Del(id).(*Iterator[T]); ok {
-		it.cancel()
+		it.shut(it.cancel, func() {})
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 // PartUpload is the value behind an UplinkPartUpload handle.
 type PartUpload struct {
-	scope
+	stream
 	part *uplink.PartUpload
 }
 
@@ -85,7 +85,9 @@ func uplink_begin_upload(project *C.UplinkProject, bucketName, objectKey *C.upli
 	if options != nil && options.expires > 0 {
 		opts.Expires = time.Unix(int64(options.expires), 0)
 	}
-	info, err := proj.BeginUpload(proj.ctx, bucket, key, opts)
+	ctx, end := proj.begin()
+	info, err := proj.BeginUpload(ctx, bucket, key, opts)
+	err = end(err)
 	if err != nil {
 		return C.UplinkUploadInfoResult{error: mallocError(err)}
 	}
@@ -106,7 +108,9 @@ func uplink_commit_upload(project *C.UplinkProject, bucketName, objectKey, uploa
 			return C.UplinkCommitUploadResult{error: mallocError(err)}
 		}
 	}
-	object, err := proj.CommitUpload(proj.ctx, bucket, key, id, opts)
+	ctx, end := proj.begin()
+	object, err := proj.CommitUpload(ctx, bucket, key, id, opts)
+	err = end(err)
 	if err != nil {
 		return C.UplinkCommitUploadResult{error: mallocError(err)}
 	}
@@ -121,7 +125,8 @@ func uplink_abort_upload(project *C.UplinkProject, bucketName, objectKey, upload
 	if err != nil {
 		return mallocError(err)
 	}
-	return mallocError(proj.AbortUpload(proj.ctx, bucket, key, id))
+	ctx, end := proj.begin()
+	return mallocError(end(proj.AbortUpload(ctx, bucket, key, id)))
 }
 
 // uplink_upload_part starts the upload of one part.
@@ -132,14 +137,16 @@ func uplink_upload_part(project *C.UplinkProject, bucketName, objectKey, uploadI
 	if err != nil {
 		return C.UplinkPartUploadResult{error: mallocError(err)}
 	}
-	s := proj.child()
-	part, err := proj.UploadPart(s.ctx, bucket, key, id, uint32(partNumber))
-	if err != nil {
-		s.cancel()
+	part := &PartUpload{stream: stream{scope: proj.child()}}
+	part.watch(part.limits.request, "starting the part upload", nil, func() {
+		part.part, err = proj.UploadPart(part.ctx, bucket, key, id, uint32(partNumber))
+	})
+	if err = part.interrupted(err); err != nil {
+		part.cancel()
 		return C.UplinkPartUploadResult{error: mallocError(err)}
 	}
 	cpart := (*C.UplinkPartUpload)(C.calloc(1, C.sizeof_UplinkPartUpload))
-	cpart._handle = universe.Add(&PartUpload{scope: s, part: part})
+	cpart._handle = universe.Add(part)
 	return C.UplinkPartUploadResult{part_upload: cpart}
 }
 
@@ -151,7 +158,7 @@ func uplink_part_upload_write(partUpload *C.UplinkPartUpload, bytes unsafe.Point
 	if err != nil {
 		return C.UplinkWriteResult{error: mallocError(err)}
 	}
-	return writeTo(&part.scope, part.part.Write, bytes, length)
+	return writeTo(&part.stream, part.part.Write, bytes, length)
 }
 
 // uplink_part_upload_commit commits the part.
@@ -162,10 +169,7 @@ func uplink_part_upload_commit(partUpload *C.UplinkPartUpload) *C.UplinkError {
 	if err != nil {
 		return mallocError(err)
 	}
-	if err := part.interrupted(nil); err != nil {
-		return mallocError(err)
-	}
-	return mallocError(part.interrupted(part.part.Commit()))
+	return mallocError(commitOf(&part.stream, part.part.Commit))
 }
 
 // uplink_part_upload_abort aborts the part.
@@ -176,6 +180,7 @@ func uplink_part_upload_abort(partUpload *C.UplinkPartUpload) *C.UplinkError {
 	if err != nil {
 		return mallocError(err)
 	}
+	defer part.lock()()
 	return mallocError(part.part.Abort())
 }
 
@@ -190,6 +195,7 @@ func uplink_part_upload_set_etag(partUpload *C.UplinkPartUpload, etag *C.uplink_
 	if etag == nil {
 		return mallocError(errNull("etag"))
 	}
+	defer part.lock()()
 	return mallocError(part.part.SetETag([]byte(C.GoString(etag))))
 }
 
@@ -201,6 +207,7 @@ func uplink_part_upload_info(partUpload *C.UplinkPartUpload) C.UplinkPartResult 
 	if err != nil {
 		return C.UplinkPartResult{error: mallocError(err)}
 	}
+	defer part.lock()()
 	return C.UplinkPartResult{part: mallocPart(part.part.Info())}
 }
 
@@ -388,7 +395,7 @@ func uplink_free_part_upload_result(result C.UplinkPartUploadResult) {
 		return
 	}
 	if part, ok := universe.Del(result.part_upload._handle).(*PartUpload); ok {
-		part.cancel()
+		part.shut(part.cancel, func() {})
 	}
 	C.free(unsafe.Pointer(result.part_upload))
 }

@@ -7,6 +7,8 @@ package main
 import "C"
 
 import (
+	"maps"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -43,11 +45,10 @@ func customMetadataToC(custom uplink.CustomMetadata) C.UplinkCustomMetadata {
 	}
 	entries := (*C.UplinkCustomMetadataEntry)(C.calloc(C.size_t(len(custom)), C.sizeof_UplinkCustomMetadataEntry))
 	slice := unsafe.Slice(entries, len(custom))
-	i := 0
-	for key, value := range custom {
+	// Sorted by key, as uplink-c hands them out: Go's map order is random.
+	for i, key := range slices.Sorted(maps.Keys(custom)) {
 		slice[i].key, slice[i].key_length = cBytes(key)
-		slice[i].value, slice[i].value_length = cBytes(value)
-		i++
+		slice[i].value, slice[i].value_length = cBytes(custom[key])
 	}
 	return C.UplinkCustomMetadata{entries: entries, count: C.size_t(len(custom))}
 }
@@ -126,7 +127,9 @@ func uplink_stat_object(project *C.UplinkProject, bucketName, objectKey *C.uplin
 	if err != nil {
 		return C.UplinkObjectResult{error: mallocError(err)}
 	}
-	return newObjectResult(proj.StatObject(proj.ctx, bucket, key))
+	ctx, end := proj.begin()
+	object, err := proj.StatObject(ctx, bucket, key)
+	return newObjectResult(object, end(err))
 }
 
 // uplink_delete_object deletes an object.
@@ -137,7 +140,9 @@ func uplink_delete_object(project *C.UplinkProject, bucketName, objectKey *C.upl
 	if err != nil {
 		return C.UplinkObjectResult{error: mallocError(err)}
 	}
-	return newObjectResult(proj.DeleteObject(proj.ctx, bucket, key))
+	ctx, end := proj.begin()
+	object, err := proj.DeleteObject(ctx, bucket, key)
+	return newObjectResult(object, end(err))
 }
 
 // uplink_update_object_metadata replaces the custom metadata of an object.
@@ -152,7 +157,8 @@ func uplink_update_object_metadata(project *C.UplinkProject, bucketName, objectK
 	if err != nil {
 		return mallocError(err)
 	}
-	return mallocError(proj.UpdateObjectMetadata(proj.ctx, bucket, key, custom, nil))
+	ctx, end := proj.begin()
+	return mallocError(end(proj.UpdateObjectMetadata(ctx, bucket, key, custom, nil)))
 }
 
 // uplink_free_object_result frees an object result.

@@ -4,6 +4,7 @@
 package main
 
 // #include "uplink_definitions.h"
+// #include "uplink_extensions.h"
 import "C"
 
 import (
@@ -42,12 +43,22 @@ func uplink_open_project(access *C.UplinkAccess) C.UplinkProjectResult {
 //
 //export uplink_config_open_project
 func uplink_config_open_project(config C.UplinkConfig, access *C.UplinkAccess) C.UplinkProjectResult {
+	return uplink_config_open_project2(config, nil, access)
+}
+
+// uplink_config_open_project2 opens a project with a custom config and the
+// request and stall timeouts of timeouts (NULL: the defaults); everything
+// the project starts inherits them.
+//
+//export uplink_config_open_project2
+func uplink_config_open_project2(config C.UplinkConfig, timeouts *C.UplinkConfigTimeouts, access *C.UplinkAccess) C.UplinkProjectResult {
 	acc, err := getAccess(access)
 	if err != nil {
 		return C.UplinkProjectResult{error: mallocError(err)}
 	}
-	scope := rootScope()
-	project, err := configToGo(config).OpenProject(scope.ctx, acc.Access)
+	goConfig, lim := configToGo(config, timeouts)
+	scope := rootScope(lim)
+	project, err := goConfig.OpenProject(scope.ctx, acc.Access)
 	if err != nil {
 		scope.cancel()
 		return C.UplinkProjectResult{error: mallocError(err)}
@@ -82,9 +93,8 @@ func uplink_revoke_access(project *C.UplinkProject, access *C.UplinkAccess) *C.U
 	if err != nil {
 		return mallocError(err)
 	}
-	scope := rootScope()
-	defer scope.cancel()
-	return mallocError(proj.RevokeAccess(scope.ctx, acc.Access))
+	ctx, end := proj.begin()
+	return mallocError(end(proj.RevokeAccess(ctx, acc.Access)))
 }
 
 // uplink_free_project_result frees the result, closing the project if it

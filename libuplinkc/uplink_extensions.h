@@ -16,6 +16,12 @@
 #define UPLINK_ERROR_OBJECT_PROTECTED 0x81
 #define UPLINK_ERROR_OBJECT_LOCK_NOT_AVAILABLE 0x82
 #define UPLINK_ERROR_METHOD_NOT_ALLOWED 0x83
+// A call ran out of time: the dial timeout, the request timeout or the
+// stall timeout (see UplinkConfigTimeouts). Never reported as CANCELED.
+#define UPLINK_ERROR_TIMEOUT 0x84
+// The satellite could not find enough storage nodes for an upload (uplink-c
+// reports this as INTERNAL; FAILED_PRECONDITION stays for if_none_match).
+#define UPLINK_ERROR_NOT_ENOUGH_NODES 0x85
 
 // Object Lock retention modes (storj.RetentionMode).
 #define UPLINK_RETENTION_NONE 0
@@ -34,6 +40,21 @@
 #define UPLINK_DELETE_STATUS_NOT_FOUND 2
 #define UPLINK_DELETE_STATUS_OK 3
 #define UPLINK_DELETE_STATUS_LOCKED 4
+
+// Bounds beyond UplinkConfig.dial_timeout_milliseconds (which bounds the
+// whole connection set-up: TCP connect and the peer's first answer; 0 means
+// 10 s, negative means none). Here 0 means the default, negative means no
+// bound. Give it to uplink_config_open_project2 or
+// uplink_config_request_access_with_passphrase2; everything a project
+// starts inherits its bounds.
+typedef struct UplinkConfigTimeouts {
+    // One satellite request, Go's retries included (default 30 s).
+    int64_t request_timeout_milliseconds;
+    // A download read, upload write or commit, or a part upload's, fails
+    // when the project's connections move no byte for this long (default
+    // 60 s; Go's own bound is 10 minutes per message).
+    int64_t stall_timeout_milliseconds;
+} UplinkConfigTimeouts;
 
 // The whole of Go uplink's Permission.
 typedef struct UplinkPermissionV2 {

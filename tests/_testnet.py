@@ -25,10 +25,12 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -38,7 +40,9 @@ HARNESS = REPO / "tests" / "testnet"
 BINARY = HARNESS / "build" / "testnet.test"
 
 REQUIRED_KEYS = ("satellite_url", "satellite_address", "api_key", "access", "passphrase", "pid",
-                 "auth_address", "auth_http")
+                 "auth_address", "auth_http", "control", "storage_node_addresses")
+# A fault left in place by a test that died is lifted by the harness after this long.
+FAULT_RESTORE_AFTER = 300.0
 LOG_TAIL_LINES = 60
 STOP_TIMEOUT = 60.0
 
@@ -56,6 +60,7 @@ class NetworkInfo:
     auth_address: str        # local edge auth service (DRPC, no TLS): host:port
     auth_http: str           # its HTTP side, host:port: GET /v1/access/<access key id>
     info_file: str           # the JSON file all this was read from
+    control: str = ""        # host:port of the harness's fault control (tests/testnet/faults_test.go)
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -65,6 +70,95 @@ class NetworkInfo:
     @property
     def port(self) -> int:
         return int(self.satellite_address.rsplit(":", 1)[1])
+
+    # Fault control. Clients reach the satellite and every storage node through proxies
+    # in the harness; these switch one proxy to "down" (connections refused, open ones
+    # cut), "frozen" (connections accepted and held, nothing relayed) or back to "up".
+    # Each fault lifts itself after FAULT_RESTORE_AFTER seconds in case a test dies.
+
+    @property
+    def storage_node_addresses(self) -> List[str]:
+        """Where clients reach each storage node (its proxy), by index."""
+        return [str(a) for a in self.raw.get("storage_node_addresses", [])]
+
+    def _control(self, method: str, path: str, restore_after: Optional[float] = None) -> Any:
+        url = f"http://{self.control}{path}"
+        if restore_after is not None:
+            url += f"?restore_after={restore_after:g}"
+        request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as exc:
+            raise RuntimeError(f"fault control {method} {path}: {exc.code} "
+                               f"{exc.read().decode(errors='replace')}") from None
+
+    def fault_status(self) -> Dict[str, Any]:
+        """{"satellite": {"state": ...}, "nodes": [{"state": ...}, ...]}; states: up, down, frozen."""
+        return dict(self._control("GET", "/status"))
+
+    def stop_node(self, index: int, restore_after: float = FAULT_RESTORE_AFTER) -> None:
+        """Storage node `index` refuses connections and its open ones are cut."""
+        self._control("POST", f"/nodes/{index}/stop", restore_after)
+
+    def start_node(self, index: int) -> None:
+        """Storage node `index` is reachable again (and marked online on the satellite)."""
+        self._control("POST", f"/nodes/{index}/start")
+
+    def freeze_node(self, index: int, restore_after: float = FAULT_RESTORE_AFTER) -> None:
+        """Storage node `index` accepts connections but answers nothing."""
+        self._control("POST", f"/nodes/{index}/freeze", restore_after)
+
+    def thaw_node(self, index: int) -> None:
+        """Storage node `index` relays again, the held connections included (and it is
+        marked online on the satellite)."""
+        self._control("POST", f"/nodes/{index}/thaw")
+
+    def freeze_satellite(self, restore_after: float = FAULT_RESTORE_AFTER) -> None:
+        """The satellite accepts connections but answers nothing, like a stopped process."""
+        self._control("POST", "/satellite/freeze", restore_after)
+
+    def thaw_satellite(self) -> None:
+        """The satellite answers again, the held connections included."""
+        self._control("POST", "/satellite/thaw")
+
+    def heal(self) -> None:
+        """Lifts every fault, and has the satellite take every node as online again."""
+        self.thaw_satellite()
+        for index in range(len(self.fault_status()["nodes"])):
+            self.start_node(index)
+
+    @contextlib.contextmanager
+    def satellite_frozen(self) -> Iterator[None]:
+        """The satellite is frozen inside the block and thawed after it, whatever happens."""
+        self.freeze_satellite()
+        try:
+            yield
+        finally:
+            self.thaw_satellite()
+
+    @contextlib.contextmanager
+    def nodes_stopped(self, *indexes: int) -> Iterator[None]:
+        """Storage nodes `indexes` are down inside the block and started after it."""
+        try:
+            for index in indexes:
+                self.stop_node(index)
+            yield
+        finally:
+            for index in indexes:
+                self.start_node(index)
+
+    @contextlib.contextmanager
+    def nodes_frozen(self, *indexes: int) -> Iterator[None]:
+        """Storage nodes `indexes` (default: all) are frozen inside the block, thawed after."""
+        indexes = indexes or tuple(range(len(self.storage_node_addresses)))
+        try:
+            for index in indexes:
+                self.freeze_node(index)
+            yield
+        finally:
+            for index in indexes:
+                self.thaw_node(index)
 
 
 def load_info(path: "os.PathLike[str] | str") -> NetworkInfo:
@@ -86,6 +180,7 @@ def load_info(path: "os.PathLike[str] | str") -> NetworkInfo:
         auth_address=str(raw["auth_address"]),
         auth_http=str(raw["auth_http"]),
         info_file=str(path),
+        control=str(raw["control"]),
         raw=raw,
     )
 

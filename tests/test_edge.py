@@ -66,9 +66,11 @@ def test_unreachable_auth_service(access: Access) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = f"127.0.0.1:{probe.getsockname()[1]}"
-    with pytest.raises(EdgeAuthDialFailedError) as info:
+    # uplink-c does not probe the address: it returns what storj.io/uplink/edge
+    # reports for a refused connection, REGISTER_ACCESS_FAILED (0x31).
+    with pytest.raises(EdgeRegisterAccessFailedError) as info:
         register_access(EdgeConfig(closed, insecure_unencrypted_connection=True), access)
-    assert info.value.code == 0x30 and EdgeAuthDialError is EdgeAuthDialFailedError
+    assert info.value.code == 0x31 and EdgeAuthDialError is EdgeAuthDialFailedError
     assert access.serialize() not in str(info.value) + repr(info.value)
 
 

@@ -83,3 +83,15 @@ def test_equality_and_repr() -> None:
     assert Bucket("a", 1) != Bucket("a", 2)
     assert Bucket("a", 1) != Object("a")
     assert repr(Bucket("a", 1)) == "Bucket(name='a', created=1)"
+
+
+def test_config_timeouts_are_keyword_only_and_shown_when_set() -> None:
+    config = Config("ua", 1000, "", request_timeout_milliseconds=5000,
+                    stall_timeout_milliseconds=-1)
+    assert config.get_dict() == {"user_agent": "ua", "dial_timeout_milliseconds": 1000,
+                                 "temp_directory": "", "request_timeout_milliseconds": 5000,
+                                 "stall_timeout_milliseconds": -1}
+    assert "request_timeout_milliseconds" not in repr(Config())
+    assert Config(request_timeout_milliseconds=1) != Config()
+    with pytest.raises(TypeError):
+        Config("ua", 0, "", 5000)  # type: ignore[misc]  # pylint: disable=too-many-function-args

@@ -24,6 +24,7 @@ EXPECTED = {
     0x30: "EdgeAuthDialFailedError", 0x31: "EdgeRegisterAccessFailedError",
     0x80: "FailedPreconditionError", 0x81: "ObjectProtectedError",
     0x82: "ObjectLockNotAvailableError", 0x83: "MethodNotAllowedError",
+    0x84: "StorjTimeoutError", 0x85: "NotEnoughNodesError",
 }
 
 
@@ -69,6 +70,7 @@ def test_args_str_and_repr() -> None:
 @pytest.mark.parametrize("exc", [
     ObjectNotFoundError("gone"), BucketNotEmptyError(""), StorjException("m", 0x77, "d"),
     LibUplinkSoError("tried /x"), ClosedError("the upload is closed"), CancelledError("c"),
+    errors.StorjTimeoutError("dial: no answer"), errors.NotEnoughNodesError("found 2"),
 ])
 def test_pickle_round_trip(exc: StorjException) -> None:
     again = pickle.loads(pickle.dumps(exc))
@@ -177,3 +179,17 @@ def test_refined_classes_have_builtin_bases() -> None:
     assert issubclass(errors.NoAccessError, LookupError)
     # Other codes are never refined by their text.
     assert type(_storj_exception(0x09, "connection refused")) is errors.PermissionDeniedError
+
+
+def test_timeout_error_is_also_the_builtin_timeout_error() -> None:
+    exc = _storj_exception(0x84, "satellite request: no answer within 30s")
+    assert isinstance(exc, TimeoutError) and isinstance(exc, StorjException)
+    assert not isinstance(exc, (CancelledError, InternalError))
+    assert exc.args == ("timeout", 0x84, "satellite request: no answer within 30s")
+    assert exc.errno == errno.ETIMEDOUT
+    assert str(exc) == "timeout: satellite request: no answer within 30s"
+
+
+def test_not_enough_nodes_is_not_a_failed_precondition() -> None:
+    assert not issubclass(errors.NotEnoughNodesError, errors.FailedPreconditionError)
+    assert errors.ERROR_TIMEOUT == 0x84 and errors.ERROR_NOT_ENOUGH_NODES == 0x85

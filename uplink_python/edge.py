@@ -27,8 +27,8 @@ def register_access(config: EdgeConfig, access: "Access", is_public: bool = Fals
     ``is_public`` lets anyone who knows the access key id read through the
     linkshare service (the secret key is still needed for S3). Share a
     restricted access (Access.share) rather than a full one. Raises
-    EdgeAuthDialFailedError when the service cannot be reached,
-    EdgeRegisterAccessFailedError when it refuses the grant.
+    EdgeRegisterAccessFailedError when the service cannot be reached or
+    refuses the grant (what uplink-c reports too).
     """
     from .access import Access  # pylint: disable=import-outside-toplevel
     if not isinstance(access, Access):

@@ -57,6 +57,8 @@ ERROR_FAILED_PRECONDITION = 0x80
 ERROR_OBJECT_PROTECTED = 0x81
 ERROR_OBJECT_LOCK_NOT_AVAILABLE = 0x82
 ERROR_METHOD_NOT_ALLOWED = 0x83
+ERROR_TIMEOUT = 0x84
+ERROR_NOT_ENOUGH_NODES = 0x85
 
 # Codes raised by the Python layer itself; they never come from the library.
 ERROR_LIBUPLINK_SO_NOT_FOUND = 0x9999
@@ -242,6 +244,18 @@ class MethodNotAllowedError(_CodedError):
     MESSAGE, CODE = "method not allowed", ERROR_METHOD_NOT_ALLOWED
 
 
+class StorjTimeoutError(_CodedError, TimeoutError):
+    """A call ran out of time: the dial, request or stall timeout of its Config
+    (also a TimeoutError, errno ETIMEDOUT). Never an InternalError."""
+    MESSAGE, CODE = "timeout", ERROR_TIMEOUT
+    ERRNO = _errno.ETIMEDOUT
+
+
+class NotEnoughNodesError(_CodedError):
+    """The satellite found too few storage nodes for the upload's pieces."""
+    MESSAGE, CODE = "not enough storage nodes", ERROR_NOT_ENOUGH_NODES
+
+
 class BadCredentialsError(InternalError, ValueError):
     """The credentials are malformed (an InternalError to the C library; also a ValueError)."""
 
@@ -282,8 +296,8 @@ class SatelliteUnreachableError(InternalError, ConnectionError):
 
 
 class NetworkTimeoutError(InternalError, TimeoutError):
-    """A network operation ran out of time (also a TimeoutError); see
-    Config.dial_timeout_milliseconds."""
+    """A network operation ran out of a time bound of Go's own (also a TimeoutError).
+    The bounds of Config raise StorjTimeoutError."""
     ERRNO = _errno.ETIMEDOUT
 
     def __str__(self) -> str:
@@ -326,7 +340,7 @@ _ERRORS_BY_CODE: Dict[int, Type[_CodedError]] = {
         ObjectKeyInvalidError, ObjectNotFoundError, UploadDoneError,
         EdgeAuthDialFailedError, EdgeRegisterAccessFailedError,
         FailedPreconditionError, ObjectProtectedError, ObjectLockNotAvailableError,
-        MethodNotAllowedError,
+        MethodNotAllowedError, StorjTimeoutError, NotEnoughNodesError,
     )
 }
 

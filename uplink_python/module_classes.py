@@ -65,18 +65,32 @@ class _Value:
 class Config(_Value):
     """Settings for requesting an access or opening a project.
 
-    ``dial_timeout_milliseconds``: 0 uses the library default (10 s), a
-    negative value disables the timeout. ``temp_directory`` is where uploads may
-    buffer data ("inmemory" keeps it in memory).
+    The bounds, in milliseconds (0 uses the default, a negative value
+    disables the bound); a call that runs out of time raises StorjTimeoutError:
+
+    * ``dial_timeout_milliseconds`` (default 10 s): opening a connection, up to
+      the peer's first answer.
+    * ``request_timeout_milliseconds`` (keyword only, default 30 s): one
+      satellite request, the library's retries included.
+    * ``stall_timeout_milliseconds`` (keyword only, default 60 s): a download
+      read, upload write or commit during which the project's connections
+      move no byte.
+
+    ``temp_directory`` is where uploads may buffer data ("inmemory" keeps it
+    in memory).
     """
 
     _FIELDS = ("user_agent", "dial_timeout_milliseconds", "temp_directory")
+    _OPTIONAL_FIELDS = (("request_timeout_milliseconds", 0), ("stall_timeout_milliseconds", 0))
 
     def __init__(self, user_agent: str = "", dial_timeout_milliseconds: int = 0,
-                 temp_directory: str = "") -> None:
+                 temp_directory: str = "", *, request_timeout_milliseconds: int = 0,
+                 stall_timeout_milliseconds: int = 0) -> None:
         self.user_agent = user_agent
         self.dial_timeout_milliseconds = dial_timeout_milliseconds
         self.temp_directory = temp_directory
+        self.request_timeout_milliseconds = request_timeout_milliseconds
+        self.stall_timeout_milliseconds = stall_timeout_milliseconds
 
 
 # The granular Object Lock permissions that ``allow_lock`` switches together.

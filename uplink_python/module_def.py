@@ -35,6 +35,12 @@ class _ConfigStruct(Structure):
                 ("temp_directory", c_char_p)]
 
 
+class _ConfigTimeoutsStruct(Structure):
+    """UplinkConfigTimeouts of uplink_extensions.h."""
+    _fields_ = [("request_timeout_milliseconds", c_int64),
+                ("stall_timeout_milliseconds", c_int64)]
+
+
 class _BucketStruct(Structure):
     _fields_ = [("name", c_char_p), ("created", c_int64)]
 

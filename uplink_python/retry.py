@@ -19,8 +19,8 @@ never retried as a whole (their progress and partial output would repeat);
 the lazy iter_* listings are not retried either.
 
 Not retried by default: SatelliteUnreachableError (Go uplink has already
-retried the dial for a few seconds) and NetworkTimeoutError (the time budget
-is spent); name them in ``retry_on`` to retry them too.
+retried the dial for a few seconds), StorjTimeoutError and NetworkTimeoutError
+(the time budget is spent); name them in ``retry_on`` to retry them too.
 
 Set ``project.retry`` to a policy, or to ``NO_RETRY``. Every call, retry and
 its timing is logged at DEBUG level on the ``uplink_python`` logger, which is

@@ -25,11 +25,9 @@ a length; ``download_read`` returns ``(data, ReadResult, error)`` with ``data`` 
 
 from __future__ import annotations
 
-# This module alone among the public ones touches ctypes: the v1 API's data
-# arguments and results are ctypes pointers.
-import ctypes
 from typing import Any, Callable, Iterable, List, NamedTuple, Optional, Tuple, TypeVar, Union
 
+from . import _native
 from .access import Access
 from .download import Download
 from .errors import StorjException
@@ -87,7 +85,6 @@ class ReadResult(NamedTuple):
     bytes_read: int
 
 
-_UBYTE_P = ctypes.POINTER(ctypes.c_ubyte)
 _UPLINK = _Uplink()
 
 
@@ -209,27 +206,11 @@ def upload_object(project: Project, bucket_name: str, storj_path: str,
     return _call(lambda: project.upload_object(bucket_name, storj_path, upload_options))
 
 
-def _buffer(data: Any, length: int) -> Any:
-    """A zero-copy view of ``length`` bytes at a ctypes pointer, or ``data`` itself."""
-    if isinstance(length, bool) or not isinstance(length, int):
-        raise TypeError(f"length must be an int, not {type(length).__name__}")
-    if isinstance(data, ctypes._Pointer):  # pylint: disable=protected-access
-        if length < 0:
-            raise ValueError(f"length must not be negative, got {length}")
-        if not data:
-            raise ValueError("data is a NULL pointer")
-        address = ctypes.cast(data, ctypes.c_void_p).value or 0
-        return memoryview((ctypes.c_ubyte * length).from_address(address)).cast("B")
-    if isinstance(data, ctypes.c_char_p):
-        return data.value or b""
-    return data
-
-
 def upload_write(upload: Upload, data_to_write: Any, size_to_write: int
                  ) -> Tuple[Optional[WriteResult], Optional[Error]]:
     """Writes ``size_to_write`` bytes from a ctypes ``POINTER(c_ubyte)`` (or a bytes-like
     object); returns (WriteResult, error)."""
-    view = _buffer(data_to_write, size_to_write)
+    view = _native.pointer_view(data_to_write, size_to_write)
     written, error = _call(lambda: upload.write(view, size_to_write))
     return (None if written is None else WriteResult(written)), error
 
@@ -270,11 +251,11 @@ def download_read(download: Download, size_to_read: int
         raise TypeError(f"size_to_read must be an int, not {type(size_to_read).__name__}")
     if size_to_read < 0:
         raise ValueError(f"size_to_read must not be negative, got {size_to_read}")
-    buffer = (ctypes.c_ubyte * max(size_to_read, 1))()
-    count, error = _call(lambda: download.readinto(memoryview(buffer).cast("B")[:size_to_read]))
+    pointer, view = _native.ubyte_buffer(size_to_read)
+    count, error = _call(lambda: download.readinto(view))
     if error is not None:
         return None, None, error
-    return ctypes.cast(buffer, _UBYTE_P), ReadResult(count or 0), None
+    return pointer, ReadResult(count or 0), None
 
 
 def close_download(download: Download) -> Optional[Error]:

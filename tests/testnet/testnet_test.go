@@ -72,6 +72,13 @@ type Info struct {
 	PID              int    `json:"pid"`
 	AuthAddress      string `json:"auth_address"` // local edge auth service, DRPC without TLS
 	AuthHTTP         string `json:"auth_http"`    // its HTTP side: GET /v1/access/<access key id>
+
+	// Fault control (faults_test.go): clients reach the satellite and the storage nodes
+	// through proxies that this HTTP endpoint on loopback stops, freezes and restores.
+	Control                string   `json:"control"`                  // host:port of the control endpoint
+	SatelliteDirectAddress string   `json:"satellite_direct_address"` // the satellite itself, bypassing its proxy
+	StorageNodeAddresses   []string `json:"storage_node_addresses"`   // the nodes' proxies, as the satellite hands them out
+	StorageNodeDirectAddrs []string `json:"storage_node_direct_addresses"`
 }
 
 // Limits for multi-GiB benchmarks. Disk use on the machine is about
@@ -134,6 +141,7 @@ func planetConfig() testplanet.Config {
 	rc.StorageNode = func(index int, config *storagenode.Config) {
 		peerCA(index, config)
 		reconfigureStorageNode(index, config)
+		reconfigureNodeProxy(index, config)
 	}
 	// No API key / revocation caches: new and revoked keys take effect at once.
 	rc.SatelliteDBOptions = testplanet.SatelliteDBDisableCaches
@@ -179,10 +187,12 @@ func run(t *testing.T, fn func(t *testing.T, ctx *testcontext.Context, planet *t
 	}
 }
 
-func makeInfo(ctx context.Context, planet *testplanet.Planet) (*Info, error) {
+// makeInfo describes the network; clients reach the satellite at satelliteAddress
+// (its fault proxy in TestNetwork).
+func makeInfo(ctx context.Context, planet *testplanet.Planet, satelliteAddress string) (*Info, error) {
 	sat := planet.Satellites[0]
 	up := planet.Uplinks[0]
-	url := sat.NodeURL().String()
+	url := storj.NodeURL{ID: sat.ID(), Address: satelliteAddress}.String()
 	apiKey := up.APIKey[sat.ID()].Serialize()
 
 	access, err := uplink.Config{}.RequestAccessWithPassphrase(ctx, url, apiKey, Passphrase)
@@ -196,7 +206,7 @@ func makeInfo(ctx context.Context, planet *testplanet.Planet) (*Info, error) {
 	rs := sat.Config.Metainfo.RS
 	return &Info{
 		SatelliteURL:     url,
-		SatelliteAddress: sat.Addr(),
+		SatelliteAddress: satelliteAddress,
 		SatelliteID:      sat.ID().String(),
 		APIKey:           apiKey,
 		Access:           serialized,
@@ -255,9 +265,19 @@ func TestNetwork(t *testing.T) {
 	parentPID := os.Getppid()
 
 	run(t, func(t *testing.T, ctx *testcontext.Context, planet *testplanet.Planet) {
-		info, err := makeInfo(ctx, planet)
+		control, controlAddress, err := startFaultControl(ctx, planet)
+		if err != nil {
+			t.Fatalf("starting the fault control: %+v", err)
+		}
+		info, err := makeInfo(ctx, planet, control.satellite.addr)
 		if err != nil {
 			t.Fatalf("making the access grant: %+v", err)
+		}
+		info.Control = controlAddress
+		info.SatelliteDirectAddress = planet.Satellites[0].Addr()
+		for _, node := range control.nodes {
+			info.StorageNodeAddresses = append(info.StorageNodeAddresses, node.addr)
+			info.StorageNodeDirectAddrs = append(info.StorageNodeDirectAddrs, node.target)
 		}
 		info.AuthAddress, info.AuthHTTP, err = startAuthService(ctx, info.SatelliteURL)
 		if err != nil {
@@ -300,7 +320,7 @@ func TestNetwork(t *testing.T) {
 func TestSmoke(t *testing.T) {
 	run(t, func(t *testing.T, ctx *testcontext.Context, planet *testplanet.Planet) {
 		sat := planet.Satellites[0]
-		info, err := makeInfo(ctx, planet)
+		info, err := makeInfo(ctx, planet, sat.Addr())
 		if err != nil {
 			t.Fatalf("%+v", err)
 		}

@@ -10,7 +10,7 @@ Public modules call the functions re-exported here with Python values and get
 Python values (or exceptions) back; they never see a ctypes object.
 """
 
-from ._buffers import readable_buffer, writable_buffer
+from ._buffers import pointer_view, readable_buffer, ubyte_buffer, writable_buffer
 from ._calls import (abort_upload, access_override_encryption_key, access_satellite_address,
                      access_serialize, access_share, begin_upload, bucket_call, close_project,
                      commit_upload, copy_object, create_bucket_with_object_lock, delete_object,
@@ -49,7 +49,7 @@ __all__ = [
     "handle_count", "HandleOwner", "iter_buckets", "iter_object_versions", "iter_objects",
     "iter_upload_parts", "iter_uploads", "LibraryView", "library_filename", "library_path",
     "MAX_READ_SIZE", "MAX_UNIX_SECONDS", "missing_symbols", "move_object", "open_project",
-    "parse_access", "part_upload_info", "part_upload_set_etag", "readable_buffer",
+    "parse_access", "pointer_view", "ubyte_buffer", "part_upload_info", "part_upload_set_etag", "readable_buffer",
     "redacting", "request_access", "revoke_access", "set_bucket_object_lock_configuration",
     "set_bucket_versioning", "set_object_legal_hold", "set_object_retention", "stat_object",
     "stat_object_version", "symbol_names", "take_error", "universe_is_empty",

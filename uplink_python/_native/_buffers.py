@@ -99,3 +99,29 @@ def writable_buffer(buffer: Any, what: str) -> Iterator[Tuple[Any, int]]:
             del array
 
 
+
+
+# The v1 API's data arguments and results are ctypes pointers (POINTER(c_ubyte)).
+
+def pointer_view(data: Any, length: int) -> Any:
+    """A zero-copy view of ``length`` bytes at a ctypes pointer, the value of a
+    c_char_p, or ``data`` itself for anything else (a bytes-like object)."""
+    if isinstance(length, bool) or not isinstance(length, int):
+        raise TypeError(f"length must be an int, not {type(length).__name__}")
+    if isinstance(data, ctypes._Pointer):  # pylint: disable=protected-access
+        if length < 0:
+            raise ValueError(f"length must not be negative, got {length}")
+        if not data:
+            raise ValueError("data is a NULL pointer")
+        address = ctypes.cast(data, c_void_p).value or 0
+        return memoryview((ctypes.c_ubyte * length).from_address(address)).cast("B")
+    if isinstance(data, c_char_p):
+        return data.value or b""
+    return data
+
+
+def ubyte_buffer(size: int) -> Tuple[Any, memoryview]:
+    """A new zeroed C array of ``size`` bytes (at least one) as a POINTER(c_ubyte),
+    with a writable view of its first ``size`` bytes."""
+    array = (ctypes.c_ubyte * max(size, 1))()
+    return ctypes.cast(array, _P(ctypes.c_ubyte)), memoryview(array).cast("B")[:size]

@@ -17,8 +17,8 @@ from ._convert import (INT32, bucket_value, config_struct, custom_metadata, deco
                        lock_configuration_value, object_value, optional_bytes, part_value,
                        permission_struct, permission_v2_struct, retention_struct,
                        retention_value, share_prefixes, uint8_pointer,
-                       upload_info_value, upload_options, utf8, version_arg,
-                       versioned_object_value)
+                       timeouts_struct, upload_info_value, upload_options, utf8,
+                       version_arg, versioned_object_value)
 from ._errors import check, pop_error, redacting
 from ._gate import (Handle, call, free, own, scalar_taker, take_string, taker, value_taker)
 
@@ -49,13 +49,12 @@ def request_access(config: Optional[Config], satellite: str, api_key: str,
     """Requests an access grant from the satellite (with the given config when not None)."""
     args = (encode(satellite, "satellite"), encode(api_key, "api_key"),
             encode(passphrase, "passphrase"))
+    # The extension variant always: it gives the request timeout of Config
+    # (the default one for None).
+    structs = (config_struct(config), byref(timeouts_struct(config)))
     with redacting(api_key, passphrase):
-        if config is None:
-            access: Handle = call("uplink_request_access_with_passphrase", *args,
-                                  take=_own_access)
-        else:
-            access = call("uplink_config_request_access_with_passphrase",
-                          config_struct(config), *args, take=_own_access)
+        access: Handle = call("uplink_config_request_access_with_passphrase2", *structs,
+                              *args, take=_own_access)
         return access
 
 
@@ -112,10 +111,8 @@ def open_project(access: Handle, config: Optional[Config]) -> Handle:
     """Opens a project with an access (with the given config when not None)."""
     def take(result: Any) -> Handle:
         return own(result, "project", "uplink_free_project_result", "project")
-    if config is None:
-        project: Handle = call("uplink_open_project", access, take=take)
-    else:
-        project = call("uplink_config_open_project", config_struct(config), access, take=take)
+    project: Handle = call("uplink_config_open_project2", config_struct(config),
+                           byref(timeouts_struct(config)), access, take=take)
     return project
 
 

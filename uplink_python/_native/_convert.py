@@ -133,6 +133,17 @@ def config_struct(config: Optional[Config]) -> Any:
         encode(config.temp_directory or "", "config.temp_directory"))
 
 
+def timeouts_struct(config: Optional[Config]) -> Any:
+    """The request and stall timeouts of config (checked by config_struct)."""
+    if config is None:
+        config = Config()
+    return d._ConfigTimeoutsStruct(
+        integer(config.request_timeout_milliseconds, "config.request_timeout_milliseconds",
+                *INT64),
+        integer(config.stall_timeout_milliseconds, "config.stall_timeout_milliseconds",
+                *INT64))
+
+
 def permission_struct(permission: Optional[Permission]) -> Any:
     if permission is None:
         permission = Permission()

@@ -45,6 +45,8 @@ _SIGNATURES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
     ("uplink_request_access_with_passphrase", d._AccessResult, (_cc, _cc, _cc)),
     ("uplink_config_request_access_with_passphrase", d._AccessResult,
      (d._ConfigStruct, _cc, _cc, _cc)),
+    ("uplink_config_request_access_with_passphrase2", d._AccessResult,
+     (d._ConfigStruct, _P(d._ConfigTimeoutsStruct), _cc, _cc, _cc)),
     ("uplink_access_satellite_address", d._StringResult, (_ACCESS,)),
     ("uplink_access_serialize", d._StringResult, (_ACCESS,)),
     ("uplink_access_share", d._AccessResult,
@@ -58,6 +60,8 @@ _SIGNATURES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
     # project
     ("uplink_open_project", d._ProjectResult, (_ACCESS,)),
     ("uplink_config_open_project", d._ProjectResult, (d._ConfigStruct, _ACCESS)),
+    ("uplink_config_open_project2", d._ProjectResult,
+     (d._ConfigStruct, _P(d._ConfigTimeoutsStruct), _ACCESS)),
     ("uplink_close_project", _ERR, (_PROJECT,)),
     ("uplink_revoke_access", _ERR, (_PROJECT, _ACCESS)),
     ("uplink_free_project_result", None, (d._ProjectResult,)),
