@@ -83,18 +83,22 @@ func uplink_download_read(download *C.UplinkDownload, bytes unsafe.Pointer, leng
 		return C.UplinkReadResult{error: mallocError(err)}
 	}
 	defer down.lock()()
+	n, err := down.read(buf)
+	return C.UplinkReadResult{bytes_read: C.size_t(n), error: mallocError(err)}
+}
+
+// read is one of Go's reads into buf; the caller holds the handle's turn.
+func (down *Download) read(buf []byte) (n int, err error) {
 	if err := down.interrupted(nil); err != nil {
-		return C.UplinkReadResult{error: mallocError(err)}
+		return 0, err
 	}
-	var n int
 	down.transfer("download read", func() { n, err = down.download.Read(buf) })
 	if down.ctx.Err() != nil {
 		// Bytes read after a cancel or a timeout are not handed out: the
 		// caller learns the read was interrupted, with nothing half-done.
 		n = 0
 	}
-	err = down.interrupted(err)
-	return C.UplinkReadResult{bytes_read: C.size_t(n), error: mallocError(err)}
+	return n, down.interrupted(err)
 }
 
 // uplink_download_info returns information about the downloaded object.

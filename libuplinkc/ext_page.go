@@ -16,7 +16,7 @@ import (
 
 // pager is implemented by every Iterator[T]: it fills one page of items.
 type pager interface {
-	nextPage(id handle, limit int) (items []unsafe.Pointer, kind C.int32_t, more bool, err error)
+	nextPage(limit int) (items []unsafe.Pointer, kind C.int32_t, more bool, err error)
 }
 
 // itemToC copies one listing item to C memory, with the kind that tells
@@ -38,20 +38,22 @@ func itemToC(item any) (unsafe.Pointer, C.int32_t) {
 }
 
 // nextPage advances the iterator up to limit times through the same steps
-// as the per-item calls (so a page takes the handle's turn, honours
-// cancellation and timeouts the same way), collecting the items.
-func (it *Iterator[T]) nextPage(id handle, limit int) (items []unsafe.Pointer, kind C.int32_t, more bool, err error) {
+// as the per-item calls (cancellation and timeouts apply to every step),
+// collecting the items. The page takes the handle's turn once, for all of
+// its items, so another thread's call on the handle comes before or after
+// the page, never between an item's step and its copy.
+func (it *Iterator[T]) nextPage(limit int) (items []unsafe.Pointer, kind C.int32_t, more bool, err error) {
 	var zero T
 	_, kind = itemToC(any(zero))
+	if it.initErr != nil {
+		return nil, kind, false, it.initErr
+	}
+	defer it.lock()()
 	for len(items) < limit {
-		if !iteratorNext[T](id) {
-			return items, kind, false, iteratorErr[T](id, "iterator")
+		if !it.next() {
+			return items, kind, false, it.interrupted(it.iterator.Err())
 		}
-		item, ok := iteratorItem[T](id)
-		if !ok {
-			return items, kind, false, errInvalidHandle("iterator")
-		}
-		if pointer, _ := itemToC(any(item)); pointer != nil {
+		if pointer, _ := itemToC(any(it.iterator.Item())); pointer != nil {
 			items = append(items, pointer)
 		}
 	}
@@ -77,7 +79,7 @@ func uplink_iterator_next_page(iterator *C.UplinkHandle, limit C.size_t) C.Uplin
 	if !ok {
 		return C.UplinkListPageResult{error: mallocError(errInvalidHandle("iterator"))}
 	}
-	items, kind, more, err := it.nextPage(iterator._handle, int(min(limit, 1<<20)))
+	items, kind, more, err := it.nextPage(int(min(limit, 1<<20)))
 	page := C.UplinkListPageResult{kind: kind, count: C.size_t(len(items)), more: C.bool(more), error: mallocError(err)}
 	if len(items) > 0 {
 		page.items = (*unsafe.Pointer)(C.calloc(C.size_t(len(items)), C.size_t(unsafe.Sizeof(unsafe.Pointer(nil)))))

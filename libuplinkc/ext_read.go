@@ -19,24 +19,37 @@ var errStuck = errors.New("the download returned no data 10000 times in a row")
 // about 7 KiB); this one fills the caller's buffer in one call, so a caller
 // that wants a megabyte pays for one call, not for 140.
 //
-// Each step is one uplink_download_read, so the handle's rules (its turn,
-// cancellation, timeouts) apply to every step; between steps another call on
-// the handle may take its turn.
+// The whole read takes the handle's turn once: another thread's read on the
+// same download gets the bytes before or after this buffer, never between.
+// Each step honours cancellation and the stall timeout as
+// uplink_download_read does.
 //
 //export uplink_download_read_full
 func uplink_download_read_full(download *C.UplinkDownload, bytes unsafe.Pointer, length C.size_t) C.UplinkReadResult {
 	if length == 0 || bytes == nil {
 		return uplink_download_read(download, bytes, length)
 	}
+	down, err := getDownload(download)
+	if err != nil {
+		return C.UplinkReadResult{error: mallocError(err)}
+	}
+	buf, err := goBuffer(bytes, length)
+	if err != nil {
+		return C.UplinkReadResult{error: mallocError(err)}
+	}
 	if length < offThreadMin {
-		return readFull(download, bytes, length)
+		n, err := down.readFull(buf)
+		return C.UplinkReadResult{bytes_read: C.size_t(n), error: mallocError(err)}
 	}
 	// The caller's thread is a C thread: each time Go code on it waits (for
 	// the next piece data, many times per megabyte) the runtime hands the
 	// thread off and back through the kernel. A goroutine of Go's own waits
 	// cheaply; the caller waits once, for the whole buffer.
 	done := make(chan C.UplinkReadResult, 1)
-	go func() { done <- readFull(download, bytes, length) }()
+	go func() {
+		n, err := down.readFull(buf)
+		done <- C.UplinkReadResult{bytes_read: C.size_t(n), error: mallocError(err)}
+	}()
 	return <-done
 }
 
@@ -44,26 +57,27 @@ func uplink_download_read_full(download *C.UplinkDownload, bytes unsafe.Pointer,
 // on a goroutine of its own rather than on the caller's thread.
 const offThreadMin = 64 << 10
 
-// readFull is uplink_download_read_full on the current goroutine.
-func readFull(download *C.UplinkDownload, bytes unsafe.Pointer, length C.size_t) C.UplinkReadResult {
-	var total C.size_t
+// readFull fills buf in the handle's turn.
+func (down *Download) readFull(buf []byte) (int, error) {
+	defer down.lock()()
+	total := 0
 	// Go may return 0 bytes without an error at a segment boundary
 	// (storj/uplink#99); a run of empty reads this long means it is stuck.
 	const maxEmptyReads = 10_000
 	empty := 0
-	for total < length {
-		result := uplink_download_read(download, unsafe.Add(bytes, total), length-total)
-		total += result.bytes_read
-		if result.error != nil {
-			return C.UplinkReadResult{bytes_read: total, error: result.error}
+	for total < len(buf) {
+		n, err := down.read(buf[total:])
+		total += n
+		if err != nil {
+			return total, err
 		}
-		if result.bytes_read == 0 {
+		if n == 0 {
 			if empty++; empty >= maxEmptyReads {
-				return C.UplinkReadResult{bytes_read: total, error: mallocError(errStuck)}
+				return total, errStuck
 			}
 			continue
 		}
 		empty = 0
 	}
-	return C.UplinkReadResult{bytes_read: total}
+	return total, nil
 }

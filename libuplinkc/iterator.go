@@ -36,6 +36,11 @@ func iteratorNext[T any](id handle) (more bool) {
 		return false
 	}
 	defer it.lock()()
+	return it.next()
+}
+
+// next advances the iterator; the caller holds its turn.
+func (it *Iterator[T]) next() (more bool) {
 	if it.ctx.Err() != nil {
 		return false
 	}

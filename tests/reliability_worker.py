@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import Counter
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 _TESTS = os.path.dirname(os.path.abspath(__file__))
@@ -127,14 +128,21 @@ def scenario_download_shared(params: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _check_tiling(data: bytes, chunks: List[List[bytes]], where: str) -> List[str]:
-    """Every chunk is a slice of data at its own offset, in increasing order per thread,
-    and all of them together cover data exactly once."""
+    """The chunks cover data exactly once. A chunk of 16+ random bytes occurs once in data,
+    so it is placed at its offset (increasing per thread, no overlaps); the shorter ones
+    (reads of 1 or 7 bytes, tails) cannot be placed, so together they must fill the gaps
+    between the placed ones exactly: the same number of bytes, the same bytes."""
     placed: List[Tuple[int, int, int]] = []  # offset, length, thread
+    short = Counter()  # type: Counter[int]
+    short_length = 0
     for thread, mine in enumerate(chunks):
         last = -1
         for chunk in mine:
-            # Random data: a slice of 16+ bytes occurs once; a shorter one is the tail.
-            offset = data.find(chunk) if len(chunk) >= 16 else data.rfind(chunk)
+            if len(chunk) < 16:
+                short.update(chunk)
+                short_length += len(chunk)
+                continue
+            offset = data.find(chunk)
             if offset < 0:
                 return [f"{where}: thread {thread} got {len(chunk)} bytes that are not in the object"]
             if offset <= last:
@@ -142,14 +150,18 @@ def _check_tiling(data: bytes, chunks: List[List[bytes]], where: str) -> List[st
             last = offset
             placed.append((offset, len(chunk), thread))
     placed.sort()
+    gaps = Counter()  # type: Counter[int]
+    gap_length = 0
     position = 0
-    for offset, length, thread in placed:
-        if offset != position:
-            kind = "overlap" if offset < position else "gap"
-            return [f"{where}: {kind} at byte {position} (thread {thread}'s chunk starts at {offset})"]
-        position += length
-    if position != len(data):
-        return [f"{where}: the chunks cover {position} of {len(data)} bytes"]
+    for offset, length, thread in placed + [(len(data), 0, -1)]:
+        if offset < position:
+            return [f"{where}: overlap at byte {offset} (thread {thread}'s chunk)"]
+        gaps.update(data[position:offset])
+        gap_length += offset - position
+        position = offset + length
+    if gap_length != short_length or gaps != short:
+        return [f"{where}: the {short_length} bytes of short reads do not fill the "
+                f"{gap_length} bytes between the long ones"]
     return []
 
 

@@ -58,7 +58,7 @@ class Handle:
     """
 
     __slots__ = ("kind", "_id", "_struct", "_ref", "_finalizer", "_cancellable", "_mutex",
-                 "_lock", "_turn", "_calls", "_closing", "__weakref__")
+                 "_lock", "_calls", "_closing", "__weakref__")
 
     def __init__(self, kind: str, c_pointer: Any, free_name: str, owned: Any,
                  parent: Optional["Handle"] = None, cancellable: bool = False) -> None:
@@ -71,9 +71,6 @@ class Handle:
         # path); release() waits on the condition built on it.
         self._mutex = threading.Lock()
         self._lock = threading.Condition(self._mutex)
-        # Taken by calls that must not interleave with each other on this
-        # handle (see handle_caller's ``serial``); never by release().
-        self._turn = threading.Lock()
         self._calls = 0
         self._closing = False
         self._finalizer = weakref.finalize(self, _release, free_name, owned, parent)
@@ -173,16 +170,10 @@ def call(name: str, *args: Any, take: Optional[Callable[[Any], Any]] = None) -> 
             handle._exit()
 
 
-def handle_caller(name: str, take: Callable[[Any], _T],
-                  serial: bool = False) -> Callable[..., _T]:
+def handle_caller(name: str, take: Callable[[Any], _T]) -> Callable[..., _T]:
     """``call(name, handle, *args, take=take)`` for hot paths (reads, writes,
     listing pages) whose only Handle is the first argument: the same rules,
-    without scanning the arguments or building a closure per call.
-
-    ``serial`` calls on one handle run one at a time as a whole: a native
-    call made of several steps (uplink_download_read_full) takes its turn
-    per step inside libuplinkc, so without this two threads' reads could
-    interleave within one buffer."""
+    without scanning the arguments or building a closure per call."""
     def call_on(handle: Handle, *args: Any) -> _T:
         func = function(name)  # refuses in a forked child
         ref = handle._enter()
@@ -193,14 +184,8 @@ def handle_caller(name: str, take: Callable[[Any], _T],
             raise
         finally:
             handle._exit()
-
-    def serial_call_on(handle: Handle, *args: Any) -> _T:
-        with handle._turn:
-            return call_on(handle, *args)
-
-    chosen = serial_call_on if serial else call_on
-    chosen.__name__ = f"call_{name}"
-    return chosen
+    call_on.__name__ = f"call_{name}"
+    return call_on
 
 
 def cancel(handle: Handle) -> None:

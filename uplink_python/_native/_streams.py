@@ -176,8 +176,8 @@ def _take_read(result: Any) -> Tuple[int, bool]:
 # One native read returns after one of Go's reads (a decrypted block of about
 # 7 KiB): what a streaming consumer wants. The full read fills the buffer in
 # one native call, returning early only at the end of the object or an error.
-_read_one = handle_caller("uplink_download_read", _take_read, serial=True)
-_read_full = handle_caller("uplink_download_read_full", _take_read, serial=True)
+_read_one = handle_caller("uplink_download_read", _take_read)
+_read_full = handle_caller("uplink_download_read_full", _take_read)
 
 
 def _read_some(download: Handle, pointer: Any, count: int, full: bool) -> Tuple[int, bool]:
