@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"sync/atomic"
 	"time"
 
 	"storj.io/uplink"
@@ -28,15 +29,32 @@ import (
 // be. commit then looks at the object under the key: if it is this
 // upload's, the commit succeeded and commit returns nil; otherwise the
 // upload stored nothing and the original error stands.
+//
+// Once the upload's scope has ended (cancel, close, timeout), the commit and
+// this check share commitGrace: a satellite that does not answer cannot
+// hold the caller longer.
 func (up *Upload) commit() error {
+	var ended atomic.Int64
+	stop := context.AfterFunc(up.ctx, func() { ended.Store(time.Now().UnixNano()) })
 	err := commitOf(&up.stream, up.upload.Commit)
+	stop()
 	if err == nil || !outcomeUnknown(err) {
 		return err
 	}
-	stored, verifyErr := up.stored()
+	deadline := time.Now().Add(up.limits.request)
+	if up.limits.request <= 0 {
+		deadline = time.Now().Add(defaultRequestTimeout)
+	}
+	if at := ended.Load(); at != 0 {
+		if budget := time.Unix(0, at).Add(commitGrace); budget.Before(deadline) {
+			deadline = budget
+		}
+	}
+	stored, verifyErr := up.stored(deadline)
 	switch {
-	case verifyErr != nil && errors.Is(err, ErrTimeout):
-		// Still a timeout: the caller's bound ran out, whatever the object's fate.
+	case verifyErr != nil && errorCode(err) != C.UPLINK_ERROR_INTERNAL:
+		// Still what the caller asked for or ran into (a cancel, a close, a
+		// timeout), but not a promise that nothing was stored.
 		return fmt.Errorf("%w (whether the object was stored is unknown: %v)", err, verifyErr)
 	case verifyErr != nil:
 		return fmt.Errorf("commit failed (%v) and whether the object was stored is unknown: %v", err, verifyErr)
@@ -63,10 +81,11 @@ func outcomeUnknown(err error) bool {
 // streamupload, and an ETag marker would make the satellite refuse later
 // metadata updates and moves of the object; so a concurrent upload of the
 // same key, size and metadata could be taken for this one. It runs on a
-// fresh context bounded by the request timeout, since the upload's own
+// fresh context bounded by deadline, since the upload's own
 // scope is cancelled.
-func (up *Upload) stored() (bool, error) {
-	ctx, cancel := up.limits.requestContext(context.Background())
+func (up *Upload) stored(deadline time.Time) (bool, error) {
+	ctx, cancel := context.WithDeadlineCause(context.Background(), deadline,
+		timeoutError("commit check", errors.New("the satellite did not answer in time")))
 	defer cancel()
 	object, err := privateObject.StatObject(ctx, up.proj.Project, up.bucket, up.key, nil)
 	switch {

@@ -128,10 +128,11 @@ func commitOf(st *stream, commit func() error) error {
 	return st.interrupted(err)
 }
 
-// commitGrace is how long a cancelled commit may take to return: Go deletes
-// the pending object of a failed upload on a context that nothing cancels,
-// which hangs on a satellite that stopped answering.
-const commitGrace = 5 * time.Second
+// commitGrace is how long a commit may take to return once it was
+// cancelled, closed or timed out, the check of its outcome included: Go
+// deletes the pending object of a failed upload on a context that nothing
+// cancels, which hangs on a satellite that stopped answering.
+const commitGrace = 4 * time.Second
 
 // abandonable runs fn, but returns errAbandoned when fn is still running
 // commitGrace after from is closed. fn then finishes in the background;

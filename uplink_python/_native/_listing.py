@@ -124,6 +124,12 @@ class Cursor(Generic[_T]):
                         take=self._take_page)
                     self._buffer.extend(values)
                     self._ended = not more
+                if self.closed_by_caller:
+                    # close() interrupted this call: its one documented outcome.
+                    self._buffer.clear()
+                    self._ended = True
+                    self._error = None
+                    raise errors.ClosedError(f"the {self.kind} listing is closed")
                 if self._buffer and (self._cancelled or not self._parent.alive):
                     # Items fetched before a cancel are not handed out, as
                     # when they came one native call at a time.
