@@ -5,24 +5,29 @@
 # toolchain cgo needs for each target: an old glibc, musl, Windows.
 # The wheels are built from the sdist, so a wheel proves the sdist complete.
 #
-#   scripts/build-dist.sh            # every target below
+#   scripts/build-dist.sh               # every target below but the opt-in ones
 #   scripts/build-dist.sh linux-x86_64  # only the named targets (and the sdist)
 #
-# Linux wheels are then given their manylinux/musllinux tag by auditwheel,
-# which reads the library and refuses a tag the library does not meet
-# (e.g. a glibc symbol newer than 2.17).
+# Linux wheels then get their manylinux/musllinux tag from auditwheel, which
+# reads the library's symbol versions; the build stops unless that is the
+# policy the table below expects (e.g. a glibc symbol newer than 2.17 would).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { echo "build-dist.sh: $*" >&2; }
 
-# name  GOOS  GOARCH  zig target  policy for auditwheel ("-": not Linux)
+# name  GOOS  GOARCH  zig target  policy auditwheel must give ("-": not Linux)
 TARGETS="
 linux-x86_64        linux   amd64 x86_64-linux-gnu.2.17  manylinux_2_17_x86_64
 linux-aarch64       linux   arm64 aarch64-linux-gnu.2.17 manylinux_2_17_aarch64
-linux-musl-x86_64   linux   amd64 x86_64-linux-musl      musllinux_1_2_x86_64
 windows-amd64       windows amd64 x86_64-windows-gnu     -
+linux-musl-x86_64   linux   amd64 x86_64-linux-musl      musllinux_1_2_x86_64
 "
+# Built only when named: musl's dlopen refuses the library, because Go's
+# c-shared output uses initial-exec TLS (and reads argc/argv in its init
+# function, which musl does not pass); Go issues 54805 and 13492. auditwheel
+# accepts the wheel, but no musl Python could load it.
+OPT_IN="linux-musl-x86_64"
 # macOS is not here: cgo's link of a darwin library needs Apple's SDK
 # (CoreFoundation, Security, libresolv), which zig does not ship.
 
@@ -42,7 +47,7 @@ py="$PWD/$venv/bin/python"
 
 mkdir -p dist
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
-rm -f dist/uplink_python-"$version"*
+
 log "sdist"
 "$py" -m build --sdist --outdir dist . >build/sdist.log 2>&1 || { cat build/sdist.log; exit 1; }
 sdist=dist/uplink_python-$version.tar.gz
@@ -50,7 +55,11 @@ sdist=dist/uplink_python-$version.tar.gz
 work=build/dist-work
 while read -r name goos goarch zig policy; do
 	[[ -n $name ]] || continue
-	if ((${#wanted[@]})) && [[ " ${wanted[*]} " != *" $name "* ]]; then continue; fi
+	if ((${#wanted[@]})); then
+		[[ " ${wanted[*]} " == *" $name "* ]] || continue
+	elif [[ " $OPT_IN " == *" $name "* ]]; then
+		continue
+	fi
 	log "$name: go build for $goos/$goarch with zig cc -target $zig"
 	rm -rf "$work" && mkdir -p "$work"
 	# Wheels from the sdist, without isolation: the build venv already
@@ -73,10 +82,16 @@ while read -r name goos goarch zig policy; do
 		mv "$wheel" dist/
 		continue
 	fi
-	# --only-plat: the Go runtime needs Linux 3.2+, so no older policy
-	# (manylinux1/2010 mean older kernels) is claimed even when the glibc
-	# symbols alone would pass it.
-	PATH="$PWD/$venv/bin:$PATH" auditwheel repair --plat "$policy" --only-plat -w dist "$wheel"
+	# auditwheel reads the library and tags the wheel with the most widely
+	# compatible policy it meets; the table's policy is what it must come to.
+	rm -rf "$work/repaired"
+	PATH="$PWD/$venv/bin:$PATH" auditwheel repair --plat auto --only-plat -w "$work/repaired" "$wheel"
+	repaired=$(ls "$work"/repaired/*.whl)
+	if [[ $repaired != *"$policy"* ]]; then
+		log "error: auditwheel tagged $(basename "$repaired"), expected $policy"
+		exit 1
+	fi
+	mv "$repaired" dist/
 done <<<"$TARGETS"
 
 log "built:"
