@@ -12,13 +12,15 @@ package main
 // version is GLIBC_2.17, makes the dynamic loader refuse an older glibc with
 // a clear "version GLIBC_2.17 not found", and makes the library's symbol
 // versions (what auditwheel reads) state the floor its wheel tag claims.
-// musl has no symbol versions; this is a no-op there.
+// musl has no symbol versions; this is a no-op there. The pointer is a
+// global (not static) so that no linker drops it as unused; its name is
+// outside the API's uplink_/edge_ namespace.
 
 /*
 #include <time.h>
 
 #if defined(__GLIBC__)
-__attribute__((used)) int (*const uplink_glibc_floor)(clockid_t, struct timespec *) = clock_gettime;
+int (*const libuplinkc_glibc_floor)(clockid_t, struct timespec *) = clock_gettime;
 #endif
 */
 import "C"

@@ -85,7 +85,8 @@ while read -r name goos goarch zig policy; do
 	# auditwheel reads the library and tags the wheel with the most widely
 	# compatible policy it meets; the table's policy is what it must come to.
 	rm -rf "$work/repaired"
-	PATH="$PWD/$venv/bin:$PATH" auditwheel repair --plat auto --only-plat -w "$work/repaired" "$wheel"
+	PATH="$PWD/$venv/bin:$PATH" auditwheel repair --plat auto --only-plat -w "$work/repaired" "$wheel" \
+		>"$work/auditwheel.log" 2>&1 || { cat "$work/auditwheel.log" >&2; exit 1; }
 	repaired=$(ls "$work"/repaired/*.whl)
 	if [[ $repaired != *"$policy"* ]]; then
 		log "error: auditwheel tagged $(basename "$repaired"), expected $policy"
