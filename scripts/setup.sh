@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Sets up everything the demo and the tests need, on a fresh Debian machine
 # or an already prepared one (each step is skipped when already done):
-#   - a virtualenv in .venv with uplink-python installed from this checkout
-#     (pip builds libuplinkc with Go) and the test tools;
+#   - the wheel for this machine (scripts/build-dist.sh: manylinux_2_17, built
+#     with zig from the sdist, Go's build cache makes a rebuild take seconds);
+#   - a fresh virtualenv in .venv with that wheel and the test tools, installed
+#     with go and gcc off PATH, as a user without Go would install it;
 #   - libuplinkc/libuplinkc.so, which the source tree's uplink_python finds
 #     when a script in the repo root (hello_storj.py) imports it from there;
+#   - qemu-user and Debian's arm64 libc (on x86-64), with which the tests run
+#     the ARM64 wheel's library;
 #   - a private PostgreSQL cluster for the satellite (scripts/postgres.sh);
 #   - the local Storj network harness (scripts/testnet.sh build).
 set -euo pipefail
@@ -17,16 +21,49 @@ for tool in go gcc python3; do
 done
 export GOTOOLCHAIN=local CGO_ENABLED=1
 
-if [[ ! -x .venv/bin/python ]]; then
-	log "creating .venv"
-	python3 -m venv .venv
-fi
-log "installing uplink-python and test tools into .venv (builds libuplinkc)"
-.venv/bin/python -m pip install -q --disable-pip-version-check -U pip
-.venv/bin/python -m pip install -q --disable-pip-version-check ".[test]"
+case "$(uname -m)" in
+	x86_64) target=linux-x86_64 ;;
+	aarch64 | arm64) target=linux-aarch64 ;;
+	*) log "error: no wheel target for $(uname -m) in scripts/build-dist.sh"; exit 1 ;;
+esac
+log "building the $target wheel (scripts/build-dist.sh $target)"
+scripts/build-dist.sh "$target"
+wheel=$(ls dist/uplink_python-*-py3-none-*manylinux_2_17_"${target#linux-}".whl)
+
+log "installing $(basename "$wheel") and test tools into a fresh .venv (no go, no gcc on PATH)"
+rm -rf .venv
+python3 -m venv .venv
+env PATH="$PWD/.venv/bin" .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
+env PATH="$PWD/.venv/bin" .venv/bin/python -m pip install -q --disable-pip-version-check "$wheel[test]"
+# From outside the checkout, so the installed package is the one imported:
+# a malformed access must come back as a StorjException from libuplinkc.
+(cd / && env PATH="$OLDPWD/.venv/bin" "$OLDPWD/.venv/bin/python" - <<'PY'
+import uplink_python, uplink_python.errors as errors, uplink_python.uplink as uplink
+try:
+    uplink.Uplink().parse_access("not an access")
+except errors.LibUplinkSoError:
+    raise
+except errors.StorjException:
+    print("setup.sh: the wheel's library loads from", uplink_python.__path__[0])
+else:
+    raise SystemExit("setup.sh: parse_access accepted a malformed access")
+PY
+)
 
 log "building libuplinkc/libuplinkc.so for the source tree"
 (cd libuplinkc && go build -buildmode=c-shared -o libuplinkc.so .)
+
+if [[ $target == linux-x86_64 ]] && ! { command -v qemu-aarch64 >/dev/null && [[ -e /lib/ld-linux-aarch64.so.1 ]]; }; then
+	if [[ "$(id -u)" -ne 0 ]]; then
+		log "error: the ARM64 wheel's test needs qemu-user and libc6:arm64; as root: dpkg --add-architecture arm64 && apt-get update && apt-get install -y qemu-user libc6:arm64"
+		exit 1
+	fi
+	log "installing qemu-user and libc6:arm64 (apt-get)"
+	export DEBIAN_FRONTEND=noninteractive
+	dpkg --add-architecture arm64
+	apt-get update >&2
+	apt-get install -y --no-install-recommends qemu-user libc6:arm64 >&2
+fi
 
 scripts/postgres.sh >/dev/null
 scripts/testnet.sh build

@@ -9,7 +9,8 @@ import re
 import shutil
 import subprocess
 import sys
-from typing import Dict, List
+from pathlib import Path
+from typing import Dict, List, Optional
 
 import pytest
 
@@ -229,9 +230,74 @@ def test_loader_lists_every_path_tried(monkeypatch: pytest.MonkeyPatch, tmp_path
 def test_candidate_paths_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(_native.ENV_LIBRARY, "/custom/libuplinkc.so")
     paths = _native.candidate_paths()
-    assert paths[0] == "/custom/libuplinkc.so"
-    assert paths[1].endswith(os.path.join("uplink_python", _native.library_filename()))
-    assert paths[2].endswith(os.path.join("libuplinkc", _native.library_filename()))
+    assert "/custom/libuplinkc.so" not in paths, "the override is never one candidate among others"
+    assert paths[0].endswith(os.path.join("uplink_python", _native.library_filename()))
+
+
+def _run_python(code: str, cwd: str, env: Optional[Dict[str, str]] = None,
+                isolated: bool = False) -> str:
+    """Runs code in a new interpreter; returns stdout (the test code prints its verdict)."""
+    command = [sys.executable] + (["-S"] if isolated else []) + ["-c", code]
+    return subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True,
+                          text=True, timeout=60).stdout
+
+
+_TRY_LOAD = ("from uplink_python import _native, LibUplinkSoError\n"
+             "try:\n    print('LOADED', _native.library_path())\n"
+             "except LibUplinkSoError as e:\n    print('ERROR', e.details)\n")
+
+
+@pytest.mark.parametrize("content", [None, b"not a shared library"])
+def test_env_override_that_cannot_load_is_an_error_naming_it(tmp_path: Path,
+                                                             content: Optional[bytes]) -> None:
+    override = tmp_path / "libuplinkc.so"
+    if content is not None:
+        override.write_bytes(content)
+    env = dict(os.environ, **{_native.ENV_LIBRARY: str(override)})
+    out = _run_python(_TRY_LOAD, cwd=str(tmp_path), env=env)
+    # No silent fall-back to the bundled library, which loads fine.
+    assert out.startswith("ERROR"), out
+    assert str(override) in out and _native.ENV_LIBRARY in out
+
+
+def _copy_package(into: Path) -> None:
+    source = Path(_native.__file__).resolve().parent.parent
+    shutil.copytree(source, into / "uplink_python",
+                    ignore=shutil.ignore_patterns("*.so", "*.dylib", "*.dll", "__pycache__"))
+
+
+def test_source_tree_without_library_finds_the_installed_one(tmp_path: Path) -> None:
+    # What `python script.py` in the repository root does after `pip install .`:
+    # the source tree's package (no library) is imported, not site-packages'.
+    _copy_package(tmp_path)
+    (tmp_path / "libuplinkc").mkdir()
+    (tmp_path / "libuplinkc" / "go.mod").write_text("module uplinkpython/libuplinkc\n")
+    out = _run_python("import uplink_python; print(uplink_python.__file__)\n" + _TRY_LOAD,
+                      cwd=str(tmp_path))
+    imported, verdict = out.splitlines()
+    assert imported.startswith(str(tmp_path)), "the test did not import the source tree"
+    assert verdict.startswith("LOADED "), verdict
+    assert os.path.realpath(verdict[len("LOADED "):]) == os.path.realpath(_native.library_path())
+
+
+def test_source_tree_without_any_library_says_what_to_do(tmp_path: Path) -> None:
+    _copy_package(tmp_path)
+    (tmp_path / "libuplinkc").mkdir()
+    (tmp_path / "libuplinkc" / "go.mod").write_text("module uplinkpython/libuplinkc\n")
+    # -S: no site-packages, so no installed uplink-python to fall back on.
+    out = _run_python(_TRY_LOAD, cwd=str(tmp_path), isolated=True)
+    assert out.startswith("ERROR"), out
+    assert "source tree" in out and "scripts/setup.sh" in out
+
+
+def test_installed_package_without_library_says_reinstall(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    _copy_package(site)
+    out = _run_python("import sys; sys.path.insert(0, %r)\n" % str(site) + _TRY_LOAD,
+                      cwd=str(tmp_path), isolated=True)
+    assert out.startswith("ERROR"), out
+    assert "reinstall" in out and "go build" not in out
 
 
 def test_env_override_is_used_in_a_new_process() -> None:

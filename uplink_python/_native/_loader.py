@@ -240,17 +240,65 @@ def library_filename() -> str:
     return "libuplinkc.so"
 
 
+def _package_dir() -> str:
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _checkout_dir() -> Optional[str]:
+    """The repository root when this package is imported from a source checkout."""
+    root = os.path.dirname(_package_dir())
+    return root if os.path.exists(os.path.join(root, "libuplinkc", "go.mod")) else None
+
+
+def _installed_libraries() -> List[str]:
+    """The libraries of installed uplink-python distributions (normally one).
+
+    A script run from the repository root imports the source tree's package
+    (no library in it) even when ``pip install .`` put a built one in
+    site-packages; that one is found through the distribution's metadata.
+    Every distribution is looked at, since the checkout's own build metadata
+    (uplink_python.egg-info) is found first from the repository root.
+    """
+    found = []
+    try:
+        from importlib import metadata
+        for dist in metadata.distributions():
+            if (dist.metadata["Name"] or "").lower().replace("_", "-") != "uplink-python":
+                continue
+            located = os.path.abspath(str(dist.locate_file(
+                "uplink_python/" + library_filename())))
+            if os.path.exists(located) and located not in found:
+                found.append(located)
+    except Exception:  # pylint: disable=broad-except  # unreadable metadata: nothing found
+        pass
+    return found
+
+
 def candidate_paths() -> List[str]:
-    """The paths tried, in order: $UPLINK_PYTHON_LIBRARY, the package dir, a development checkout."""
+    """The paths tried, in order: the package dir, a development checkout's
+    libuplinkc/, the installed distribution's package dir.
+
+    $UPLINK_PYTHON_LIBRARY, when set, is the only path (see ``_load``).
+    """
     name = library_filename()
-    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    paths = []
-    override = os.environ.get(ENV_LIBRARY)
-    if override:
-        paths.append(override)
-    paths.append(os.path.join(package_dir, name))
-    paths.append(os.path.join(os.path.dirname(package_dir), "libuplinkc", name))
+    paths = [os.path.join(_package_dir(), name)]
+    checkout = _checkout_dir()
+    if checkout is not None:
+        paths.append(os.path.join(checkout, "libuplinkc", name))
+    paths.extend(path for path in _installed_libraries() if path not in paths)
     return paths
+
+
+def _advice() -> str:
+    """One sentence on what to do when no library was found."""
+    if _checkout_dir() is not None:
+        return ("This is uplink_python's source tree, which holds no library: run "
+                "scripts/setup.sh (or: cd libuplinkc && go build -buildmode=c-shared -o "
+                f"{library_filename()} .), or run your script from outside the checkout "
+                "to use the installed package.")
+    return ("The installed uplink-python has no library for this platform: reinstall it "
+            "(pip install --force-reinstall uplink-python), or set "
+            f"{ENV_LIBRARY} to the full path of a libuplinkc build.")
 
 
 def _missing_function(name: str) -> Callable[..., Any]:
@@ -277,25 +325,39 @@ def _bind(lib: ctypes.CDLL) -> Tuple[str, ...]:
     return tuple(missing)
 
 
+def _open(path: str) -> ctypes.CDLL:
+    lib = ctypes.CDLL(path)
+    _State.missing = _bind(lib)
+    _State.path = path
+    _State.pid = os.getpid()
+    return lib
+
+
 def _load() -> ctypes.CDLL:
+    override = os.environ.get(ENV_LIBRARY)
+    if override:
+        # An explicit choice is never silently replaced by the bundled library.
+        if not os.path.isfile(override):
+            raise errors.LibUplinkSoError(
+                f"{ENV_LIBRARY}={override}: no such file; point it at a libuplinkc "
+                "build or unset it to use the bundled library.")
+        try:
+            return _open(override)
+        except OSError as exc:
+            raise errors.LibUplinkSoError(
+                f"{ENV_LIBRARY}={override} could not be loaded ({exc}); point it at a "
+                "libuplinkc build for this platform or unset it.") from exc
     tried = []
     for path in candidate_paths():
         if not os.path.exists(path):
             tried.append(f"{path} (no such file)")
             continue
         try:
-            lib = ctypes.CDLL(path)
+            return _open(path)
         except OSError as exc:
             tried.append(f"{path} ({exc})")
-            continue
-        _State.missing = _bind(lib)
-        _State.path = path
-        _State.pid = os.getpid()
-        return lib
     raise errors.LibUplinkSoError(
-        "could not load libuplinkc; tried: " + "; ".join(tried)
-        + f". Build it (cd libuplinkc && go build -buildmode=c-shared -o "
-        f"{library_filename()} .) or set {ENV_LIBRARY} to its full path.")
+        "could not load libuplinkc; tried: " + "; ".join(tried) + ". " + _advice())
 
 
 def _fork_error() -> errors.ForkError:
