@@ -45,8 +45,14 @@ func (up *Upload) commit() error {
 	if up.limits.request <= 0 {
 		deadline = time.Now().Add(defaultRequestTimeout)
 	}
-	if at := ended.Load(); at != 0 {
-		if budget := time.Unix(0, at).Add(commitGrace); budget.Before(deadline) {
+	if up.ctx.Err() != nil {
+		// AfterFunc's goroutine may not have run yet when the scope ended
+		// just now.
+		at := time.Now()
+		if recorded := ended.Load(); recorded != 0 {
+			at = time.Unix(0, recorded)
+		}
+		if budget := at.Add(commitGrace); budget.Before(deadline) {
 			deadline = budget
 		}
 	}
