@@ -7,6 +7,7 @@ is Go's target: GOOS/GOARCH from the environment (with CC naming a C compiler
 for it) cross-compile, as scripts/build-dist.sh does for each wheel it makes.
 """
 
+import importlib.util
 import os
 import re
 import shutil
@@ -118,12 +119,34 @@ def build_library(target_dir):
     result = subprocess.run(command, cwd=GO_SOURCE, env=env)
     if result.returncode != 0:
         stop("'go build' of libuplinkc failed (see the messages above).")
+    make_musl_loadable(output)
     # Ship the C headers beside the library, so C users can build against it.
     generated = os.path.splitext(output)[0] + ".h"
     if os.path.exists(generated):
         os.replace(generated, os.path.join(target_dir, "uplink.h"))
     for header in ("uplink_definitions.h", "uplink_extensions.h"):
         shutil.copy(os.path.join(GO_SOURCE, header), target_dir)
+
+
+def make_musl_loadable(library):
+    """Rewires a musl x86-64 build so that musl's dlopen loads it.
+
+    Go's c-shared output is refused by musl's dlopen (Go issues 13492 and
+    54805); libuplinkc/musl_linux_amd64.c says why and what replaces what.
+    Only a library built with that file's table (musl on x86-64) is changed.
+    """
+    spec = importlib.util.spec_from_file_location(
+        "_uplink_musl_tls", os.path.join(GO_SOURCE, "musl_tls.py"))
+    musl_tls = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(musl_tls)
+    if not musl_tls.holds_table(library):
+        return
+    try:
+        result = musl_tls.patch_file(library)
+    except musl_tls.PatchError as err:
+        stop("cannot make the musl build of libuplinkc loadable: %s." % err)
+    print("libuplinkc for musl: %d thread-local accesses of Go's rewired for dlopen"
+          % result.sites, flush=True)
 
 
 class PlatformWheel(bdist_wheel):
