@@ -5,7 +5,7 @@
 # toolchain cgo needs for each target: an old glibc, musl, Windows.
 # The wheels are built from the sdist, so a wheel proves the sdist complete.
 #
-#   scripts/build-dist.sh               # every target below but the opt-in ones
+#   scripts/build-dist.sh               # every target below
 #   scripts/build-dist.sh linux-x86_64  # only the named targets (and the sdist)
 #
 # Linux wheels then get their manylinux/musllinux tag from auditwheel, which
@@ -23,11 +23,11 @@ linux-aarch64       linux   arm64 aarch64-linux-gnu.2.17 manylinux_2_17_aarch64
 windows-amd64       windows amd64 x86_64-windows-gnu     -
 linux-musl-x86_64   linux   amd64 x86_64-linux-musl      musllinux_1_2_x86_64
 "
-# Built only when named: musl's dlopen refuses the library, because Go's
-# c-shared output uses initial-exec TLS (and reads argc/argv in its init
-# function, which musl does not pass); Go issues 54805 and 13492. auditwheel
-# accepts the wheel, but no musl Python could load it.
-OPT_IN="linux-musl-x86_64"
+# musl's dlopen refuses Go's c-shared output as Go writes it (initial-exec
+# TLS, and an init function that reads argc/argv, which musl does not pass;
+# Go issues 54805 and 13492). setup.py rewires the x86-64 musl build after
+# `go build` (libuplinkc/musl_linux_amd64.c says how), so that one loads;
+# an ARM64 musl build would need the same for ARM64 code, and is not made.
 # macOS is not here: cgo's link of a darwin library needs Apple's SDK
 # (CoreFoundation, Security, libresolv), which zig does not ship.
 
@@ -57,8 +57,6 @@ while read -r name goos goarch zig policy; do
 	[[ -n $name ]] || continue
 	if ((${#wanted[@]})); then
 		[[ " ${wanted[*]} " == *" $name "* ]] || continue
-	elif [[ " $OPT_IN " == *" $name "* ]]; then
-		continue
 	fi
 	log "$name: go build for $goos/$goarch with zig cc -target $zig"
 	rm -rf "$work" && mkdir -p "$work"

@@ -8,7 +8,8 @@
 #   - libuplinkc/libuplinkc.so, which the source tree's uplink_python finds
 #     when a script in the repo root (hello_storj.py) imports it from there;
 #   - qemu-user and Debian's arm64 libc (on x86-64), with which the tests run
-#     the ARM64 wheel's library;
+#     the ARM64 wheel's library, and Debian's musl and musl-gcc, with which
+#     they load the musl wheel's library as a musl program does;
 #   - a private PostgreSQL cluster for the satellite (scripts/postgres.sh);
 #   - the local Storj network harness (scripts/testnet.sh build).
 set -euo pipefail
@@ -53,16 +54,23 @@ PY
 log "building libuplinkc/libuplinkc.so for the source tree"
 (cd libuplinkc && go build -buildmode=c-shared -o libuplinkc.so .)
 
-if [[ $target == linux-x86_64 ]] && ! { command -v qemu-aarch64 >/dev/null && [[ -e /lib/ld-linux-aarch64.so.1 ]]; }; then
-	if [[ "$(id -u)" -ne 0 ]]; then
-		log "error: the ARM64 wheel's test needs qemu-user and libc6:arm64; as root: dpkg --add-architecture arm64 && apt-get update && apt-get install -y qemu-user libc6:arm64"
-		exit 1
+if [[ $target == linux-x86_64 ]]; then
+	missing=()
+	command -v qemu-aarch64 >/dev/null && [[ -e /lib/ld-linux-aarch64.so.1 ]] || missing+=(qemu-user libc6:arm64)
+	command -v musl-gcc >/dev/null && [[ -e /lib/ld-musl-x86_64.so.1 ]] || missing+=(musl musl-tools)
+	if ((${#missing[@]})); then
+		install="apt-get update && apt-get install -y ${missing[*]}"
+		[[ " ${missing[*]} " != *" libc6:arm64 "* ]] || install="dpkg --add-architecture arm64 && $install"
+		if [[ "$(id -u)" -ne 0 ]]; then
+			log "error: the tests of the ARM64 wheel (run under qemu-user) and the musl wheel (run by musl's loader) need ${missing[*]}; as root: $install"
+			exit 1
+		fi
+		log "installing ${missing[*]} (apt-get)"
+		export DEBIAN_FRONTEND=noninteractive
+		[[ " ${missing[*]} " != *" libc6:arm64 "* ]] || dpkg --add-architecture arm64
+		apt-get update >&2
+		apt-get install -y --no-install-recommends "${missing[@]}" >&2
 	fi
-	log "installing qemu-user and libc6:arm64 (apt-get)"
-	export DEBIAN_FRONTEND=noninteractive
-	dpkg --add-architecture arm64
-	apt-get update >&2
-	apt-get install -y --no-install-recommends qemu-user libc6:arm64 >&2
 fi
 
 scripts/postgres.sh >/dev/null

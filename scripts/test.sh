@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up (scripts/setup.sh: .venv gets this machine's manylinux
-# wheel, installed without go or gcc), builds the ARM64 wheel too, and runs
-# every test: the Go tests of libuplinkc, mypy --strict on the package, and
+# wheel, installed without go or gcc), builds the ARM64 and musl wheels too,
+# and runs every test: the Go tests of libuplinkc, mypy --strict on the package, and
 # pytest against the installed wheel, whose session fixture starts the local
 # Storj network. Extra arguments go to pytest.
 set -euo pipefail
@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 export GOTOOLCHAIN=local CGO_ENABLED=1
 
-echo "== the ARM64 wheel (checked and run under qemu by tests/test_wheels.py)"
-scripts/build-dist.sh linux-aarch64
+echo "== the ARM64 and musl wheels (checked and run by tests/test_wheels.py)"
+scripts/build-dist.sh linux-aarch64 linux-musl-x86_64
 
 echo "== go test (libuplinkc)"
 (cd libuplinkc && go vet ./... && go test -count=1 ./...)
