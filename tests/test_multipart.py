@@ -10,8 +10,8 @@ from typing import Any, Dict, List
 import pytest
 
 from uplink_python import Listing, PartUpload, Project
-from uplink_python.errors import (CancelledError, ClosedError, ObjectNotFoundError,
-                                  StorjException, UploadDoneError)
+from uplink_python.errors import (CancelledError, ClosedError, InternalError,
+                                  ObjectNotFoundError, UploadDoneError, UploadIdInvalidError)
 from uplink_python.module_classes import (ListUploadPartsOptions, ListUploadsOptions, Object,
                                           Part, UploadInfo, UploadOptions)
 from uplink_python.multipart import MIN_PART_SIZE
@@ -118,7 +118,7 @@ def test_abort_upload(project: Project, bucket: str) -> None:
         project.stat_object(bucket, "aborted")
     with pytest.raises(ObjectNotFoundError):
         project.abort_upload(bucket, "missing", info.upload_id)
-    with pytest.raises(StorjException):
+    with pytest.raises(UploadIdInvalidError):
         project.abort_upload(bucket, "aborted", "not-an-upload-id")
 
 
@@ -206,10 +206,14 @@ def test_multipart_argument_checks(project: Project, bucket: str) -> None:
         project.list_upload_parts(bucket, "k", info.upload_id, ListUploadPartsOptions(cursor=-1))
     with pytest.raises(TypeError, match="custom_metadata"):
         project.commit_upload(bucket, "k", info.upload_id, [("a", "b")])  # type: ignore[arg-type]
-    with pytest.raises(StorjException):
-        project.commit_upload(bucket, "k", "not-an-upload-id")
-    with pytest.raises(StorjException):
-        project.upload_part(bucket, "k", "not-an-upload-id", 1)
+    for call in (lambda: project.commit_upload(bucket, "k", "not-an-upload-id"),
+                 lambda: project.upload_part(bucket, "k", "not-an-upload-id", 1),
+                 lambda: project.upload_part(bucket, "k", info.upload_id[:-4], 1),
+                 lambda: list(project.iter_upload_parts(bucket, "k", "not-an-upload-id"))):
+        with pytest.raises(UploadIdInvalidError, match="upload id") as caught:
+            call()
+        # Still what uplink-c reports (INTERNAL), and a ValueError to Python.
+        assert isinstance(caught.value, InternalError) and isinstance(caught.value, ValueError)
     project.abort_upload(bucket, "k", info.upload_id)
 
 

@@ -280,6 +280,15 @@ class InvalidAccessGrantError(BadCredentialsError):
     HINT = "invalid access grant: it is malformed or truncated"
 
 
+class UploadIdInvalidError(InternalError, ValueError):
+    """The upload_id given to a multipart call is not one that begin_upload returned
+    (malformed or truncated; also a ValueError)."""
+
+    def __str__(self) -> str:
+        hint = "invalid upload id: pass the upload_id that begin_upload returned"
+        return f"{hint} ({self.reason()})" if self.reason() else hint
+
+
 class NetworkError(InternalError, ConnectionError):
     """The connection to the satellite or a storage node broke during a call (also a
     ConnectionError); retried on idempotent calls by default (uplink_python.retry)."""
@@ -357,6 +366,7 @@ _INTERNAL_REFINEMENTS: Tuple[Tuple["re.Pattern[str]", Type[InternalError]], ...]
         (r"node id is required|node url|satellite ?node ?url|invalid satellite",
          SatelliteAddressError),
         (r"invalid access grant", InvalidAccessGrantError),
+        (r"upload id invalid", UploadIdInvalidError),
         (r"deadline exceeded|i/o timeout|timed out|timeout", NetworkTimeoutError),
         (r"rpc: dial|connection refused|no such host|network is unreachable|"
          r"no route to host|tls: first record|tls: handshake", SatelliteUnreachableError),
