@@ -16,6 +16,7 @@ import (
 type Download struct {
 	stream
 	download *privateObject.VersionedDownload
+	ahead    *readAhead // set by the first uplink_download_read_some
 }
 
 func getDownload(download *C.UplinkDownload) (*Download, error) {
@@ -87,8 +88,17 @@ func uplink_download_read(download *C.UplinkDownload, bytes unsafe.Pointer, leng
 	return C.UplinkReadResult{bytes_read: C.size_t(n), error: mallocError(err)}
 }
 
-// read is one of Go's reads into buf; the caller holds the handle's turn.
-func (down *Download) read(buf []byte) (n int, err error) {
+// read is one read into buf: from the read-ahead once started, else one of
+// Go's reads. The caller holds the handle's turn.
+func (down *Download) read(buf []byte) (int, error) {
+	if down.ahead != nil {
+		return down.take(down.ahead, buf)
+	}
+	return down.goRead(buf)
+}
+
+// goRead is one of Go's reads into buf.
+func (down *Download) goRead(buf []byte) (n int, err error) {
 	if err := down.interrupted(nil); err != nil {
 		return 0, err
 	}
@@ -125,7 +135,10 @@ func uplink_close_download(download *C.UplinkDownload) *C.UplinkError {
 	if err != nil {
 		return mallocError(err)
 	}
-	down.shut(down.cancel, func() { err = down.download.Close() })
+	down.shut(down.cancel, func() {
+		down.stopAhead()
+		err = down.download.Close()
+	})
 	return mallocError(err)
 }
 
@@ -146,7 +159,10 @@ func uplink_free_download_result(result C.UplinkDownloadResult) {
 		return
 	}
 	if down, ok := universe.Del(result.download._handle).(*Download); ok {
-		down.shut(down.cancel, func() { _ = down.download.Close() })
+		down.shut(down.cancel, func() {
+			down.stopAhead()
+			_ = down.download.Close()
+		})
 	}
 	C.free(unsafe.Pointer(result.download))
 }

@@ -1,5 +1,6 @@
-"""The fast paths: reads that fill the caller's buffer, listings a page per
-native call (uplink_download_read_full, uplink_iterator_next_page)."""
+"""The fast paths: reads that fill the caller's buffer, streaming reads that
+take everything already downloaded, listings a page per native call
+(uplink_download_read_full, uplink_download_read_some, uplink_iterator_next_page)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import array
 import ctypes
 import os
 import threading
+import time
 from typing import Any, List
 
 import pytest
@@ -67,11 +69,10 @@ def test_streaming_reads_return_what_one_network_read_brings(project: Project, b
     buffer = bytearray(SIZE)
     with project.download_object(bucket, "blob") as download:
         count = download.readinto1(buffer)
-        # One of Go's decrypted blocks, not the whole buffer.
-        assert 0 < count < SIZE
+        assert 0 < count <= SIZE
         got += buffer[:count]
         data, size = download.read(SIZE)
-        assert 0 < size < SIZE and len(data) == size
+        assert 0 <= size <= SIZE - count and len(data) == size
         got += data
         got += download.readall()
         assert download.read(10) == (b"", 0)
@@ -86,8 +87,8 @@ def test_read_minus_one_and_buffered_reader(project: Project, bucket: str,
         assert download.read(-1) == (payload[5:], SIZE - 5)
     with project.download_object(bucket, "blob") as download:
         reader = download.reader(8192)
-        first = reader.read1(SIZE)  # one network read: what arrived, not the whole object
-        assert 0 < len(first) < SIZE and first == payload[:len(first)]
+        first = reader.read1(SIZE)  # what arrived by the first byte, without waiting for more
+        assert 0 < len(first) <= SIZE and first == payload[:len(first)]
         assert reader.read() == payload[len(first):]
 
 
@@ -103,6 +104,94 @@ def test_read_full_at_the_c_level(project: Project, bucket: str, payload: bytes)
         finally:
             _native.call("uplink_free_read_result", result)
         assert buffer.raw[:SIZE] == payload
+
+
+def _read_some(download: Any, length: int) -> Any:
+    """One uplink_download_read_some: (bytes, error code or None)."""
+    buffer = ctypes.create_string_buffer(length)
+    result = _native.call("uplink_download_read_some", download._handle, buffer, length)
+    try:
+        code = result.error.contents.code if result.error else None
+        return buffer.raw[:result.bytes_read], code
+    finally:
+        _native.call("uplink_free_read_result", result)
+
+
+def test_read_some_takes_everything_already_downloaded(project: Project, bucket: str,
+                                                       payload: bytes) -> None:
+    """After the first byte it returns what the read-ahead holds, not one block per call."""
+    with project.download_object(bucket, "blob") as download:
+        first, code = _read_some(download, 10)
+        assert first == payload[:10] and code is None
+        # The read-ahead runs on while nobody reads: the rest of the object arrives.
+        got = bytearray(first)
+        calls = 0
+        while code is None:
+            time.sleep(0.2)
+            data, code = _read_some(download, SIZE)
+            calls += 1
+            assert data or code is not None, "read_some returned nothing without EOF"
+            got += data
+        assert code == _native.EOF
+        assert bytes(got) == payload
+        # Go reads one ~7 KiB block at a time: one call took several of them.
+        assert calls < SIZE // 7424
+        assert _read_some(download, 10) == (b"", _native.EOF)
+
+
+def test_reads_of_every_kind_after_read_some_continue_the_stream(
+        project: Project, bucket: str, payload: bytes) -> None:
+    """Once the read-ahead runs, uplink_download_read, read_full and readinto take
+    from it: the bytes come in order, none lost or repeated."""
+    with project.download_object(bucket, "blob") as download:
+        got = bytearray(_read_some(download, 1000)[0])
+        data, size = download.read(5000)  # the seed read (read_some)
+        got += data
+        buffer = ctypes.create_string_buffer(3000)
+        result = _native.call("uplink_download_read", download._handle, buffer, 3000)
+        try:
+            assert 0 < result.bytes_read <= 3000 and not result.error
+            got += buffer.raw[:result.bytes_read]
+        finally:
+            _native.call("uplink_free_read_result", result)
+        view = bytearray(20_000)
+        assert download.readinto(view) == 20_000  # read_full
+        got += view
+        got += download.readall()
+    assert bytes(got) == payload
+
+
+@pytest.mark.parametrize("how", ["close", "cancel"])
+def test_read_ahead_stops_on_close_and_cancel(project: Project, bucket: str, how: str) -> None:
+    """A read-ahead that filled its queue (the object is larger) ends with the
+    download: close returns, and a cancelled download's reads raise CancelledError."""
+    data = os.urandom(3 * 1024 * 1024)
+    put_object(project, bucket, "large", data)
+    download = project.download_object(bucket, "large")
+    try:
+        assert download.read(1) == (data[:1], 1)
+        time.sleep(0.5)  # lets the read-ahead fill its queue and wait
+        if how == "cancel":
+            download.cancel()
+            with pytest.raises(CancelledError):
+                download.read(10)
+            with pytest.raises(CancelledError):
+                download.readinto(bytearray(10))
+    finally:
+        download.close()
+    assert download.closed
+
+
+def test_read_some_refuses_a_null_buffer(project: Project, bucket: str,
+                                         payload: bytes) -> None:
+    with project.download_object(bucket, "blob") as download:
+        result = _native.call("uplink_download_read_some", download._handle, None, 10)
+        try:
+            assert result.bytes_read == 0 and result.error
+            assert b"bytes" in result.error.contents.message
+        finally:
+            _native.call("uplink_free_read_result", result)
+        assert download.read(10) == (payload[:10], 10)
 
 
 @pytest.fixture

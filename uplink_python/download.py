@@ -80,9 +80,9 @@ class Download:
         return count
 
     def readinto1(self, buffer: Any) -> int:
-        """Like readinto, but returns as soon as one network read brought data
-        (at least one byte unless at the end): for consumers that stream what
-        arrives rather than wait for a full buffer."""
+        """Like readinto, but returns as soon as data arrived, with all that is
+        there (at least one byte unless at the end): for consumers that stream
+        what arrives rather than wait for a full buffer."""
         if self._eof:
             self._handle.check()  # still fails when closed
             _native.check_writable(buffer, "buffer")
@@ -243,8 +243,8 @@ class _RawDownload(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        # One network read: BufferedReader.read1 (and peek) then hand out what
-        # arrived instead of waiting for a full buffer.
+        # What arrived: BufferedReader.read1 (and peek) then hand it out
+        # instead of waiting for a full buffer.
         return self._download.readinto1(buffer)
 
     def close(self) -> None:

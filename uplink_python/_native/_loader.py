@@ -188,6 +188,7 @@ _SIGNATURES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
       _P(d._DeleteObjectsOptionsStruct))),
     ("uplink_cancel", _ERR, (_P(d._HandleStruct),)),
     ("uplink_download_read_full", d._ReadResult, (_DOWNLOAD, c_void_p, c_size_t)),
+    ("uplink_download_read_some", d._ReadResult, (_DOWNLOAD, c_void_p, c_size_t)),
     # any iterator (all are {size_t _handle}) as an UplinkHandle*
     ("uplink_iterator_next_page", _ListPageResult, (c_void_p, c_size_t)),
     ("uplink_free_list_page_result", None, (_ListPageResult,)),

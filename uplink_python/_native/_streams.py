@@ -173,10 +173,12 @@ def _take_read(result: Any) -> Tuple[int, bool]:
     return got, eof
 
 
-# One native read returns after one of Go's reads (a decrypted block of about
-# 7 KiB): what a streaming consumer wants. The full read fills the buffer in
-# one native call, returning early only at the end of the object or an error.
-_read_one = handle_caller("uplink_download_read", _take_read)
+# The streaming read waits for the first byte, then returns all that is
+# already downloaded and decrypted (libuplinkc reads ahead on a goroutine):
+# what a streaming consumer wants, in one call rather than one per 7 KiB
+# block. The full read fills the buffer in one native call, returning early
+# only at the end of the object or an error.
+_read_one = handle_caller("uplink_download_read_some", _take_read)
 _read_full = handle_caller("uplink_download_read_full", _take_read)
 
 
@@ -203,7 +205,7 @@ def _read_some(download: Handle, pointer: Any, count: int, full: bool) -> Tuple[
 class _Scratch(threading.local):
     """A per-thread buffer that read(n) receives into before copying out the
     bytes that came: zero-filling a new n-byte buffer on every call cost more
-    than the read when n is large and one network read brings ~7 KiB."""
+    than the read when n is large and the read brings a few blocks of ~7 KiB."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -211,15 +213,16 @@ class _Scratch(threading.local):
 
 
 _SCRATCH = _Scratch()
-# The scratch never grows past this (a single network read brings far less);
+# The scratch never grows past this (read(n) streams at most 1 MiB per call);
 # larger full reads get a buffer of their own.
 _SCRATCH_LIMIT = 1024 * 1024
 
 
 def download_read(download: Handle, count: int, full: bool = False) -> Tuple[bytes, bool]:
     """Reads up to ``count`` bytes; returns (data, at EOF). Without ``full`` it
-    returns after one network read (at least one byte unless at EOF); with
-    ``full`` it waits for ``count`` bytes or the end of the object."""
+    returns once data arrived, with all that is there (at least one byte
+    unless at EOF); with ``full`` it waits for ``count`` bytes or the end of
+    the object."""
     if count == 0:
         download.check()
         return b"", False
@@ -247,7 +250,7 @@ def check_writable(target: Any, what: str) -> None:
 def download_readinto(download: Handle, target: Any, full: bool = True) -> Tuple[int, bool]:
     """Reads into a writable buffer without copying; returns (bytes read, at EOF).
     With ``full`` (the default) it fills the buffer unless the object ends;
-    without, it returns after one network read."""
+    without, it returns once data arrived, with all that is there."""
     kind = type(target)
     if kind is bytearray or (kind is memoryview and not target.readonly
                              and target.c_contiguous and target.format == "B"):

@@ -1,0 +1,187 @@
+// Copyright (C) 2026 uplink-python authors.
+// See LICENSE for copying information.
+
+package main
+
+// #include "uplink_definitions.h"
+import "C"
+
+import (
+	"io"
+	"unsafe"
+)
+
+// Read-ahead: a goroutine of the download's own makes Go's reads (one
+// decrypted block, about 7 KiB, each) and queues the blocks, so that
+// uplink_download_read_some can hand a caller everything already decrypted
+// in one call, waiting only while nothing is there. Go code waiting on the
+// caller's C thread costs a kernel hand-off each time; the goroutine waits
+// cheaply.
+
+const (
+	aheadChunk  = 8 << 10 // one Go read (a 7424-byte block by default) per chunk
+	aheadChunks = 128     // at most 1 MiB read ahead of the caller
+)
+
+// chunk is one Go read: its bytes, or the error that ended the reading.
+type chunk struct {
+	buf []byte
+	err error
+}
+
+type readAhead struct {
+	ready chan chunk  // chunks in order; the last one carries the error
+	free  chan []byte // spent buffers for the next reads
+	done  chan struct{}
+	made  int    // buffers allocated so far (by pump, as the queue grows)
+	chunk []byte // the buffer of the chunk being handed out
+	head  []byte // its unread rest
+	err   error  // the error that ended the reading, once taken from ready
+}
+
+// startAhead starts the read-ahead; the caller holds the download's turn.
+// From then on every read of the download takes bytes from it.
+func (down *Download) startAhead() *readAhead {
+	if down.ahead != nil {
+		return down.ahead
+	}
+	ra := &readAhead{
+		// Room for every buffer and the final error: pump never waits to queue.
+		ready: make(chan chunk, aheadChunks+1),
+		free:  make(chan []byte, aheadChunks),
+		done:  make(chan struct{}),
+	}
+	down.ahead = ra
+	go down.pump(ra)
+	return ra
+}
+
+// pump reads until an error (EOF included) or a cancel, and queues what it read.
+func (down *Download) pump(ra *readAhead) {
+	defer close(ra.done)
+	empty := 0
+	for {
+		var buf []byte
+		select {
+		case buf = <-ra.free:
+		default:
+			if ra.made < aheadChunks {
+				ra.made++
+				buf = make([]byte, aheadChunk)
+				break
+			}
+			select {
+			case buf = <-ra.free:
+			case <-down.ctx.Done():
+				ra.ready <- chunk{err: down.interrupted(nil)}
+				return
+			}
+		}
+		n, err := down.goRead(buf[:cap(buf)])
+		if n == 0 && err == nil {
+			// Go may return 0 bytes without an error at a segment boundary
+			// (storj/uplink#99); a run of empty reads this long means it is stuck.
+			if empty++; empty >= 10_000 {
+				err = errStuck
+			} else {
+				ra.free <- buf
+				continue
+			}
+		}
+		empty = 0
+		if n > 0 {
+			ra.ready <- chunk{buf: buf[:n]}
+		} else {
+			ra.free <- buf
+		}
+		if err != nil {
+			ra.ready <- chunk{err: err}
+			return
+		}
+	}
+}
+
+// take copies what the read-ahead holds into buf: it waits for the first
+// byte (or the end), then takes only what is already there. The caller
+// holds the download's turn.
+func (down *Download) take(ra *readAhead, buf []byte) (int, error) {
+	total := 0
+	for total < len(buf) {
+		if len(ra.head) > 0 {
+			n := copy(buf[total:], ra.head)
+			total += n
+			ra.head = ra.head[n:]
+			if len(ra.head) == 0 {
+				ra.free <- ra.chunk
+				ra.chunk, ra.head = nil, nil
+			}
+			continue
+		}
+		if ra.err != nil {
+			break
+		}
+		var next chunk
+		if total == 0 {
+			select {
+			case next = <-ra.ready:
+			case <-down.ctx.Done():
+				return 0, down.interrupted(nil)
+			}
+		} else {
+			select {
+			case next = <-ra.ready:
+			default:
+				return total, nil
+			}
+		}
+		if next.err != nil {
+			ra.err = next.err
+			break
+		}
+		ra.chunk, ra.head = next.buf, next.buf
+	}
+	if down.ctx.Err() != nil {
+		// As for a direct read: nothing read after a cancel is handed out.
+		return 0, down.interrupted(nil)
+	}
+	if ra.err != nil && total < len(buf) && (total == 0 || ra.err == io.EOF) {
+		return total, ra.err
+	}
+	// The bytes before an error go out first; the error comes with the next call.
+	return total, nil
+}
+
+// stopAhead waits for the read-ahead to end; the caller cancelled the download first.
+func (down *Download) stopAhead() {
+	if down.ahead != nil {
+		<-down.ahead.done
+	}
+}
+
+// uplink_download_read_some reads up to length bytes into bytes: it waits
+// until at least one byte came (or the object ended, or an error), then
+// returns everything already downloaded and decrypted, up to length, without
+// waiting for more. The first call starts a goroutine that reads ahead of the
+// caller (up to 1 MiB); later uplink_download_read and
+// uplink_download_read_full calls on the download read from it as well.
+//
+//export uplink_download_read_some
+func uplink_download_read_some(download *C.UplinkDownload, bytes unsafe.Pointer, length C.size_t) C.UplinkReadResult {
+	down, err := getDownload(download)
+	if err != nil {
+		return C.UplinkReadResult{error: mallocError(err)}
+	}
+	buf, err := goBuffer(bytes, length)
+	if err != nil {
+		return C.UplinkReadResult{error: mallocError(err)}
+	}
+	defer down.lock()()
+	if err := down.interrupted(nil); err != nil {
+		return C.UplinkReadResult{error: mallocError(err)}
+	}
+	if len(buf) == 0 {
+		return C.UplinkReadResult{}
+	}
+	n, err := down.take(down.startAhead(), buf)
+	return C.UplinkReadResult{bytes_read: C.size_t(n), error: mallocError(err)}
+}
