@@ -97,12 +97,20 @@ func (down *Download) read(buf []byte) (int, error) {
 	return down.goRead(buf)
 }
 
-// goRead is one of Go's reads into buf.
+// goRead is one of Go's reads into buf, under the stall watchdog.
 func (down *Download) goRead(buf []byte) (n int, err error) {
+	down.transfer("download read", func() { n, err = down.rawRead(buf) })
+	return n, err
+}
+
+// rawRead is one of Go's reads into buf; the caller runs the stall watchdog
+// (one for many reads: arming it costs a timer and a few allocations, as
+// much as the read of a 7 KiB block from memory).
+func (down *Download) rawRead(buf []byte) (int, error) {
 	if err := down.interrupted(nil); err != nil {
 		return 0, err
 	}
-	down.transfer("download read", func() { n, err = down.download.Read(buf) })
+	n, err := down.download.Read(buf)
 	if down.ctx.Err() != nil {
 		// Bytes read after a cancel or a timeout are not handed out: the
 		// caller learns the read was interrupted, with nothing half-done.

@@ -57,16 +57,28 @@ func uplink_download_read_full(download *C.UplinkDownload, bytes unsafe.Pointer,
 // on a goroutine of its own rather than on the caller's thread.
 const offThreadMin = 64 << 10
 
-// readFull fills buf in the handle's turn.
-func (down *Download) readFull(buf []byte) (int, error) {
+// readFull fills buf in the handle's turn: from the read-ahead once started,
+// else with Go's reads under one stall watchdog for the whole buffer.
+func (down *Download) readFull(buf []byte) (n int, err error) {
 	defer down.lock()()
+	if down.ahead != nil {
+		return fill(buf, func(b []byte) (int, error) { return down.take(down.ahead, b) })
+	}
+	down.transfer("download read", func() { n, err = fill(buf, down.rawRead) })
+	return n, err
+}
+
+// maxEmptyReads bounds a run of reads that return 0 bytes without an error:
+// Go may return one at a segment boundary (storj/uplink#99); this many in a
+// row means the download is stuck.
+const maxEmptyReads = 10_000
+
+// fill calls read until buf is full or it fails.
+func fill(buf []byte, read func([]byte) (int, error)) (int, error) {
 	total := 0
-	// Go may return 0 bytes without an error at a segment boundary
-	// (storj/uplink#99); a run of empty reads this long means it is stuck.
-	const maxEmptyReads = 10_000
 	empty := 0
 	for total < len(buf) {
-		n, err := down.read(buf[total:])
+		n, err := read(buf[total:])
 		total += n
 		if err != nil {
 			return total, err

@@ -56,49 +56,68 @@ func (down *Download) startAhead() *readAhead {
 	return ra
 }
 
+// buffer returns a free buffer, allocating up to aheadChunks of them; when
+// all are queued it waits for one until done (nil: it does not wait and
+// returns nil).
+func (ra *readAhead) buffer(done <-chan struct{}) []byte {
+	select {
+	case buf := <-ra.free:
+		return buf
+	default:
+	}
+	if ra.made < aheadChunks {
+		ra.made++
+		return make([]byte, aheadChunk)
+	}
+	if done == nil {
+		return nil
+	}
+	select {
+	case buf := <-ra.free:
+		return buf
+	case <-done:
+		return nil
+	}
+}
+
 // pump reads until an error (EOF included) or a cancel, and queues what it read.
 func (down *Download) pump(ra *readAhead) {
 	defer close(ra.done)
+	var err error
 	empty := 0
-	for {
-		var buf []byte
-		select {
-		case buf = <-ra.free:
-		default:
-			if ra.made < aheadChunks {
-				ra.made++
-				buf = make([]byte, aheadChunk)
-				break
+	for err == nil {
+		buf := ra.buffer(down.ctx.Done())
+		if buf == nil {
+			err = down.interrupted(nil)
+			break
+		}
+		// One stall watchdog for the reads that find a free buffer without
+		// waiting: waiting for the reader to take the queue is no stall.
+		down.transfer("download read", func() {
+			for buf != nil {
+				var n int
+				n, err = down.rawRead(buf[:cap(buf)])
+				if n > 0 {
+					ra.ready <- chunk{buf: buf[:n]}
+					buf, empty = nil, 0
+				} else if err == nil {
+					if empty++; empty >= maxEmptyReads {
+						err = errStuck
+					}
+				}
+				if err != nil {
+					if buf != nil {
+						ra.free <- buf
+					}
+					return
+				}
+				if buf == nil {
+					buf = ra.buffer(nil)
+				}
 			}
-			select {
-			case buf = <-ra.free:
-			case <-down.ctx.Done():
-				ra.ready <- chunk{err: down.interrupted(nil)}
-				return
-			}
-		}
-		n, err := down.goRead(buf[:cap(buf)])
-		if n == 0 && err == nil {
-			// Go may return 0 bytes without an error at a segment boundary
-			// (storj/uplink#99); a run of empty reads this long means it is stuck.
-			if empty++; empty >= 10_000 {
-				err = errStuck
-			} else {
-				ra.free <- buf
-				continue
-			}
-		}
-		empty = 0
-		if n > 0 {
-			ra.ready <- chunk{buf: buf[:n]}
-		} else {
-			ra.free <- buf
-		}
-		if err != nil {
-			ra.ready <- chunk{err: err}
-			return
-		}
+		})
 	}
+	ra.ready <- chunk{err: err}
 }
 
 // take copies what the read-ahead holds into buf: it waits for the first

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from .uplink import Uplink
 
 _COPY_BUFSIZE = 1024 * 1024
+# read_file writes what it read while the bytes are still in the CPU cache
+# (see transfer.WRITE_CHUNK_SIZE).
+_WRITE_BUFSIZE = 256 * 1024
 
 
 class Download:
@@ -143,7 +146,7 @@ class Download:
         """Writes the rest of the object to a binary file object, then closes the
         download stream (info() still works). Returns the number of bytes written.
         Raises TypeError for a text or non-file object, ValueError for a bad buffer_size."""
-        size = check_buffer_size(buffer_size) or _COPY_BUFSIZE
+        size = check_buffer_size(buffer_size) or _WRITE_BUFSIZE
         self._handle.check()  # fail when closed
         binary_target(file_handle, "file_handle")
         buffer = bytearray(size)

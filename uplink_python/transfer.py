@@ -49,6 +49,10 @@ MIB = 1024 * 1024
 DEFAULT_PART_SIZE = 64 * MIB
 DEFAULT_CONCURRENCY = 4
 CHUNK_SIZE = MIB
+# Downloads write to the file in smaller pieces: a piece just decrypted is
+# still in the CPU cache when the kernel copies it into the page cache (with
+# 1 MiB pieces that copy, from memory, cost a fifth of download_file's CPU).
+WRITE_CHUNK_SIZE = 256 * 1024
 
 PathOrFile = Union[str, "os.PathLike[str]", IO[bytes]]
 Progress = Optional[Callable[[int], Any]]
@@ -346,7 +350,7 @@ def _download_into(project: "Project", bucket: str, key: str, handle: Any, repor
 
 def _download_stream(project: "Project", bucket: str, key: str, handle: Any,
                      report: _Progress, version: Optional[bytes]) -> Object:
-    buffer = bytearray(CHUNK_SIZE)
+    buffer = bytearray(WRITE_CHUNK_SIZE)
     with project.download_object(bucket, key, version=version) as download, \
             memoryview(buffer) as view:
         while True:
@@ -366,7 +370,7 @@ def _download_parts(project: "Project", bucket: str, key: str, handle: Any, star
     descriptor = _descriptor(handle)
 
     def fetch(offset: int, length: int) -> None:
-        buffer = bytearray(min(CHUNK_SIZE, length))
+        buffer = bytearray(min(WRITE_CHUNK_SIZE, length))
         options = DownloadOptions(offset=offset, length=length)
         with project.download_object(bucket, key, options, version=version) as download, \
                 memoryview(buffer) as view:
