@@ -25,7 +25,7 @@ func newIterator[T any](proj *Project, err error, start func(s scope) goIterator
 		return universe.Add(&Iterator[T]{stream: stream{scope: rootScope(newLimits(0, 0, 0))}, initErr: err})
 	}
 	s := proj.child()
-	return universe.Add(&Iterator[T]{stream: stream{scope: s}, iterator: start(s)})
+	return universe.Add(&Iterator[T]{stream: stream{scope: s}, iterator: listAheadOf(s.ctx, start(s))})
 }
 
 // iteratorNext advances the iterator of id. A page that takes longer than

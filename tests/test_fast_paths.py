@@ -252,6 +252,46 @@ def test_cancel_drops_the_fetched_items(project: Project, bucket: str,
     listing.close()
 
 
+def test_per_item_and_page_calls_mixed_on_a_listing_read_ahead(project: Project,
+                                                               bucket: str) -> None:
+    """libuplinkc lists ahead of its caller on a goroutine; the per-item calls
+    and the page call take from the same items, in order, none skipped or repeated."""
+    keys = [f"k{i}" for i in range(7)]
+    for key in keys:
+        put_object(project, bucket, key)
+    listing = project.iter_objects(bucket)
+    cursor = listing._cursor  # pylint: disable=protected-access
+    try:
+        listed = []
+        for _ in range(2):
+            assert _native.call("uplink_object_iterator_next", cursor.handle)
+            item = _native.call("uplink_object_iterator_item", cursor.handle)
+            try:
+                listed.append(item.contents.key.decode())
+            finally:
+                _native.call("uplink_free_object", item)
+        values, more, error = _native.call("uplink_iterator_next_page", cursor.handle, 3,
+                                           take=cursor._take_page)  # pylint: disable=protected-access
+        assert more and error is None and len(values) == 3
+        listed += [value.key for value in values]
+        listed += [item.key for item in listing]  # the rest, through the page calls
+    finally:
+        listing.close()
+    assert sorted(listed) == keys
+
+
+def test_closing_a_listing_stops_its_read_ahead(project: Project, bucket: str) -> None:
+    """A listing closed after its first item (the rest read ahead) frees
+    everything; a new listing still sees every object."""
+    for key in ("a", "b", "c"):
+        put_object(project, bucket, key)
+    for _ in range(3):
+        listing = project.iter_objects(bucket)
+        assert next(listing).key in ("a", "b", "c")
+        listing.close()
+    assert sorted(o.key for o in project.iter_objects(bucket)) == ["a", "b", "c"]
+
+
 def test_page_call_rejects_bad_arguments(project: Project, bucket: str) -> None:
     """The generic page call checks its iterator and its limit."""
     with pytest.raises(StorjException, match="iterator"):
