@@ -70,22 +70,33 @@ func uplink_download_object(project *C.UplinkProject, bucketName, objectKey *C.u
 	return startDownload(project, bucketName, objectKey, nil, options)
 }
 
+// readArgs checks the arguments of a read: the download and the caller's buffer.
+func readArgs(download *C.UplinkDownload, bytes unsafe.Pointer, length C.size_t) (*Download, []byte, error) {
+	down, err := getDownload(download)
+	if err != nil {
+		return nil, nil, err
+	}
+	buf, err := goBuffer(bytes, length)
+	return down, buf, err
+}
+
+// readResult is the C result of a read of n bytes that ended with err.
+func readResult(n int, err error) C.UplinkReadResult {
+	return C.UplinkReadResult{bytes_read: C.size_t(n), error: mallocError(err)}
+}
+
 // uplink_download_read reads up to length bytes into bytes. It may return
 // data together with EOF, and 0 bytes without error: loop until EOF.
 //
 //export uplink_download_read
 func uplink_download_read(download *C.UplinkDownload, bytes unsafe.Pointer, length C.size_t) C.UplinkReadResult {
-	down, err := getDownload(download)
+	down, buf, err := readArgs(download, bytes, length)
 	if err != nil {
-		return C.UplinkReadResult{error: mallocError(err)}
-	}
-	buf, err := goBuffer(bytes, length)
-	if err != nil {
-		return C.UplinkReadResult{error: mallocError(err)}
+		return readResult(0, err)
 	}
 	defer down.lock()()
 	n, err := down.read(buf)
-	return C.UplinkReadResult{bytes_read: C.size_t(n), error: mallocError(err)}
+	return readResult(n, err)
 }
 
 // read is one read into buf: from the read-ahead once started, else one of

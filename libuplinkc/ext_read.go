@@ -29,17 +29,13 @@ func uplink_download_read_full(download *C.UplinkDownload, bytes unsafe.Pointer,
 	if length == 0 || bytes == nil {
 		return uplink_download_read(download, bytes, length)
 	}
-	down, err := getDownload(download)
+	down, buf, err := readArgs(download, bytes, length)
 	if err != nil {
-		return C.UplinkReadResult{error: mallocError(err)}
-	}
-	buf, err := goBuffer(bytes, length)
-	if err != nil {
-		return C.UplinkReadResult{error: mallocError(err)}
+		return readResult(0, err)
 	}
 	if length < offThreadMin {
 		n, err := down.readFull(buf)
-		return C.UplinkReadResult{bytes_read: C.size_t(n), error: mallocError(err)}
+		return readResult(n, err)
 	}
 	// The caller's thread is a C thread: each time Go code on it waits (for
 	// the next piece data, many times per megabyte) the runtime hands the
@@ -48,7 +44,7 @@ func uplink_download_read_full(download *C.UplinkDownload, bytes unsafe.Pointer,
 	done := make(chan C.UplinkReadResult, 1)
 	go func() {
 		n, err := down.readFull(buf)
-		done <- C.UplinkReadResult{bytes_read: C.size_t(n), error: mallocError(err)}
+		done <- readResult(n, err)
 	}()
 	return <-done
 }

@@ -186,21 +186,17 @@ func (down *Download) stopAhead() {
 //
 //export uplink_download_read_some
 func uplink_download_read_some(download *C.UplinkDownload, bytes unsafe.Pointer, length C.size_t) C.UplinkReadResult {
-	down, err := getDownload(download)
+	down, buf, err := readArgs(download, bytes, length)
 	if err != nil {
-		return C.UplinkReadResult{error: mallocError(err)}
-	}
-	buf, err := goBuffer(bytes, length)
-	if err != nil {
-		return C.UplinkReadResult{error: mallocError(err)}
+		return readResult(0, err)
 	}
 	defer down.lock()()
 	if err := down.interrupted(nil); err != nil {
-		return C.UplinkReadResult{error: mallocError(err)}
+		return readResult(0, err)
 	}
 	if len(buf) == 0 {
 		return C.UplinkReadResult{}
 	}
 	n, err := down.take(down.startAhead(), buf)
-	return C.UplinkReadResult{bytes_read: C.size_t(n), error: mallocError(err)}
+	return readResult(n, err)
 }
