@@ -19,7 +19,8 @@ from uplink_python.errors import InternalError, ObjectNotFoundError
 
 
 class FakeLibrary:
-    """Plays back (payload, error code or None) for each uplink_download_read call."""
+    """Plays back (payload, error code or None) for each streaming read call
+    (uplink_download_read_some, which the layer uses; uplink_download_read alike)."""
 
     def __init__(self, script: List[Tuple[bytes, Any]]) -> None:
         self.script: Iterator[Tuple[bytes, Any]] = iter(script)
@@ -39,6 +40,8 @@ class FakeLibrary:
             self.errors.append(error)
             result.error = ctypes.pointer(error)
         return result
+
+    uplink_download_read_some = uplink_download_read
 
     def uplink_free_error(self, _err: Any) -> None:
         self.freed_errors += 1
