@@ -8,6 +8,8 @@ package main
 import "C"
 
 import (
+	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"storj.io/uplink"
@@ -49,13 +51,27 @@ func (it *Iterator[T]) nextPage(limit int) (items []unsafe.Pointer, kind C.int32
 		return nil, kind, false, it.initErr
 	}
 	defer it.lock()()
-	for len(items) < limit {
-		if !it.next() {
-			return items, kind, false, it.interrupted(it.iterator.Err())
+	// One request watchdog for the page, which fires when a single step
+	// lasts the request timeout: arming one per step cost a timer and a
+	// few allocations per item.
+	var last atomic.Int64
+	last.Store(time.Now().UnixNano())
+	progress := func() time.Time { return time.Unix(0, last.Load()) }
+	more = true
+	it.watch(it.limits.request, "listing", progress, func() {
+		for len(items) < limit {
+			if !it.step() {
+				more = false
+				return
+			}
+			last.Store(time.Now().UnixNano())
+			if pointer, _ := itemToC(any(it.iterator.Item())); pointer != nil {
+				items = append(items, pointer)
+			}
 		}
-		if pointer, _ := itemToC(any(it.iterator.Item())); pointer != nil {
-			items = append(items, pointer)
-		}
+	})
+	if !more {
+		return items, kind, false, it.interrupted(it.iterator.Err())
 	}
 	return items, kind, true, nil
 }

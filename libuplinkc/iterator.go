@@ -39,13 +39,18 @@ func iteratorNext[T any](id handle) (more bool) {
 	return it.next()
 }
 
-// next advances the iterator; the caller holds its turn.
+// next advances the iterator under the request watchdog; the caller holds its turn.
 func (it *Iterator[T]) next() (more bool) {
+	it.watch(it.limits.request, "listing", nil, func() { more = it.step() })
+	return more
+}
+
+// step advances the iterator; the caller holds its turn and runs the watchdog.
+func (it *Iterator[T]) step() bool {
 	if it.ctx.Err() != nil {
 		return false
 	}
-	it.watch(it.limits.request, "listing", nil, func() { more = it.iterator.Next() })
-	return more && it.ctx.Err() == nil
+	return it.iterator.Next() && it.ctx.Err() == nil
 }
 
 // iteratorErr returns the error of the iterator of id.
