@@ -74,24 +74,20 @@ class Download:
         """Fills a writable bytes-like object without copying; returns the byte
         count, less than its size only at the end of the object (0 there).
         Raises StorjException, TypeError for a read-only buffer."""
-        if self._eof:
-            self._handle.check()  # still fails when closed
-            _native.check_writable(buffer, "buffer")
-            return 0
-        count, eof = _native.download_readinto(self._handle, buffer)
-        self._eof = eof
-        return count
+        return self._readinto(buffer, full=True)
 
     def readinto1(self, buffer: Any) -> int:
         """Like readinto, but returns as soon as data arrived, with all that is
         there (at least one byte unless at the end): for consumers that stream
         what arrives rather than wait for a full buffer."""
+        return self._readinto(buffer, full=False)
+
+    def _readinto(self, buffer: Any, full: bool) -> int:
         if self._eof:
             self._handle.check()  # still fails when closed
             _native.check_writable(buffer, "buffer")
             return 0
-        count, eof = _native.download_readinto(self._handle, buffer, full=False)
-        self._eof = eof
+        count, self._eof = _native.download_readinto(self._handle, buffer, full=full)
         return count
 
     def readline(self, size: Optional[int] = -1) -> bytes:

@@ -183,6 +183,8 @@ def _parts(size: int, part_size: int) -> List[Tuple[int, int]]:
 
 
 def _pread_into(descriptor: int, view: memoryview, position: int) -> int:
+    if hasattr(os, "preadv"):  # straight into the buffer
+        return os.preadv(descriptor, [view], position)
     data = os.pread(descriptor, len(view), position)
     view[:len(data)] = data
     return len(data)
@@ -261,9 +263,7 @@ def _upload_parts(project: "Project", bucket: str, key: str, handle: Any, start:
                     workers.check()
                     want = min(len(buffer), length - done)
                     if descriptor is not None:
-                        count = os.preadv(descriptor, [view[:want]], start + offset + done) \
-                            if hasattr(os, "preadv") else _pread_into(
-                                descriptor, view[:want], start + offset + done)
+                        count = _pread_into(descriptor, view[:want], start + offset + done)
                     else:
                         with file_lock:
                             handle.seek(start + offset + done)

@@ -6,7 +6,8 @@ import collections
 import ctypes
 import threading
 from ctypes import POINTER
-from typing import Any, Callable, Deque, Generic, List, Optional, Set, Tuple, TypeVar
+from typing import (Any, Callable, Deque, Generic, List, NoReturn, Optional, Set, Tuple,
+                    TypeVar)
 
 from .. import errors
 from .. import module_def as d
@@ -100,6 +101,13 @@ class Cursor(Generic[_T]):
             free("uplink_free_list_page_result", result)
         return values, more and exc is None, exc
 
+    def _abandon(self, exc: errors.StorjException) -> NoReturn:
+        """Ends the listing with ``exc``: fetched items and a pending error are dropped."""
+        self._buffer.clear()
+        self._ended = True
+        self._error = None
+        raise exc
+
     def next(self) -> Optional[_T]:
         """The next item, or None once the listing is over; raises ClosedError
         once closed by ``close()`` (also when that interrupted this call)."""
@@ -126,19 +134,13 @@ class Cursor(Generic[_T]):
                     self._ended = not more
                 if self.closed_by_caller:
                     # close() interrupted this call: its one documented outcome.
-                    self._buffer.clear()
-                    self._ended = True
-                    self._error = None
-                    raise errors.ClosedError(f"the {self.kind} listing is closed")
+                    self._abandon(errors.ClosedError(f"the {self.kind} listing is closed"))
                 if self._buffer and (self._cancelled or not self._parent.alive):
                     # Items fetched before a cancel are not handed out, as
                     # when they came one native call at a time.
-                    self._buffer.clear()
-                    self._ended = True
-                    self._error = None
-                    raise errors.CancelledError(
+                    self._abandon(errors.CancelledError(
                         "the listing was cancelled" if self._cancelled
-                        else "the project of the listing was closed")
+                        else "the project of the listing was closed"))
                 if self._buffer:
                     value = self._buffer.popleft()
                     self._guard.check(self._identity(value))
