@@ -25,118 +25,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import secrets
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from typing import Any, Callable, Dict, List, NamedTuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOBENCH = os.path.join(HERE, "build", "gobench")
+# The Python side, in a process of its own that imports only what a user's
+# program would (the harness's own modules would count in its RSS).
+WORKER = os.path.join(HERE, "pyworker.py")
 MIB = 1024 * 1024
-
-
-# ---------------------------------------------------------------------------
-# The Python side: one case per process.
-
-def _cpu() -> float:
-    return time.process_time()
-
-
-def _drain_readinto(download: Any, chunk: int) -> int:
-    buffer = bytearray(chunk)
-    received = 0
-    with memoryview(buffer) as view:
-        while True:
-            count = download.readinto(view)
-            if not count:
-                return received
-            received += count
-
-
-def python_case(access: str, args: Dict[str, Any]) -> Dict[str, float]:
-    """Runs one case; returns wall seconds, CPU seconds and peak RSS."""
-    from uplink_python.module_classes import ListObjectsOptions
-    from uplink_python.uplink import Uplink
-
-    mode, bucket, key = args["mode"], args["bucket"], args["key"]
-    size, chunk = int(args["size"]), int(args["chunk"])
-    data = os.urandom(size) if mode == "upload" else b""
-    seconds = 0.0
-    with Uplink().parse_access(access) as grant, grant.open_project() as project:
-        start_cpu, start = _cpu(), time.perf_counter()
-        received = size
-        if mode == "upload":
-            with project.upload_object(bucket, key) as upload, memoryview(data) as view:
-                for offset in range(0, size, chunk):
-                    upload.write(view[offset:offset + chunk])
-                upload.commit()
-        elif mode == "readinto":
-            with project.download_object(bucket, key) as download:
-                received = _drain_readinto(download, chunk)
-        elif mode == "read":
-            received = 0
-            with project.download_object(bucket, key) as download:
-                while True:
-                    _, count = download.read(chunk)
-                    if not count:
-                        break
-                    received += count
-        elif mode == "readfile":
-            with open(args["path"], "wb") as target, \
-                    project.download_object(bucket, key) as download:
-                received = download.read_file(target)
-            os.unlink(args["path"])
-        elif mode == "downloadfile":
-            project.download_file(bucket, key, args["path"])
-            received = os.path.getsize(args["path"])
-            os.unlink(args["path"])
-        elif mode == "uploadfile":
-            project.upload_file(bucket, key, args["path"])
-        elif mode == "threads":
-            results: List[int] = []
-
-            def fetch() -> None:
-                with project.download_object(bucket, key) as download:
-                    results.append(_drain_readinto(download, chunk))
-
-            threads = [threading.Thread(target=fetch) for _ in range(int(args["threads"]))]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            if results != [size] * len(threads):
-                raise SystemExit(f"threads read {results}, want {size} each")
-        elif mode == "stat":
-            times = []
-            for _ in range(int(args["count"])):
-                begin = time.perf_counter()
-                project.stat_object(bucket, key)
-                times.append(time.perf_counter() - begin)
-            seconds = statistics.median(times)
-        elif mode == "list":
-            options = ListObjectsOptions(prefix=args["prefix"], recursive=True, system=True,
-                                         custom=True)
-            # Counted as they come, as Go's side does (list_objects would keep them).
-            received = sum(1 for _ in project.iter_objects(bucket, options))
-            if received != int(args["count"]):
-                raise SystemExit(f"listed {received} objects, want {args['count']}")
-            received = size
-        else:
-            raise SystemExit(f"unknown mode {mode}")
-        seconds = seconds or time.perf_counter() - start
-        cpu = _cpu() - start_cpu
-        if received != size:
-            raise SystemExit(f"{mode}: {received} bytes, want {size}")
-    if mode == "stat":
-        cpu /= int(args["count"])
-    return {"seconds": seconds, "cpu_seconds": cpu,
-            "max_rss_kib": float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)}
 
 
 # ---------------------------------------------------------------------------
@@ -236,7 +139,6 @@ def main() -> None:
                         help="run only the cases whose name contains one of these words")
     parser.add_argument("--variant", action="append", default=[], metavar="LABEL=PATH",
                         help="also run the Python side with PATH first on PYTHONPATH")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     info_file = os.environ.get("UPLINK_TESTNET_INFO_FILE")
@@ -245,10 +147,6 @@ def main() -> None:
                          "(benchmarks/run.sh does this)")
     with open(info_file, encoding="utf-8") as handle:
         access = json.load(handle)["access"]
-
-    if args.worker:
-        print(json.dumps(python_case(access, json.loads(args.worker))))
-        return
 
     build_gobench()
     env = dict(os.environ)
@@ -289,7 +187,7 @@ def main() -> None:
                     else:
                         worker = json.dumps({k: fill(v) for k, v in case.py.items()})
                         runs[case.name][side].append(run_json(
-                            [sys.executable, os.path.abspath(__file__), "--worker", worker],
+                            [sys.executable, WORKER, access, worker],
                             variants[side]))
         print_table(all_cases, runs, list(variants), args.rounds, load_before, loadavg())
     finally:

@@ -229,7 +229,7 @@ def test_loader_lists_every_path_tried(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 def test_candidate_paths_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(_native.ENV_LIBRARY, "/custom/libuplinkc.so")
-    paths = _native.candidate_paths()
+    paths = list(_native.candidate_paths())
     assert "/custom/libuplinkc.so" not in paths, "the override is never one candidate among others"
     assert paths[0].endswith(os.path.join("uplink_python", _native.library_filename()))
 
@@ -298,6 +298,22 @@ def test_installed_package_without_library_says_reinstall(tmp_path: Path) -> Non
                       cwd=str(tmp_path), isolated=True)
     assert out.startswith("ERROR"), out
     assert "reinstall" in out and "go build" not in out
+
+
+def test_bundled_library_loads_without_reading_distribution_metadata(tmp_path: Path) -> None:
+    # importlib.metadata (email, zipfile, csv...) and hashlib's OpenSSL cost
+    # about 7 MiB of RSS; a package that carries its library needs neither.
+    site = tmp_path / "site"
+    site.mkdir()
+    _copy_package(site)
+    shutil.copy(_native.library_path(), site / "uplink_python" / _native.library_filename())
+    code = ("import sys; sys.path.insert(0, %r)\n" % str(site) + _TRY_LOAD +
+            "print(sorted(m for m in ('importlib.metadata', '_hashlib', 'email') "
+            "if m in sys.modules))\n")
+    out = _run_python(code, cwd=str(tmp_path), isolated=True)
+    verdict, heavy = out.splitlines()
+    assert verdict == "LOADED " + str(site / "uplink_python" / _native.library_filename())
+    assert heavy == "[]", heavy
 
 
 def test_env_override_is_used_in_a_new_process() -> None:

@@ -28,7 +28,6 @@ import contextlib
 import functools
 import io
 import os
-import secrets
 import threading
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import (IO, TYPE_CHECKING, Any, Callable, Iterator, List, Mapping, Optional, Set,
@@ -321,7 +320,7 @@ def _replacing(path: Union[str, "os.PathLike[str]"]) -> Iterator[IO[bytes]]:
     """A new file beside ``path`` that replaces it on success and is removed on failure."""
     final = os.fspath(path)
     directory, name = os.path.split(os.path.abspath(final))
-    temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.part")
+    temporary = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.part")
     # Mode 0o666 less the umask, as open() would give the file itself.
     descriptor = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
     try:

@@ -10,7 +10,7 @@ import os
 import sys
 import threading
 from ctypes import POINTER, c_bool, c_char_p, c_size_t, c_ssize_t, c_uint32, c_void_p
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from .. import errors
 from .. import module_def as d
@@ -275,10 +275,12 @@ def _installed_libraries() -> List[str]:
     return found
 
 
-def candidate_paths() -> List[str]:
-    """The paths tried, in order: the package dir, a development checkout's
+def candidate_paths() -> Iterator[str]:
+    """The paths to try, in order: the package dir, a development checkout's
     libuplinkc/, the installed distribution's package dir.
 
+    Lazy: the distributions' metadata (importlib.metadata, a few MiB of
+    modules) is read only when neither of the first two paths loads.
     $UPLINK_PYTHON_LIBRARY, when set, is the only path (see ``_load``).
     """
     name = library_filename()
@@ -286,8 +288,8 @@ def candidate_paths() -> List[str]:
     checkout = _checkout_dir()
     if checkout is not None:
         paths.append(os.path.join(checkout, "libuplinkc", name))
-    paths.extend(path for path in _installed_libraries() if path not in paths)
-    return paths
+    yield from paths
+    yield from (path for path in _installed_libraries() if path not in paths)
 
 
 def _advice() -> str:
