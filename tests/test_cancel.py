@@ -181,3 +181,13 @@ def test_listing_stops_on_a_repeated_entry() -> None:
     assert next(listing) == "same"
     with pytest.raises(InternalError, match="twice"):
         next(listing)
+
+
+def test_a_page_with_a_repeated_entry_is_cut_before_it() -> None:
+    guard = _native._listing._RepeatGuard("object")  # pylint: disable=protected-access
+    kept, error = guard.admit(["a", "b"], lambda value: (value,))
+    assert kept == ["a", "b"] and error is None
+    # The next page repeats "b": the entries before it are kept, then the error.
+    kept, error = guard.admit(["c", "b", "d"], lambda value: (value,))
+    assert kept == ["c"]
+    assert isinstance(error, InternalError) and "'b' twice" in str(error)

@@ -286,11 +286,14 @@ def read_custom(struct: Any) -> CustomMetadata:
 
 
 def object_value(struct: Any) -> Object:
+    # Listings convert thousands of these: positional arguments, each ctypes
+    # field read once, and no loop for the usual empty custom metadata.
     system = struct.system
-    return Object(key=decode(struct.key), is_prefix=bool(struct.is_prefix),
-                  system=SystemMetadata(created=int(system.created), expires=int(system.expires),
-                                        content_length=int(system.content_length)),
-                  custom=read_custom(struct.custom))
+    custom = struct.custom
+    key = struct.key
+    return Object(key.decode("utf-8", "surrogateescape") if key else "", struct.is_prefix,
+                  SystemMetadata(system.created, system.expires, system.content_length),
+                  read_custom(custom) if custom.count else CustomMetadata())
 
 
 # Beyond uplink-c (uplink_extensions.h)

@@ -35,10 +35,26 @@ class _RepeatGuard:
     def check(self, entry: Tuple[Any, ...]) -> None:
         marker = hash(entry)
         if marker in self.seen:
-            raise errors.InternalError(
-                f"{self.what} listing returned {entry[0]!r} twice; stopped to avoid an "
-                "endless loop (storj/uplink#174)")
+            raise self._error(entry)
         self.seen.add(marker)
+
+    def admit(self, values: List[_T], identity: Callable[[_T], Tuple[Any, ...]]
+              ) -> Tuple[List[_T], Optional[errors.InternalError]]:
+        """Checks a page at once: returns the values before the first repeated
+        one, and the error to raise once they were handed out (None: all new)."""
+        seen = self.seen
+        for index, value in enumerate(values):
+            entry = identity(value)
+            marker = hash(entry)
+            if marker in seen:
+                return values[:index], self._error(entry)
+            seen.add(marker)
+        return values, None
+
+    def _error(self, entry: Tuple[Any, ...]) -> errors.InternalError:
+        return errors.InternalError(
+            f"{self.what} listing returned {entry[0]!r} twice; stopped to avoid an "
+            "endless loop (storj/uplink#174)")
 
 
 # Items per native call: the satellite's own page size, so one call mostly
@@ -118,9 +134,7 @@ class Cursor(Generic[_T]):
             if buffer and not self._cancelled and not self.closed_by_caller \
                     and self._parent.alive:
                 # The common case: the next item of the page already fetched.
-                value = buffer.popleft()
-                self._guard.check(self._identity(value))
-                return value
+                return buffer.popleft()
             if not self.handle.alive:
                 if self.closed_by_caller:
                     raise errors.ClosedError(f"the {self.kind} listing is closed")
@@ -130,8 +144,12 @@ class Cursor(Generic[_T]):
                     values, more, self._error = call(
                         "uplink_iterator_next_page", self.handle, PAGE_SIZE,
                         take=self._take_page)
+                    values, repeated = self._guard.admit(values, self._identity)
                     self._buffer.extend(values)
                     self._ended = not more
+                    if repeated is not None:
+                        # Raised once the items before the repeated one were handed out.
+                        self._ended, self._error = True, repeated
                 if self.closed_by_caller:
                     # close() interrupted this call: its one documented outcome.
                     self._abandon(errors.ClosedError(f"the {self.kind} listing is closed"))
@@ -142,9 +160,7 @@ class Cursor(Generic[_T]):
                         "the listing was cancelled" if self._cancelled
                         else "the project of the listing was closed"))
                 if self._buffer:
-                    value = self._buffer.popleft()
-                    self._guard.check(self._identity(value))
-                    return value
+                    return self._buffer.popleft()
             except BaseException:
                 self._buffer.clear()
                 self.handle.release()
