@@ -17,7 +17,9 @@ running one:
 ``PYTHONPATH`` selects the uplink_python the workers import; ``--variant
 LABEL=PATH`` (repeatable) adds another checkout's uplink_python to the same
 run, as its own rows (e.g. ``--variant main=/tmp/main-checkout`` beside the
-installed one, for a before/after table under the same load).
+installed one, for a before/after table under the same load). ``--go-twice``
+runs Go's side a second time as the rows ``go-again``: how far Go's ratios
+against itself stray from 1.00x is the resolution of that run.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any, Callable, Dict, List, NamedTuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOBENCH = os.path.join(HERE, "build", "gobench")
@@ -139,6 +141,9 @@ def main() -> None:
                         help="run only the cases whose name contains one of these words")
     parser.add_argument("--variant", action="append", default=[], metavar="LABEL=PATH",
                         help="also run the Python side with PATH first on PYTHONPATH")
+    parser.add_argument("--go-twice", action="store_true",
+                        help="also run Go's side a second time, as the rows 'go-again': "
+                             "Go against itself shows how far this run's noise moves a ratio")
     args = parser.parse_args()
 
     info_file = os.environ.get("UPLINK_TESTNET_INFO_FILE")
@@ -150,13 +155,16 @@ def main() -> None:
 
     build_gobench()
     env = dict(os.environ)
-    variants: Dict[str, Dict[str, str]] = {"python": env}
+    # A variant's environment for the Python worker; None: Go's program again.
+    variants: Dict[str, Optional[Dict[str, str]]] = {"python": env}
     for spec in args.variant:
         label, _, path = spec.partition("=")
         if not label or not path:
             raise SystemExit(f"--variant wants LABEL=PATH, got {spec!r}")
         variants[label] = dict(env, PYTHONPATH=os.pathsep.join(
             [os.path.abspath(path)] + [p for p in [env.get("PYTHONPATH")] if p]))
+    if args.go_twice:
+        variants["go-again"] = None
     bucket = "bench-" + secrets.token_hex(4)
     workdir = tempfile.mkdtemp(prefix="uplink-bench-")
     load_before = loadavg()
@@ -181,14 +189,14 @@ def main() -> None:
                     fill: Callable[[Any], Any] = lambda value: (  # noqa: E731
                         value.format(side=f"{side}{round_number}")
                         if isinstance(value, str) else value)
-                    if side == "go":
+                    worker_env = variants.get(side)
+                    if worker_env is None:
                         flags = {k: fill(v) for k, v in case.go.items()}
-                        runs[case.name]["go"].append(run_json(go_command(access, flags), env))
+                        runs[case.name][side].append(run_json(go_command(access, flags), env))
                     else:
                         worker = json.dumps({k: fill(v) for k, v in case.py.items()})
                         runs[case.name][side].append(run_json(
-                            [sys.executable, WORKER, access, worker],
-                            variants[side]))
+                            [sys.executable, WORKER, access, worker], worker_env))
         print_table(all_cases, runs, list(variants), args.rounds, load_before, loadavg())
     finally:
         try:
