@@ -145,8 +145,7 @@ def test_reads_of_every_kind_after_read_some_continue_the_stream(
     from it: the bytes come in order, none lost or repeated."""
     with project.download_object(bucket, "blob") as download:
         got = bytearray(_read_some(download, 1000)[0])
-        data, size = download.read(5000)  # the seed read (read_some)
-        got += data
+        got += _read_some(download, 5000)[0]
         buffer = ctypes.create_string_buffer(3000)
         result = _native.call("uplink_download_read", download._handle, buffer, 3000)
         try:
@@ -159,6 +158,54 @@ def test_reads_of_every_kind_after_read_some_continue_the_stream(
         got += view
         got += download.readall()
     assert bytes(got) == payload
+
+
+def test_small_reads_keep_the_rest_for_every_later_read(
+        project: Project, bucket: str, payload: bytes) -> None:
+    """read(n) below 64 KiB fetches what arrived (up to 64 KiB) and keeps the
+    rest: every read that follows, of any kind, continues the stream."""
+    with project.download_object(bucket, "blob") as download:
+        got = bytearray()
+        for size in (1, 10, 100, 1000):  # small seed reads
+            data, count = download.read(size)
+            assert 0 < count <= size and len(data) == count
+            got += data
+        got += download.readline(300)  # random bytes: a "line" ends at a newline byte
+        one = bytearray(5)
+        got += one[:download.readinto1(one)]
+        view = bytearray(80_000)  # more than the spare bytes: readinto fills it
+        assert download.readinto(view) == 80_000
+        got += view
+        while True:
+            data, count = download.read(4096)
+            if not count:
+                break
+            got += data
+    assert bytes(got) == payload
+
+
+def test_lines_come_out_whole_from_the_buffered_readline(project: Project,
+                                                         bucket: str) -> None:
+    lines = [b"line %d %s\n" % (i, b"x" * (i % 200)) for i in range(20_000)]
+    text = b"".join(lines) + b"no newline at the end"
+    put_object(project, bucket, "lines", text)
+    with project.download_object(bucket, "lines") as download:
+        assert download.readline(3) == b"lin"  # a size limit cuts a line
+        assert download.readline() == lines[0][3:]
+        assert list(download)[:-1] == lines[1:]
+    with project.download_object(bucket, "lines") as download:
+        assert download.readlines() == lines + [b"no newline at the end"]
+
+
+def test_spare_bytes_are_not_handed_out_after_cancel(project: Project, bucket: str,
+                                                     payload: bytes) -> None:
+    with project.download_object(bucket, "blob") as download:
+        assert download.read(10)[1] > 0  # the rest of what came is kept
+        download.cancel()
+        with pytest.raises(CancelledError):
+            download.read(10)
+        with pytest.raises(CancelledError):
+            download.readinto(bytearray(10))
 
 
 @pytest.mark.parametrize("how", ["close", "cancel"])

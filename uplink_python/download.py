@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
 from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple
 
 from . import _native
@@ -19,6 +20,11 @@ _COPY_BUFSIZE = 1024 * 1024
 # read_file writes what it read while the bytes are still in the CPU cache
 # (see transfer.WRITE_CHUNK_SIZE).
 _WRITE_BUFSIZE = 256 * 1024
+# read(n) below this size, readline and iteration ask the library for up to
+# this much (what has already arrived: the wait is for the first byte only)
+# and keep the rest for the next calls, so a loop of small reads costs one
+# native call per 64 KiB rather than one per call.
+_SPARE_SIZE = 64 * 1024
 
 
 class Download:
@@ -37,6 +43,12 @@ class Download:
                  storj_path: str = "") -> None:
         self._handle = handle
         self._eof = False
+        # Bytes that a small read fetched beyond what it returned: _spare[_spare_at:].
+        self._spare = b""
+        self._spare_at = 0
+        self._cancelled = False
+        # The reads take turns, so the spare bytes come out in the stream's order.
+        self._turn = threading.Lock()
         self._stream_closed = False
         self.uplink = uplink
         self.project = project
@@ -56,19 +68,49 @@ class Download:
         Returns ``(data, len(data))``; ``(b"", 0)`` at the end of the object.
         Raises StorjException (ClosedError once closed), TypeError/ValueError for a bad size.
         """
-        if isinstance(size_to_read, bool) or not isinstance(size_to_read, int):
+        if type(size_to_read) is not int and (  # pylint: disable=unidiomatic-typecheck
+                isinstance(size_to_read, bool) or not isinstance(size_to_read, int)):
             raise TypeError(f"size_to_read must be an int, not {type(size_to_read).__name__}")
         if size_to_read > sys.maxsize:
             raise ValueError(f"size_to_read must be at most {sys.maxsize}, got {size_to_read}")
         if size_to_read < 0:
             data = self.readall()
             return data, len(data)
-        if self._eof:
-            self._handle.check()  # still fails when closed
-            return b"", 0
-        data, eof = _native.download_read(self._handle, size_to_read)
-        self._eof = eof
-        return data, len(data)
+        with self._turn:
+            if self._spare:
+                spare = self._take_spare(size_to_read)
+                if spare is not None:
+                    return spare, len(spare)
+            if self._eof:
+                self._handle.check()  # still fails when closed
+                return b"", 0
+            if 0 < size_to_read < _SPARE_SIZE:
+                data, self._eof = _native.download_read(self._handle, _SPARE_SIZE)
+                if len(data) > size_to_read:
+                    self._spare, self._spare_at = data, size_to_read
+                    data = data[:size_to_read]
+            else:
+                data, self._eof = _native.download_read(self._handle, size_to_read)
+            return data, len(data)
+
+    def _take_spare(self, limit: int) -> Optional[bytes]:
+        """Up to ``limit`` of the spare bytes; None when there are none. Once
+        the download is closed or cancelled, or its project closed, the spare
+        bytes are dropped (None), so that the native call that follows raises
+        what it would have raised without them. The caller holds the turn."""
+        spare, start = self._spare, self._spare_at
+        if not spare:
+            return None
+        if self._cancelled or not self._handle.alive or (
+                self.project is not None and not self.project._handle.alive):
+            self._spare = b""
+            return None
+        end = min(start + limit, len(spare))
+        if end == len(spare):
+            self._spare = b""
+        else:
+            self._spare_at = end
+        return spare[start:end] if start or end != len(spare) else spare
 
     def readinto(self, buffer: Any) -> int:
         """Fills a writable bytes-like object without copying; returns the byte
@@ -83,30 +125,61 @@ class Download:
         return self._readinto(buffer, full=False)
 
     def _readinto(self, buffer: Any, full: bool) -> int:
-        if self._eof:
-            self._handle.check()  # still fails when closed
-            _native.check_writable(buffer, "buffer")
-            return 0
-        count, self._eof = _native.download_readinto(self._handle, buffer, full=full)
-        return count
+        with self._turn:
+            if self._spare:
+                return self._readinto_after_spare(buffer, full)
+            if self._eof:
+                self._handle.check()  # still fails when closed
+                _native.check_writable(buffer, "buffer")
+                return 0
+            count, self._eof = _native.download_readinto(self._handle, buffer, full=full)
+            return count
+
+    def _readinto_after_spare(self, buffer: Any, full: bool) -> int:
+        """readinto with spare bytes: they come first; a full read then
+        fills the rest of the buffer from the library. The caller holds the turn."""
+        _native.check_writable(buffer, "buffer")
+        with memoryview(buffer) as view, view.cast("B") as target:
+            data = self._take_spare(len(target))
+            if data is None:  # interrupted: the library says how
+                count, self._eof = _native.download_readinto(self._handle, buffer, full=full)
+                return count
+            count = len(data)
+            target[:count] = data
+            if full and count < len(target) and not self._eof:
+                more, self._eof = _native.download_readinto(self._handle, target[count:],
+                                                             full=True)
+                count += more
+            return count
 
     def readline(self, size: Optional[int] = -1) -> bytes:
         """Reads one line, up to ``size`` bytes (all of it when negative or None), as
-        bytes; so iterating over the download yields lines. Unbuffered: for many
-        lines, ``reader()`` is faster. Raises StorjException, TypeError for a bad size."""
+        bytes; so iterating over the download yields lines. Raises StorjException,
+        TypeError for a bad size."""
         if size is None:
             size = -1
         if isinstance(size, bool) or not isinstance(size, int):
             raise TypeError(f"size must be an int, not {type(size).__name__}")
-        line = bytearray()
-        byte = bytearray(1)
-        while size < 0 or len(line) < size:
-            if not self.readinto(byte):
-                break
-            line += byte
-            if byte == b"\n":
-                break
-        return bytes(line)
+        parts: List[bytes] = []
+        left = size if size >= 0 else sys.maxsize
+        with self._turn:
+            while left > 0:
+                if self._spare:
+                    spare, start = self._spare, self._spare_at
+                    newline = spare.find(b"\n", start, start + left)
+                    data = self._take_spare(newline + 1 - start if newline >= 0 else left)
+                    if data is not None:
+                        parts.append(data)
+                        left -= len(data)
+                        if data.endswith(b"\n"):
+                            break
+                        continue
+                if self._eof:
+                    self._handle.check()  # still fails when closed
+                    break
+                data, self._eof = _native.download_read(self._handle, _SPARE_SIZE)
+                self._spare, self._spare_at = data, 0
+        return b"".join(parts)
 
     def readlines(self, hint: Optional[int] = -1) -> List[bytes]:
         """Reads the remaining lines as a list of bytes (stopping once ``hint`` bytes
@@ -132,9 +205,13 @@ class Download:
     def readall(self) -> bytes:
         """Reads everything that is left; raises StorjException."""
         chunks: List[bytes] = []
-        while not self._eof:
-            data, self._eof = _native.download_read(self._handle, _COPY_BUFSIZE, full=True)
-            chunks.append(data)
+        with self._turn:
+            spare = self._take_spare(sys.maxsize)
+            if spare is not None:
+                chunks.append(spare)
+            while not self._eof:
+                data, self._eof = _native.download_read(self._handle, _COPY_BUFSIZE, full=True)
+                chunks.append(data)
         self._handle.check()  # still fails when closed
         return b"".join(chunks)
 
@@ -189,6 +266,7 @@ class Download:
         """Stops the download from any thread: the call in progress (and any later one)
         raises CancelledError. The download must still be closed. Raises ClosedError
         once closed."""
+        self._cancelled = True  # the spare bytes are not handed out either
         _native.cancel(self._handle)
 
     def close(self) -> None:
