@@ -76,6 +76,7 @@ class Download:
         if size_to_read < 0:
             data = self.readall()
             return data, len(data)
+        _native.check_fork()  # before the turn: a fork may have copied it taken
         with self._turn:
             if self._spare:
                 spare = self._take_spare(size_to_read)
@@ -94,15 +95,16 @@ class Download:
             return data, len(data)
 
     def _take_spare(self, limit: int) -> Optional[bytes]:
-        """Up to ``limit`` of the spare bytes; None when there are none. Once
-        the download is closed or cancelled, or its project closed, the spare
-        bytes are dropped (None), so that the native call that follows raises
-        what it would have raised without them. The caller holds the turn."""
+        """Up to ``limit`` of the spare bytes; None when there are none. Raises
+        ClosedError once closed, ForkError in a forked child, as a native call
+        would. Once the download is cancelled or its project closed, the
+        spare bytes are dropped (None), so that the native call that follows
+        raises what it would have raised without them. The caller holds the turn."""
         spare, start = self._spare, self._spare_at
         if not spare:
             return None
-        if self._cancelled or not self._handle.alive or (
-                self.project is not None and not self.project._handle.alive):
+        self._handle.check()
+        if self._cancelled or (self.project is not None and not self.project._handle.alive):
             self._spare = b""
             return None
         end = min(start + limit, len(spare))
@@ -125,6 +127,7 @@ class Download:
         return self._readinto(buffer, full=False)
 
     def _readinto(self, buffer: Any, full: bool) -> int:
+        _native.check_fork()  # before the turn: a fork may have copied it taken
         with self._turn:
             if self._spare:
                 return self._readinto_after_spare(buffer, full)
@@ -162,6 +165,7 @@ class Download:
             raise TypeError(f"size must be an int, not {type(size).__name__}")
         parts: List[bytes] = []
         left = size if size >= 0 else sys.maxsize
+        _native.check_fork()  # before the turn: a fork may have copied it taken
         with self._turn:
             while left > 0:
                 if self._spare:
@@ -205,6 +209,7 @@ class Download:
     def readall(self) -> bytes:
         """Reads everything that is left; raises StorjException."""
         chunks: List[bytes] = []
+        _native.check_fork()  # before the turn: a fork may have copied it taken
         with self._turn:
             spare = self._take_spare(sys.maxsize)
             if spare is not None:
