@@ -229,6 +229,39 @@ def test_read_ahead_stops_on_close_and_cancel(project: Project, bucket: str, how
     assert download.closed
 
 
+def test_a_full_read_ahead_resumes_as_the_reader_drains_it(project: Project,
+                                                           bucket: str) -> None:
+    """The pump, asleep on a full queue, wakes once the reader took half of it
+    and carries on to the end: every byte once, in order, with no hang."""
+    data = os.urandom(5 * 1024 * 1024 + 17)
+    put_object(project, bucket, "drained", data)
+    got = bytearray()
+    failure: List[BaseException] = []
+
+    def drain() -> None:
+        try:
+            with project.download_object(bucket, "drained") as download:
+                got.extend(download.read(1)[0])
+                time.sleep(0.5)  # the queue fills and the pump sleeps
+                buffer = bytearray(3000)  # taken a few bytes at a time
+                while True:
+                    count = download.readinto1(buffer)
+                    if not count:
+                        break
+                    got.extend(buffer[:count])
+                    if len(got) % 7 == 0:
+                        time.sleep(0.001)  # a slow reader now and then
+        except BaseException as exc:  # pylint: disable=broad-except  # reported below
+            failure.append(exc)
+
+    worker = threading.Thread(target=drain, daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "the read-ahead hung"
+    assert not failure, failure
+    assert bytes(got) == data
+
+
 def test_read_some_refuses_a_null_buffer(project: Project, bucket: str,
                                          payload: bytes) -> None:
     with project.download_object(bucket, "blob") as download:
