@@ -9,6 +9,9 @@ shows medians:
 * ``CPU vs Go``: Python's client CPU time / Go's (user + system of the client
   process during the measured part; lower is better). On a shared machine
   this is the steadier figure;
+* both ratios are the median of each round's own ratio: a round runs the
+  sides back to back, so a slow drift of the machine's load cancels out
+  (the MiB/s and ms columns are the medians of the sides' runs);
 * the peak RSS of each side's process, and the load average before and after.
 
 Run it with ``benchmarks/run.sh`` (sets up and starts a network), or against a
@@ -225,8 +228,6 @@ def print_row(case: Case, go: List[Dict[str, float]], py: List[Dict[str, float]]
     """One line of the table."""
     go_wall = statistics.median(run["seconds"] for run in go)
     py_wall = statistics.median(run["seconds"] for run in py)
-    go_cpu = statistics.median(run["cpu_seconds"] for run in go)
-    py_cpu = statistics.median(run["cpu_seconds"] for run in py)
     go_rss = max(run["max_rss_kib"] for run in go) / 1024
     py_rss = max(run["max_rss_kib"] for run in py) / 1024
     if case.mib:
@@ -234,9 +235,13 @@ def print_row(case: Case, go: List[Dict[str, float]], py: List[Dict[str, float]]
     else:
         go_cell, py_cell = f"{go_wall * 1000:.1f} ms", f"{py_wall * 1000:.1f} ms"
     py_cell = f"{label} {py_cell}".strip()
-    cpu_ratio = py_cpu / go_cpu if go_cpu > 0 else float("nan")
+    # Each round's ratio, then their median (see the module docstring).
+    speed = statistics.median(g["seconds"] / p["seconds"] for g, p in zip(go, py))
+    cpu_ratios = [p["cpu_seconds"] / g["cpu_seconds"] for g, p in zip(go, py)
+                  if g["cpu_seconds"] > 0]
+    cpu_ratio = statistics.median(cpu_ratios) if cpu_ratios else float("nan")
     rss = f"{go_rss:.0f}/{py_rss:.0f}"
-    print(f"| {case.name:<48} | {go_cell:>11} | {py_cell:>17} | {go_wall / py_wall:>10.2f}x "
+    print(f"| {case.name:<48} | {go_cell:>11} | {py_cell:>17} | {speed:>10.2f}x "
           f"| {cpu_ratio:>8.2f}x | {rss:>13} |", flush=True)
 
 
