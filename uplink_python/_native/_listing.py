@@ -61,9 +61,12 @@ class _RepeatGuard:
 # costs one round trip, and a page of converted values stays small.
 PAGE_SIZE = 1000
 
-# The C struct of each UPLINK_ITEM_* kind of a listing page.
-_ITEM_STRUCTS = {1: d._ObjectStruct, 2: d._BucketStruct, 3: d._UploadInfoStruct,
-                 4: d._PartStruct, 5: d._VersionedObjectStruct}
+# The UPLINK_ITEM_* kinds of a listing page (uplink_extensions.h), and the C
+# struct of each.
+_ITEM_OBJECT, _ITEM_BUCKET, _ITEM_UPLOAD_INFO, _ITEM_PART, _ITEM_VERSIONED_OBJECT = 1, 2, 3, 4, 5
+_ITEM_STRUCTS = {_ITEM_OBJECT: d._ObjectStruct, _ITEM_BUCKET: d._BucketStruct,
+                 _ITEM_UPLOAD_INFO: d._UploadInfoStruct, _ITEM_PART: d._PartStruct,
+                 _ITEM_VERSIONED_OBJECT: d._VersionedObjectStruct}
 
 
 class Cursor(Generic[_T]):
@@ -205,14 +208,14 @@ def _cursor(list_name: str, kind: str, prefix: str, project: Handle,
 def iter_buckets(project: Handle, options: Optional[ListBucketsOptions]) -> Cursor[Bucket]:
     """Starts a bucket listing."""
     return _cursor("uplink_list_buckets", "bucket", "bucket", project, bucket_value, lambda b: (b.name,),
-                   2, list_buckets_options(options))
+                   _ITEM_BUCKET, list_buckets_options(options))
 
 
 def iter_objects(project: Handle, bucket: str,
                  options: Optional[ListObjectsOptions]) -> Cursor[Object]:
     """Starts an object listing."""
     return _cursor("uplink_list_objects", "object", "object", project, object_value, lambda o: (o.key, o.is_prefix),
-                   1, encode(bucket, "bucket_name"),
+                   _ITEM_OBJECT, encode(bucket, "bucket_name"),
                    list_objects_options(options))
 
 
@@ -220,7 +223,7 @@ def iter_uploads(project: Handle, bucket: str,
                  options: Optional[ListUploadsOptions]) -> Cursor[UploadInfo]:
     """Starts a listing of pending multipart uploads."""
     return _cursor("uplink_list_uploads", "upload", "upload", project, upload_info_value,
-                   lambda u: (u.key, u.upload_id, u.is_prefix), 3,
+                   lambda u: (u.key, u.upload_id, u.is_prefix), _ITEM_UPLOAD_INFO,
                    encode(bucket, "bucket_name"), list_uploads_options(options))
 
 
@@ -228,7 +231,7 @@ def iter_upload_parts(project: Handle, bucket: str, key: str, upload_id: str,
                       options: Optional[ListUploadPartsOptions]) -> Cursor[Part]:
     """Starts a listing of the parts of a multipart upload."""
     return _cursor("uplink_list_upload_parts", "part", "part", project, part_value, lambda p: (p.part_number,),
-                   4, encode(bucket, "bucket_name"), key_arg(key, "key"),
+                   _ITEM_PART, encode(bucket, "bucket_name"), key_arg(key, "key"),
                    encode(upload_id, "upload_id"), list_upload_parts_options(options))
 
 
@@ -237,5 +240,5 @@ def iter_object_versions(project: Handle, bucket: str,
                          ) -> Cursor[VersionedObject]:
     """Starts a listing of object versions."""
     return _cursor("uplink_list_object_versions", "object version", "versioned_object", project, versioned_object_value,
-                   lambda o: (o.key, o.version, o.is_prefix), 5,
+                   lambda o: (o.key, o.version, o.is_prefix), _ITEM_VERSIONED_OBJECT,
                    encode(bucket, "bucket_name"), list_object_versions_options(options))
