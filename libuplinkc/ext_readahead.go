@@ -8,6 +8,8 @@ import "C"
 
 import (
 	"io"
+	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -17,6 +19,14 @@ import (
 // in one call, waiting only while nothing is there. Go code waiting on the
 // caller's C thread costs a kernel hand-off each time; the goroutine waits
 // cheaply.
+//
+// A streaming read that finds nothing queued does not return with the first
+// block: it gathers for up to gatherWait, until it has a buffer's worth or
+// the window closed with at least one block queued. A caller faster than the
+// network (the usual case: it only copies) otherwise waits once per few
+// blocks, and each wait on its thread costs more than the copy. When data
+// is slower to come than gatherWait, the read returns with the first block,
+// exactly as without the window.
 
 const (
 	aheadChunk  = 8 << 10 // one Go read (a 7424-byte block by default) per chunk
@@ -26,6 +36,13 @@ const (
 	// the network a thread wake-up per 7 KiB (16 MiB read by readinto1 while
 	// compressing: 2,700 context switches, now 1,700, and 7% less CPU).
 	aheadRefill = aheadChunks / 2
+	// How long a streaming read that found the queue empty gathers blocks
+	// before it returns what came (at 100 MiB/s, about 100 KiB). A 64 MiB
+	// seed read(1 MiB) loop: client CPU 1.21x -> 1.04x Go's, 2 ms: 1.03x.
+	gatherWait = time.Millisecond
+	// gatherMax caps the blocks a read gathers for (the queue then still has
+	// room for the pump to go on).
+	gatherMax = aheadRefill
 )
 
 // chunk is one Go read: its bytes, or the error that ended the reading.
@@ -38,6 +55,9 @@ type readAhead struct {
 	ready chan chunk    // chunks in order; the last one carries the error
 	free  chan []byte   // spent buffers for the next reads
 	room  chan struct{} // a full pump's wake-up: aheadRefill buffers are free
+	want  atomic.Int32  // a gathering reader's wanted queue length; 0: none
+	wake  chan struct{} // the gathering reader's wake-up
+	ended atomic.Bool   // the pump queues (or queued) its last chunk
 	done  chan struct{}
 	made  int    // buffers allocated so far (by pump, as the queue grows)
 	chunk []byte // the buffer of the chunk being handed out
@@ -56,6 +76,7 @@ func (down *Download) startAhead() *readAhead {
 		ready: make(chan chunk, aheadChunks+1),
 		free:  make(chan []byte, aheadChunks),
 		room:  make(chan struct{}, 1),
+		wake:  make(chan struct{}, 1),
 		done:  make(chan struct{}),
 	}
 	down.ahead = ra
@@ -124,6 +145,7 @@ func (down *Download) pump(ra *readAhead) {
 				n, err = down.rawRead(buf[:cap(buf)])
 				if n > 0 {
 					ra.ready <- chunk{buf: buf[:n]}
+					ra.signal(false)
 					buf, empty = nil, 0
 				} else if err == nil {
 					if empty++; empty >= maxEmptyReads {
@@ -142,7 +164,52 @@ func (down *Download) pump(ra *readAhead) {
 			}
 		})
 	}
+	ra.ended.Store(true)
 	ra.ready <- chunk{err: err}
+	ra.signal(true)
+}
+
+// signal wakes a gathering reader once the queue holds what it wants, or
+// when the reading ended (last).
+func (ra *readAhead) signal(last bool) {
+	want := ra.want.Load()
+	if want > 0 && (last || len(ra.ready) >= int(want)) && ra.want.CompareAndSwap(want, 0) {
+		select {
+		case ra.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// gather waits until want chunks are queued, or until gatherWait passed and
+// one is, or the reading ended; false when done was closed first.
+func (ra *readAhead) gather(want int, done <-chan struct{}) bool {
+	var window <-chan time.Time
+	for {
+		select {
+		case <-ra.wake: // left from an earlier wait
+		default:
+		}
+		ra.want.Store(int32(want))
+		if len(ra.ready) >= want || ra.ended.Load() {
+			ra.want.Store(0)
+			return true
+		}
+		if want > 1 && window == nil {
+			timer := time.NewTimer(gatherWait)
+			defer timer.Stop()
+			window = timer.C
+		}
+		select {
+		case <-ra.wake:
+			return true
+		case <-window:
+			want, window = 1, nil // now the first chunk will do
+		case <-done:
+			ra.want.Store(0)
+			return false
+		}
+	}
 }
 
 // take copies what the read-ahead holds into buf: it waits for the first
@@ -165,6 +232,11 @@ func (down *Download) take(ra *readAhead, buf []byte) (int, error) {
 			break
 		}
 		var next chunk
+		if total == 0 && len(ra.ready) == 0 {
+			if !ra.gather(max(1, min(len(buf)/aheadChunk, gatherMax)), down.ctx.Done()) {
+				return 0, down.interrupted(nil)
+			}
+		}
 		if total == 0 {
 			select {
 			case next = <-ra.ready:
@@ -204,8 +276,8 @@ func (down *Download) stopAhead() {
 
 // uplink_download_read_some reads up to length bytes into bytes: it waits
 // until at least one byte came (or the object ended, or an error), then
-// returns everything already downloaded and decrypted, up to length, without
-// waiting for more. The first call starts a goroutine that reads ahead of the
+// returns everything already downloaded and decrypted, up to length. When
+// nothing was there at the call it gathers for up to gatherWait (see above). The first call starts a goroutine that reads ahead of the
 // caller (up to 1 MiB); later uplink_download_read and
 // uplink_download_read_full calls on the download read from it as well.
 //
