@@ -19,7 +19,12 @@ import (
 // and never answers hangs a call forever. A dial that runs out of time
 // returns an error that is not a net.Error, because Go's metainfo client
 // retries net.Errors for about six seconds plus seven dial timeouts.
-// Every byte moved stamps lim's activity clock for the stall watchdog.
+// Every byte moved stamps lim's activity clock for the stall watchdog:
+// every byte read, and every byte written once the peer has answered. A
+// connection accepted by a peer that never answers (a frozen node) is no
+// progress: it would otherwise keep a stalled transfer of the same project
+// alive (a download stalled for 2 s failed after 4 s, as an upload of the
+// project dialled the frozen nodes in between).
 func dialer(lim *limits) func(ctx context.Context, network, address string) (net.Conn, error) {
 	return func(ctx context.Context, network, address string) (net.Conn, error) {
 		dialer := net.Dialer{Timeout: lim.dial}
@@ -31,7 +36,6 @@ func dialer(lim *limits) func(ctx context.Context, network, address string) (net
 			}
 			return nil, err
 		}
-		lim.touch()
 		watched := &watchedConn{Conn: conn, lim: lim, address: address}
 		if lim.dial > 0 {
 			if err := conn.SetDeadline(time.Now().Add(lim.dial)); err != nil {
@@ -56,12 +60,15 @@ type watchedConn struct {
 	address string
 	// waiting is set while the dial deadline is on.
 	waiting atomic.Bool
+	// answered is set once the peer sent a byte.
+	answered atomic.Bool
 }
 
 func (conn *watchedConn) Read(p []byte) (int, error) {
 	n, err := conn.Conn.Read(p)
 	if n > 0 {
 		conn.lim.touch()
+		conn.answered.Store(true)
 		if conn.waiting.CompareAndSwap(true, false) {
 			_ = conn.Conn.SetDeadline(time.Time{})
 		}
@@ -75,7 +82,7 @@ func (conn *watchedConn) Read(p []byte) (int, error) {
 
 func (conn *watchedConn) Write(p []byte) (int, error) {
 	n, err := conn.Conn.Write(p)
-	if n > 0 {
+	if n > 0 && conn.answered.Load() {
 		conn.lim.touch()
 	}
 	var netErr net.Error

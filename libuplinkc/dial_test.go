@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -70,5 +71,46 @@ func TestDialerLiftsTheDeadlineOnceThePeerAnswered(t *testing.T) {
 	}
 	if !lim.lastActivity().After(before) {
 		t.Fatal("bytes moved without stamping the activity clock")
+	}
+}
+
+func TestDialerCountsNoProgressToAPeerThatNeverAnswers(t *testing.T) {
+	silent := peer(t, func(conn net.Conn) { time.Sleep(2 * time.Second); _ = conn.Close() })
+	lim := newLimits(500*time.Millisecond, 0, 0)
+	before := lim.lastActivity()
+	conn, err := dialer(lim)(context.Background(), "tcp", silent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close() }()
+	if _, err := conn.Write([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if !lim.lastActivity().Equal(before) {
+		t.Fatal("a connection to a silent peer stamped the activity clock")
+	}
+
+	answering := peer(t, func(conn net.Conn) {
+		_, _ = conn.Write([]byte{1})
+		_, _ = io.Copy(io.Discard, conn)
+	})
+	conn2, err := dialer(lim)(context.Background(), "tcp", answering)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn2.Close() }()
+	if _, err := conn2.Read(make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	answered := lim.lastActivity()
+	if !answered.After(before) {
+		t.Fatal("the peer's answer did not stamp the activity clock")
+	}
+	time.Sleep(10 * time.Millisecond)
+	if _, err := conn2.Write([]byte("data")); err != nil {
+		t.Fatal(err)
+	}
+	if !lim.lastActivity().After(answered) {
+		t.Fatal("a write to a peer that answered did not stamp the activity clock")
 	}
 }
