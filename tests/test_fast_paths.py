@@ -161,10 +161,12 @@ def test_reads_of_every_kind_after_read_some_continue_the_stream(
 
 
 def test_small_reads_keep_the_rest_for_every_later_read(
-        project: Project, bucket: str, payload: bytes) -> None:
-    """read(n) below 64 KiB fetches what arrived (up to 64 KiB) and keeps the
+        project: Project, bucket: str) -> None:
+    """read(n) below 64 KiB fetches what arrived (up to 256 KiB) and keeps the
     rest: every read that follows, of any kind, continues the stream."""
-    with project.download_object(bucket, "blob") as download:
+    payload = os.urandom(600_001)  # more than the kept bytes and the readinto below
+    put_object(project, bucket, "long", payload)
+    with project.download_object(bucket, "long") as download:
         got = bytearray()
         for size in (1, 10, 100, 1000):  # small seed reads
             data, count = download.read(size)
@@ -173,8 +175,8 @@ def test_small_reads_keep_the_rest_for_every_later_read(
         got += download.readline(300)  # random bytes: a "line" ends at a newline byte
         one = bytearray(5)
         got += one[:download.readinto1(one)]
-        view = bytearray(80_000)  # more than the spare bytes: readinto fills it
-        assert download.readinto(view) == 80_000
+        view = bytearray(300_000)  # more than the spare bytes: readinto fills it
+        assert download.readinto(view) == 300_000
         got += view
         while True:
             data, count = download.read(4096)

@@ -20,11 +20,12 @@ _COPY_BUFSIZE = 1024 * 1024
 # read_file writes what it read while the bytes are still in the CPU cache
 # (see transfer.WRITE_CHUNK_SIZE).
 _WRITE_BUFSIZE = 256 * 1024
-# read(n) below this size, readline and iteration ask the library for up to
-# this much (what has already arrived: the wait is for the first byte only)
-# and keep the rest for the next calls, so a loop of small reads costs one
-# native call per 64 KiB rather than one per call.
-_SPARE_SIZE = 64 * 1024
+# read(n) below _SMALL_READ, readline and iteration ask the library for what
+# has arrived, up to _SPARE_SIZE, and keep the rest for the next calls, so a
+# loop of small reads costs one native call per 256 KiB rather than one per
+# call (16 MiB by read(4096): client CPU 1.16x -> 1.10x Go's against 64 KiB).
+_SMALL_READ = 64 * 1024
+_SPARE_SIZE = 256 * 1024
 
 
 class Download:
@@ -85,7 +86,7 @@ class Download:
             if self._eof:
                 self._handle.check()  # still fails when closed
                 return b"", 0
-            if 0 < size_to_read < _SPARE_SIZE:
+            if 0 < size_to_read < _SMALL_READ:
                 data, self._eof = _native.download_read(self._handle, _SPARE_SIZE)
                 if len(data) > size_to_read:
                     self._spare, self._spare_at = data, size_to_read
