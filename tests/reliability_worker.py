@@ -805,12 +805,15 @@ def scenario_stalled_transfer(params: Dict[str, Any]) -> Dict[str, Any]:
     measured: List[Dict[str, Any]] = []
     problems: List[str] = []
     data = os.urandom(3 * MiB)
+    # Far more than the download's read-ahead and Go's piece buffers hold, so
+    # that the freeze comes while most of it is still on the nodes.
+    long = os.urandom(32 * MiB)
     with Uplink().parse_access(net.access) as access, access.config_open_project(config) as project:
         bucket = random_bucket_name("rel-stall")
         project.create_bucket(bucket)
         try:
             with project.upload_object(bucket, "object") as upload:
-                upload.write(data)
+                upload.write(long)
             download = project.download_object(bucket, "object")
             head = download.read(1000)[0]
             upload = project.upload_object(bucket, "stalled")
@@ -832,7 +835,7 @@ def scenario_stalled_transfer(params: Dict[str, Any]) -> Dict[str, Any]:
             if len(head) != 1000:
                 problems.append("the first read was short")
             with project.download_object(bucket, "object") as again:
-                if again.readall() != data:
+                if again.readall() != long:
                     problems.append("after thawing: the object reads back different bytes")
             try:
                 project.stat_object(bucket, "stalled")
