@@ -72,7 +72,14 @@ func (down *Download) startAhead() *readAhead {
 	if down.ahead != nil {
 		return down.ahead
 	}
-	ra := &readAhead{
+	ra := newReadAhead()
+	down.ahead = ra
+	go down.pump(ra)
+	return ra
+}
+
+func newReadAhead() *readAhead {
+	return &readAhead{
 		// Room for every buffer and the final error: pump never waits to queue.
 		ready: make(chan chunk, aheadChunks+1),
 		free:  make(chan []byte, aheadChunks),
@@ -80,9 +87,6 @@ func (down *Download) startAhead() *readAhead {
 		wake:  make(chan struct{}, 1),
 		done:  make(chan struct{}),
 	}
-	down.ahead = ra
-	go down.pump(ra)
-	return ra
 }
 
 // buffer returns a free buffer, allocating up to aheadChunks of them; when
@@ -146,7 +150,7 @@ func (down *Download) pump(ra *readAhead) {
 				n, err = down.rawRead(buf[:cap(buf)])
 				if n > 0 {
 					ra.ready <- chunk{buf: buf[:n]}
-					ra.signal(false)
+					ra.signal()
 					buf, empty = nil, 0
 				} else if err == nil {
 					if empty++; empty >= maxEmptyReads {
@@ -167,14 +171,15 @@ func (down *Download) pump(ra *readAhead) {
 	}
 	ra.ended.Store(true)
 	ra.ready <- chunk{err: err}
-	ra.signal(true)
+	ra.signal()
 }
 
 // signal wakes a gathering reader once the queue holds what it wants, or
-// when the reading ended (last).
-func (ra *readAhead) signal(last bool) {
+// once the reading ended.
+func (ra *readAhead) signal() {
 	want := ra.want.Load()
-	if want > 0 && (last || len(ra.ready) >= int(want)) && ra.want.CompareAndSwap(want, 0) {
+	if want > 0 && (ra.ended.Load() || len(ra.ready) >= int(want)) &&
+		ra.want.CompareAndSwap(want, 0) {
 		select {
 		case ra.wake <- struct{}{}:
 		default:

@@ -9,23 +9,13 @@ import (
 	"time"
 )
 
-func newTestAhead() *readAhead {
-	return &readAhead{
-		ready: make(chan chunk, aheadChunks+1),
-		free:  make(chan []byte, aheadChunks),
-		room:  make(chan struct{}, 1),
-		wake:  make(chan struct{}, 1),
-		done:  make(chan struct{}),
-	}
-}
-
 // queue does what the pump does for one chunk.
 func (ra *readAhead) queue(c chunk) {
 	if c.err != nil {
 		ra.ended.Store(true)
 	}
 	ra.ready <- c
-	ra.signal(c.err != nil)
+	ra.signal()
 }
 
 // gatherIn runs gather on a goroutine and returns its outcome channel.
@@ -33,6 +23,22 @@ func gatherIn(ra *readAhead, want int, done chan struct{}) chan bool {
 	result := make(chan bool, 1)
 	go func() { result <- ra.gather(want, done) }()
 	return result
+}
+
+// waitsForAChunk checks that gather is still waiting long after its window,
+// then that one chunk ends the wait.
+func waitsForAChunk(t *testing.T, ra *readAhead, result chan bool) {
+	t.Helper()
+	time.Sleep(20 * gatherWait)
+	select {
+	case <-result:
+		t.Fatal("gather returned with nothing queued")
+	default:
+	}
+	ra.queue(chunk{buf: []byte("x")})
+	if !outcome(t, result) || len(ra.ready) != 1 {
+		t.Fatalf("gather did not return with the one chunk (%d queued)", len(ra.ready))
+	}
 }
 
 func outcome(t *testing.T, result chan bool) bool {
@@ -47,7 +53,7 @@ func outcome(t *testing.T, result chan bool) bool {
 }
 
 func TestSignalWakesOnceTheWantedCountIsQueued(t *testing.T) {
-	ra := newTestAhead()
+	ra := newReadAhead()
 	ra.want.Store(4)
 	for i := 0; i < 3; i++ {
 		ra.queue(chunk{buf: []byte{byte(i)}})
@@ -66,7 +72,7 @@ func TestSignalWakesOnceTheWantedCountIsQueued(t *testing.T) {
 }
 
 func TestSignalWakesAtTheEnd(t *testing.T) {
-	ra := newTestAhead()
+	ra := newReadAhead()
 	ra.want.Store(4)
 	ra.queue(chunk{err: io.EOF})
 	if len(ra.wake) != 1 || ra.want.Load() != 0 {
@@ -75,7 +81,7 @@ func TestSignalWakesAtTheEnd(t *testing.T) {
 }
 
 func TestGatherReturnsOnceItHasWhatItWants(t *testing.T) {
-	ra := newTestAhead()
+	ra := newReadAhead()
 	result := gatherIn(ra, 4, make(chan struct{}))
 	for i := 0; i < 4; i++ {
 		ra.queue(chunk{buf: []byte{byte(i)}})
@@ -89,22 +95,12 @@ func TestGatherReturnsOnceItHasWhatItWants(t *testing.T) {
 }
 
 func TestGatherTakesTheFirstChunkAfterTheWindow(t *testing.T) {
-	ra := newTestAhead()
-	result := gatherIn(ra, gatherMax, make(chan struct{}))
-	time.Sleep(20 * gatherWait)
-	select {
-	case <-result:
-		t.Fatal("gather returned with nothing queued")
-	default:
-	}
-	ra.queue(chunk{buf: []byte("x")})
-	if !outcome(t, result) || len(ra.ready) != 1 {
-		t.Fatalf("gather did not return with the one chunk (%d queued)", len(ra.ready))
-	}
+	ra := newReadAhead()
+	waitsForAChunk(t, ra, gatherIn(ra, gatherMax, make(chan struct{})))
 }
 
 func TestGatherReturnsWithFewerAtTheWindow(t *testing.T) {
-	ra := newTestAhead()
+	ra := newReadAhead()
 	ra.queue(chunk{buf: []byte("x")})
 	if !outcome(t, gatherIn(ra, gatherMax, make(chan struct{}))) {
 		t.Fatal("gather reported an interrupt")
@@ -112,7 +108,7 @@ func TestGatherReturnsWithFewerAtTheWindow(t *testing.T) {
 }
 
 func TestGatherEndsWithTheReading(t *testing.T) {
-	ra := newTestAhead()
+	ra := newReadAhead()
 	result := gatherIn(ra, gatherMax, make(chan struct{}))
 	ra.queue(chunk{buf: []byte("x")})
 	ra.queue(chunk{err: io.EOF})
@@ -126,7 +122,7 @@ func TestGatherEndsWithTheReading(t *testing.T) {
 }
 
 func TestGatherStopsWhenDone(t *testing.T) {
-	ra := newTestAhead()
+	ra := newReadAhead()
 	done := make(chan struct{})
 	result := gatherIn(ra, gatherMax, done)
 	close(done)
@@ -139,17 +135,7 @@ func TestGatherStopsWhenDone(t *testing.T) {
 }
 
 func TestGatherIgnoresAWakeUpLeftFromBefore(t *testing.T) {
-	ra := newTestAhead()
+	ra := newReadAhead()
 	ra.wake <- struct{}{}
-	result := gatherIn(ra, 2, make(chan struct{}))
-	time.Sleep(20 * gatherWait)
-	select {
-	case <-result:
-		t.Fatal("gather returned with nothing queued")
-	default:
-	}
-	ra.queue(chunk{buf: []byte("x")})
-	if !outcome(t, result) {
-		t.Fatal("gather reported an interrupt")
-	}
+	waitsForAChunk(t, ra, gatherIn(ra, 2, make(chan struct{})))
 }
