@@ -210,6 +210,20 @@ def test_spare_bytes_are_not_handed_out_after_cancel(project: Project, bucket: s
             download.readinto(bytearray(10))
 
 
+def test_reads_at_the_end_raise_after_cancel(project: Project, bucket: str,
+                                             payload: bytes) -> None:
+    """At the end of the object no native call is needed, yet every read of a
+    cancelled download raises CancelledError, as the library does."""
+    with project.download_object(bucket, "blob") as download:
+        assert download.read(-1) == (payload, len(payload))
+        assert download.read(10) == (b"", 0)
+        download.cancel()
+        for read in (lambda: download.read(10), lambda: download.readinto(bytearray(10)),
+                     download.readline, download.readall, lambda: download.read(-1)):
+            with pytest.raises(CancelledError):
+                read()
+
+
 @pytest.mark.parametrize("how", ["close", "cancel"])
 def test_read_ahead_stops_on_close_and_cancel(project: Project, bucket: str, how: str) -> None:
     """A read-ahead that filled its queue (the object is larger) ends with the

@@ -84,7 +84,7 @@ class Download:
                 if spare is not None:
                     return spare, len(spare)
             if self._eof:
-                self._handle.check()  # still fails when closed
+                self._check_at_end()
                 return b"", 0
             if 0 < size_to_read < _SMALL_READ:
                 data, self._eof = _native.download_read(self._handle, _SPARE_SIZE)
@@ -105,7 +105,7 @@ class Download:
         if not spare:
             return None
         self._handle.check()
-        if self._cancelled or (self.project is not None and not self.project._handle.alive):
+        if self._interrupted():
             self._spare = b""
             return None
         end = min(start + limit, len(spare))
@@ -114,6 +114,18 @@ class Download:
         else:
             self._spare_at = end
         return spare[start:end] if start or end != len(spare) else spare
+
+    def _interrupted(self) -> bool:
+        """Whether the download was cancelled or its project closed."""
+        return self._cancelled or (self.project is not None and not self.project._handle.alive)
+
+    def _check_at_end(self) -> None:
+        """At the end of the object a read needs no native call, yet fails as
+        one would: ClosedError once closed, and once interrupted whatever the
+        library raises (CancelledError after a cancel). The caller holds the turn."""
+        self._handle.check()
+        if self._interrupted():
+            _native.download_read(self._handle, 1)
 
     def readinto(self, buffer: Any) -> int:
         """Fills a writable bytes-like object without copying; returns the byte
@@ -133,7 +145,7 @@ class Download:
             if self._spare:
                 return self._readinto_after_spare(buffer, full)
             if self._eof:
-                self._handle.check()  # still fails when closed
+                self._check_at_end()
                 _native.check_writable(buffer, "buffer")
                 return 0
             count, self._eof = _native.download_readinto(self._handle, buffer, full=full)
@@ -180,7 +192,7 @@ class Download:
                             break
                         continue
                 if self._eof:
-                    self._handle.check()  # still fails when closed
+                    self._check_at_end()
                     break
                 data, self._eof = _native.download_read(self._handle, _SPARE_SIZE)
                 self._spare, self._spare_at = data, 0
@@ -215,6 +227,8 @@ class Download:
             spare = self._take_spare(sys.maxsize)
             if spare is not None:
                 chunks.append(spare)
+            elif self._eof:
+                self._check_at_end()
             while not self._eof:
                 data, self._eof = _native.download_read(self._handle, _COPY_BUFSIZE, full=True)
                 chunks.append(data)
