@@ -11,7 +11,10 @@ shows medians:
   this is the steadier figure;
 * both ratios are the median of each round's own ratio: a round runs the
   sides back to back, so a slow drift of the machine's load cancels out
-  (the MiB/s and ms columns are the medians of the sides' runs);
+  (the MiB/s and ms columns are the medians of the sides' runs); the side
+  that goes first rotates from round to round, so no side always runs
+  on the network as the one before it left it (use a multiple of the
+  number of sides as --rounds);
 * the peak RSS of each side's process, and the load average before and after.
 
 Run it with ``benchmarks/run.sh`` (sets up and starts a network), or against a
@@ -186,9 +189,13 @@ def main() -> None:
 
         runs: Dict[str, Dict[str, List[Dict[str, float]]]] = {
             case.name: {side: [] for side in ["go", *variants]} for case in all_cases}
+        sides = ["go", *variants]
         for round_number in range(args.rounds):
+            # Each round starts with the next side: whoever runs first or
+            # last in a round (a fresher or a fuller network) takes turns.
+            turn = round_number % len(sides)
             for case in all_cases:
-                for side in ["go", *variants]:
+                for side in sides[turn:] + sides[:turn]:
                     fill: Callable[[Any], Any] = lambda value: (  # noqa: E731
                         value.format(side=f"{side}{round_number}")
                         if isinstance(value, str) else value)
