@@ -210,14 +210,19 @@ def test_spare_bytes_are_not_handed_out_after_cancel(project: Project, bucket: s
             download.readinto(bytearray(10))
 
 
+@pytest.mark.parametrize("how", ["cancel", "project close"])
 def test_reads_at_the_end_raise_after_cancel(project: Project, bucket: str,
-                                             payload: bytes) -> None:
+                                             payload: bytes, how: str) -> None:
     """At the end of the object no native call is needed, yet every read of a
-    cancelled download raises CancelledError, as the library does."""
+    cancelled download (or one whose project was closed) raises CancelledError,
+    as the library does."""
     with project.download_object(bucket, "blob") as download:
         assert download.read(-1) == (payload, len(payload))
         assert download.read(10) == (b"", 0)
-        download.cancel()
+        if how == "cancel":
+            download.cancel()
+        else:
+            project.close()
         for read in (lambda: download.read(10), lambda: download.readinto(bytearray(10)),
                      download.readline, download.readall, lambda: download.read(-1)):
             with pytest.raises(CancelledError):
