@@ -149,8 +149,7 @@ func (down *Download) pump(ra *readAhead) {
 				var n int
 				n, err = down.rawRead(buf[:cap(buf)])
 				if n > 0 {
-					ra.ready <- chunk{buf: buf[:n]}
-					ra.signal()
+					ra.queue(chunk{buf: buf[:n]})
 					buf, empty = nil, 0
 				} else if err == nil {
 					if empty++; empty >= maxEmptyReads {
@@ -169,8 +168,16 @@ func (down *Download) pump(ra *readAhead) {
 			}
 		})
 	}
-	ra.ended.Store(true)
-	ra.ready <- chunk{err: err}
+	ra.queue(chunk{err: err})
+}
+
+// queue hands a chunk (the last one carries the error that ended the
+// reading) to the reader and wakes it if it was gathering.
+func (ra *readAhead) queue(c chunk) {
+	if c.err != nil {
+		ra.ended.Store(true)
+	}
+	ra.ready <- c
 	ra.signal()
 }
 

@@ -9,15 +9,6 @@ import (
 	"time"
 )
 
-// queue does what the pump does for one chunk.
-func (ra *readAhead) queue(c chunk) {
-	if c.err != nil {
-		ra.ended.Store(true)
-	}
-	ra.ready <- c
-	ra.signal()
-}
-
 // gatherIn runs gather on a goroutine and returns its outcome channel.
 func gatherIn(ra *readAhead, want int, done chan struct{}) chan bool {
 	result := make(chan bool, 1)
