@@ -187,9 +187,9 @@ def main() -> None:
             for offset in range(0, int(args.file_size * MIB), MIB):
                 source.write(os.urandom(min(MIB, int(args.file_size * MIB) - offset)))
 
-        runs: Dict[str, Dict[str, List[Dict[str, float]]]] = {
-            case.name: {side: [] for side in ["go", *variants]} for case in all_cases}
         sides = ["go", *variants]
+        runs: Dict[str, Dict[str, List[Dict[str, float]]]] = {
+            case.name: {side: [] for side in sides} for case in all_cases}
         for round_number in range(args.rounds):
             # Each round starts with the next side: whoever runs first or
             # last in a round (a fresher or a fuller network) takes turns.
