@@ -4,6 +4,7 @@
 package main
 
 // #include "uplink_definitions.h"
+// #include "uplink_extensions.h"
 import "C"
 
 import (
@@ -11,6 +12,7 @@ import (
 	"unsafe"
 
 	"storj.io/uplink"
+	privateBucket "storj.io/uplink/private/bucket"
 )
 
 func mallocBucket(bucket *uplink.Bucket) *C.UplinkBucket {
@@ -27,6 +29,18 @@ func mallocBucket(bucket *uplink.Bucket) *C.UplinkBucket {
 // that exists returns it together with BUCKET_ALREADY_EXISTS, as uplink-c does.
 func newBucketResult(bucket *uplink.Bucket, err error) C.UplinkBucketResult {
 	return C.UplinkBucketResult{bucket: mallocBucket(bucket), error: mallocError(err)}
+}
+
+// bucketArgs resolves a project handle and a bucket name.
+func bucketArgs(project *C.UplinkProject, bucketName *C.uplink_const_char) (*Project, string, error) {
+	proj, err := getProject(project)
+	switch {
+	case err != nil:
+		return nil, "", err
+	case bucketName == nil:
+		return nil, "", errNull("bucket_name")
+	}
+	return proj, C.GoString(bucketName), nil
 }
 
 // bucketCall resolves the project and bucket name and runs fn with them
@@ -106,4 +120,41 @@ func uplink_free_bucket(bucket *C.UplinkBucket) {
 	}
 	C.free(unsafe.Pointer(bucket.name))
 	C.free(unsafe.Pointer(bucket))
+}
+
+// uplink_get_bucket_versioning returns the versioning state of a bucket,
+// one of UPLINK_VERSIONING_*.
+//
+//export uplink_get_bucket_versioning
+func uplink_get_bucket_versioning(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkInt32Result {
+	proj, bucket, err := bucketArgs(project, bucketName)
+	if err != nil {
+		return C.UplinkInt32Result{error: mallocError(err)}
+	}
+	ctx, end := proj.begin()
+	state, err := privateBucket.GetBucketVersioning(ctx, proj.Project, bucket)
+	err = end(err)
+	if err != nil {
+		return C.UplinkInt32Result{error: mallocError(err)}
+	}
+	return C.UplinkInt32Result{value: C.int32_t(state)}
+}
+
+// uplink_set_bucket_versioning enables versioning, or suspends it.
+//
+//export uplink_set_bucket_versioning
+func uplink_set_bucket_versioning(project *C.UplinkProject, bucketName *C.uplink_const_char, enabled C.bool) *C.UplinkError {
+	proj, bucket, err := bucketArgs(project, bucketName)
+	if err != nil {
+		return mallocError(err)
+	}
+	ctx, end := proj.begin()
+	return mallocError(end(privateBucket.SetBucketVersioning(ctx, proj.Project, bucket, bool(enabled))))
+}
+
+// uplink_free_int32_result frees an int32 result.
+//
+//export uplink_free_int32_result
+func uplink_free_int32_result(result C.UplinkInt32Result) {
+	uplink_free_error(result.error)
 }

@@ -3,6 +3,9 @@
 
 package main
 
+// #include "uplink_definitions.h"
+import "C"
+
 import (
 	"context"
 	"errors"
@@ -148,4 +151,25 @@ func (s *scope) watch(limit time.Duration, what string, progress func() time.Tim
 		mu.Unlock()
 	}()
 	fn()
+}
+
+// uplink_cancel cancels what an upload, download, part upload or iterator
+// handle is doing. It may be called from any thread while another thread is
+// inside a call on the same handle; that call returns
+// UPLINK_ERROR_CANCELED. The handle must still be freed as usual.
+//
+//export uplink_cancel
+func uplink_cancel(h *C.UplinkHandle) *C.UplinkError {
+	if h == nil {
+		return mallocError(errNull("handle"))
+	}
+	switch value := universe.Get(h._handle).(type) {
+	case *Project, nil:
+		// A project is closed with uplink_close_project, not cancelled.
+		return mallocError(errInvalidHandle("upload, download, part upload or iterator"))
+	case canceller:
+		value.cancelScope()
+		return nil
+	}
+	return mallocError(errInvalidHandle("upload, download, part upload or iterator"))
 }

@@ -7,16 +7,31 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
+// ceiling bounds a wait for something that should take milliseconds; it is
+// generous so that a loaded machine does not fail the test.
+const ceiling = 30 * time.Second
+
 func TestWatchCancelsAStalledCall(t *testing.T) {
 	s := rootScope(newLimits(0, 0, 0))
+	const limit = 50 * time.Millisecond
 	start := time.Now()
-	s.watch(50*time.Millisecond, "read", nil, func() { <-s.ctx.Done() })
-	if elapsed := time.Since(start); elapsed > time.Second {
-		t.Fatalf("the watchdog took %v", elapsed)
+	returned := make(chan time.Duration)
+	go func() {
+		s.watch(limit, "read", nil, func() { <-s.ctx.Done() })
+		returned <- time.Since(start)
+	}()
+	select {
+	case elapsed := <-returned:
+		if elapsed < limit {
+			t.Fatalf("the watchdog cancelled after %v, before the %v limit", elapsed, limit)
+		}
+	case <-time.After(ceiling):
+		t.Fatalf("the watchdog did not cancel a stalled call within %v", ceiling)
 	}
 	if cause := context.Cause(s.ctx); !errors.Is(cause, ErrTimeout) {
 		t.Fatalf("cause %v, want a timeout", cause)
@@ -26,14 +41,25 @@ func TestWatchCancelsAStalledCall(t *testing.T) {
 func TestWatchLetsAProgressingCallRun(t *testing.T) {
 	lim := newLimits(0, 0, 0)
 	s := rootScope(lim)
-	s.watch(60*time.Millisecond, "write", lim.lastActivity, func() {
-		for i := 0; i < 10; i++ {
-			lim.touch()
-			time.Sleep(20 * time.Millisecond)
+	// The call moves a byte whenever the watchdog looks, so only a watchdog
+	// that ignores progress can stop it, however late the goroutines run.
+	var looks atomic.Int32
+	progress := func() time.Time {
+		lim.touch()
+		looks.Add(1)
+		return lim.lastActivity()
+	}
+	deadline := time.Now().Add(ceiling)
+	s.watch(20*time.Millisecond, "write", progress, func() {
+		for looks.Load() < 3 && s.ctx.Err() == nil && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
 		}
 	})
 	if s.ctx.Err() != nil {
 		t.Fatalf("a call making progress was cancelled: %v", context.Cause(s.ctx))
+	}
+	if n := looks.Load(); n < 3 {
+		t.Fatalf("the watchdog looked at the progress %d times in %v, want 3", n, ceiling)
 	}
 }
 

@@ -9,6 +9,7 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"unsafe"
 
@@ -18,48 +19,30 @@ import (
 	"storj.io/uplink"
 	privateBucket "storj.io/uplink/private/bucket"
 	"storj.io/uplink/private/metaclient"
+	privateObject "storj.io/uplink/private/object"
 )
 
-// bucketArgs resolves a project handle and a bucket name.
-func bucketArgs(project *C.UplinkProject, bucketName *C.uplink_const_char) (*Project, string, error) {
-	proj, err := getProject(project)
-	switch {
-	case err != nil:
-		return nil, "", err
-	case bucketName == nil:
-		return nil, "", errNull("bucket_name")
+func retentionModeToGo(mode C.int32_t) (storj.RetentionMode, error) {
+	switch mode {
+	case C.UPLINK_RETENTION_NONE, C.UPLINK_RETENTION_COMPLIANCE, C.UPLINK_RETENTION_GOVERNANCE:
+		return storj.RetentionMode(mode), nil
 	}
-	return proj, C.GoString(bucketName), nil
+	return 0, errInvalidArg("retention mode", "unknown")
 }
 
-// uplink_get_bucket_versioning returns the versioning state of a bucket,
-// one of UPLINK_VERSIONING_*.
-//
-//export uplink_get_bucket_versioning
-func uplink_get_bucket_versioning(project *C.UplinkProject, bucketName *C.uplink_const_char) C.UplinkInt32Result {
-	proj, bucket, err := bucketArgs(project, bucketName)
-	if err != nil {
-		return C.UplinkInt32Result{error: mallocError(err)}
+func retentionToC(retention *metaclient.Retention) C.UplinkRetention {
+	if retention == nil {
+		return C.UplinkRetention{}
 	}
-	ctx, end := proj.begin()
-	state, err := privateBucket.GetBucketVersioning(ctx, proj.Project, bucket)
-	err = end(err)
-	if err != nil {
-		return C.UplinkInt32Result{error: mallocError(err)}
-	}
-	return C.UplinkInt32Result{value: C.int32_t(state)}
+	return C.UplinkRetention{mode: C.int32_t(retention.Mode), retain_until: timeToUnix(retention.RetainUntil)}
 }
 
-// uplink_set_bucket_versioning enables versioning, or suspends it.
-//
-//export uplink_set_bucket_versioning
-func uplink_set_bucket_versioning(project *C.UplinkProject, bucketName *C.uplink_const_char, enabled C.bool) *C.UplinkError {
-	proj, bucket, err := bucketArgs(project, bucketName)
+func retentionToGo(retention C.UplinkRetention) (metaclient.Retention, error) {
+	mode, err := retentionModeToGo(retention.mode)
 	if err != nil {
-		return mallocError(err)
+		return metaclient.Retention{}, err
 	}
-	ctx, end := proj.begin()
-	return mallocError(end(privateBucket.SetBucketVersioning(ctx, proj.Project, bucket, bool(enabled))))
+	return metaclient.Retention{Mode: mode, RetainUntil: unixToTime(retention.retain_until)}, nil
 }
 
 // uplink_create_bucket_with_object_lock creates a bucket, with Object Lock
@@ -136,34 +119,12 @@ func uplink_set_bucket_object_lock_configuration(project *C.UplinkProject, bucke
 	return mallocError(end(privateBucket.SetBucketObjectLockConfiguration(ctx, proj.Project, bucket, config)))
 }
 
-func retentionModeToGo(mode C.int32_t) (storj.RetentionMode, error) {
-	switch mode {
-	case C.UPLINK_RETENTION_NONE, C.UPLINK_RETENTION_COMPLIANCE, C.UPLINK_RETENTION_GOVERNANCE:
-		return storj.RetentionMode(mode), nil
-	}
-	return 0, errInvalidArg("retention mode", "unknown")
-}
-
 // uplink_free_object_lock_configuration_result frees the result.
 //
 //export uplink_free_object_lock_configuration_result
 func uplink_free_object_lock_configuration_result(result C.UplinkObjectLockConfigurationResult) {
 	uplink_free_error(result.error)
 	C.free(unsafe.Pointer(result.configuration))
-}
-
-// uplink_free_int32_result frees an int32 result.
-//
-//export uplink_free_int32_result
-func uplink_free_int32_result(result C.UplinkInt32Result) {
-	uplink_free_error(result.error)
-}
-
-// uplink_free_bool_result frees a bool result.
-//
-//export uplink_free_bool_result
-func uplink_free_bool_result(result C.UplinkBoolResult) {
-	uplink_free_error(result.error)
 }
 
 // uplink_delete_bucket_with_objects_bypass_governance_retention deletes a
@@ -175,4 +136,85 @@ func uplink_delete_bucket_with_objects_bypass_governance_retention(project *C.Up
 	return bucketCall(project, bucketName, func(ctx context.Context, proj *Project, name string) (*uplink.Bucket, error) {
 		return privateBucket.DeleteBucketWithObjectsBypassGovernanceRetention(ctx, proj.Project, name)
 	})
+}
+
+// uplink_set_object_retention sets the retention of an object version.
+//
+//export uplink_set_object_retention
+func uplink_set_object_retention(project *C.UplinkProject, bucketName, objectKey *C.uplink_const_char, version *C.uint8_t, length C.size_t, retention C.UplinkRetention, bypassGovernanceRetention C.bool) *C.UplinkError {
+	proj, bucket, key, goVersion, err := versionedArgs(project, bucketName, objectKey, version, length)
+	if err != nil {
+		return mallocError(err)
+	}
+	goRetention, err := retentionToGo(retention)
+	if err != nil {
+		return mallocError(err)
+	}
+	ctx, end := proj.begin()
+	return mallocError(end(privateObject.SetObjectRetention(ctx, proj.Project, bucket, key, goVersion, goRetention,
+		&privateObject.SetObjectRetentionOptions{BypassGovernanceRetention: bool(bypassGovernanceRetention)})))
+}
+
+// uplink_get_object_retention returns the retention of an object version;
+// mode UPLINK_RETENTION_NONE when it has none.
+//
+//export uplink_get_object_retention
+func uplink_get_object_retention(project *C.UplinkProject, bucketName, objectKey *C.uplink_const_char, version *C.uint8_t, length C.size_t) C.UplinkRetentionResult {
+	proj, bucket, key, goVersion, err := versionedArgs(project, bucketName, objectKey, version, length)
+	if err != nil {
+		return C.UplinkRetentionResult{error: mallocError(err)}
+	}
+	ctx, end := proj.begin()
+	retention, err := privateObject.GetObjectRetention(ctx, proj.Project, bucket, key, goVersion)
+	err = end(err)
+	if errors.Is(err, privateObject.ErrRetentionNotFound) {
+		retention, err = nil, nil
+	}
+	if err != nil {
+		return C.UplinkRetentionResult{error: mallocError(err)}
+	}
+	cretention := (*C.UplinkRetention)(C.calloc(1, C.sizeof_UplinkRetention))
+	*cretention = retentionToC(retention)
+	return C.UplinkRetentionResult{retention: cretention}
+}
+
+// uplink_free_retention_result frees a retention result.
+//
+//export uplink_free_retention_result
+func uplink_free_retention_result(result C.UplinkRetentionResult) {
+	uplink_free_error(result.error)
+	C.free(unsafe.Pointer(result.retention))
+}
+
+// uplink_set_object_legal_hold places or removes a legal hold.
+//
+//export uplink_set_object_legal_hold
+func uplink_set_object_legal_hold(project *C.UplinkProject, bucketName, objectKey *C.uplink_const_char, version *C.uint8_t, length C.size_t, enabled C.bool) *C.UplinkError {
+	proj, bucket, key, goVersion, err := versionedArgs(project, bucketName, objectKey, version, length)
+	if err != nil {
+		return mallocError(err)
+	}
+	ctx, end := proj.begin()
+	return mallocError(end(privateObject.SetObjectLegalHold(ctx, proj.Project, bucket, key, goVersion, bool(enabled))))
+}
+
+// uplink_get_object_legal_hold reports whether a legal hold is placed.
+//
+//export uplink_get_object_legal_hold
+func uplink_get_object_legal_hold(project *C.UplinkProject, bucketName, objectKey *C.uplink_const_char, version *C.uint8_t, length C.size_t) C.UplinkBoolResult {
+	proj, bucket, key, goVersion, err := versionedArgs(project, bucketName, objectKey, version, length)
+	if err != nil {
+		return C.UplinkBoolResult{error: mallocError(err)}
+	}
+	ctx, end := proj.begin()
+	enabled, err := privateObject.GetObjectLegalHold(ctx, proj.Project, bucket, key, goVersion)
+	err = end(err)
+	return C.UplinkBoolResult{value: C.bool(enabled), error: mallocError(err)}
+}
+
+// uplink_free_bool_result frees a bool result.
+//
+//export uplink_free_bool_result
+func uplink_free_bool_result(result C.UplinkBoolResult) {
+	uplink_free_error(result.error)
 }
