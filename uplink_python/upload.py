@@ -7,6 +7,7 @@ import warnings
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, Union
 
 from . import _native
+from ._native import calls
 from .errors import ClosedError, UploadDoneError
 from .module_classes import CustomMetadata, Object, VersionedObject
 
@@ -59,6 +60,8 @@ class UploadStream(io.RawIOBase):
     """
 
     _WHAT = "upload"
+    # The rows that differ between a whole-object upload and a part upload.
+    _WRITE, _COMMIT, _ABORT = calls.upload_write, calls.upload_commit, calls.upload_abort
 
     def __init__(self, handle: _native.Handle) -> None:
         super().__init__()
@@ -76,7 +79,7 @@ class UploadStream(io.RawIOBase):
         than the data.
         """
         self._check_not_finished()
-        count = _native.upload_write(self._handle, data_to_write, size_to_write)
+        count = _native.write(self._WRITE, self._handle, data_to_write, size_to_write)
         self._wrote = self._wrote or count > 0
         return count
 
@@ -108,7 +111,7 @@ class UploadStream(io.RawIOBase):
         """Makes the written data permanent. Raises StorjException (UploadDoneError when
         already committed or aborted, CancelledError after cancel())."""
         try:
-            _native.upload_commit(self._handle)
+            self._COMMIT(self._handle)
         finally:
             # Go uplink takes a commit that failed as done (it refuses a second commit
             # and an abort alike), and libuplinkc has aborted a cancelled transfer:
@@ -117,7 +120,7 @@ class UploadStream(io.RawIOBase):
 
     def abort(self) -> None:
         """Throws the written data away; nothing is stored. Raises StorjException."""
-        _native.upload_abort(self._handle)
+        self._ABORT(self._handle)
         self._finished = True
 
     def writable(self) -> bool:
@@ -163,7 +166,7 @@ class UploadStream(io.RawIOBase):
             abort = self._handle.alive and not self._finished
             self._finished = True
             try:
-                _native.close_upload(self._handle, abort)
+                self._handle.release(close=self._ABORT if abort else None)
             except UploadDoneError:
                 pass  # Go holds it finished already: there is nothing to abort
         finally:
@@ -240,16 +243,16 @@ class Upload(UploadStream):
                             ) -> None:
         """Sets the custom metadata stored at commit (a CustomMetadata or a dict).
         Raises StorjException, TypeError for other types."""
-        _native.upload_set_custom_metadata(self._handle, custom_metadata)
+        calls.upload_set_custom_metadata(self._handle, custom_metadata)
 
     def info(self) -> Object:
         """Returns the object as known so far (after commit: as stored). Raises StorjException."""
-        return _native.upload_info(self._handle)
+        return calls.upload_info(self._handle)
 
     def versioned_info(self) -> VersionedObject:
         """Like info(), with the version the upload created (known after commit).
         Raises StorjException."""
-        return _native.upload_info_versioned(self._handle)
+        return calls.upload_info_versioned(self._handle)
 
     def __repr__(self) -> str:
         return f"<Upload {self.bucket_name}/{self.storj_path} {self._state()}>"
