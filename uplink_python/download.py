@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple, TypeVar
 
 from . import _native
 from ._native import calls
@@ -27,6 +27,9 @@ _WRITE_BUFSIZE = 256 * 1024
 # call (16 MiB by read(4096): client CPU 1.16x -> 1.10x Go's against 64 KiB).
 _SMALL_READ = 64 * 1024
 _SPARE_SIZE = 256 * 1024
+
+
+_Self = TypeVar("_Self", bound="Download")
 
 
 class Download:
@@ -298,7 +301,7 @@ class Download:
         self._stream_closed = True
         self._handle.release(close=calls.close_download if stream_open else None)
 
-    def __enter__(self) -> "Download":
+    def __enter__(self: _Self) -> _Self:
         self._handle.check()  # fail early when closed
         return self
 

@@ -23,7 +23,7 @@ import io
 import threading
 import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, TypeVar, Union
 
 from .errors import ClosedError, FailedPreconditionError, InternalError, StorjException
 from .module_classes import CustomMetadata, DownloadOptions, Object, UploadOptions
@@ -227,6 +227,9 @@ class ObjectReader(io.BufferedReader):
 
     def __repr__(self) -> str:
         return f"<ObjectReader {self.name}{' closed' if self.closed else ''}>"
+
+
+_WriterSelf = TypeVar("_WriterSelf", bound="ObjectWriter")
 
 
 class ObjectWriter(io.BufferedIOBase):
@@ -437,7 +440,7 @@ class ObjectWriter(io.BufferedIOBase):
         if self.closed:
             raise ClosedError(f"{self.name} is closed")
 
-    def __enter__(self) -> "ObjectWriter":
+    def __enter__(self: _WriterSelf) -> _WriterSelf:
         self._check_open()
         return self
 

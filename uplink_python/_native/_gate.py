@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from ._row import Row
 
 _T = TypeVar("_T")
+# Self (typing.Self is 3.11+): a with-block binds the object with its own class.
+_Owner = TypeVar("_Owner", bound="HandleOwner")
 
 
 def free(name: str, result: Any) -> None:
@@ -229,7 +231,7 @@ class HandleOwner:
         """True once closed."""
         return not self._handle.alive
 
-    def __enter__(self: Any) -> Any:
+    def __enter__(self: _Owner) -> _Owner:
         self._handle.check()
         return self
 
