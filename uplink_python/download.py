@@ -8,10 +8,10 @@ import threading
 from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple, TypeVar
 
 from . import _native
+from ._args import binary_target, check_buffer_size
 from ._native import calls
 from .errors import ClosedError
 from .module_classes import Object, VersionedObject
-from .upload import check_buffer_size, binary_target
 
 if TYPE_CHECKING:
     from .project import Project

@@ -19,6 +19,7 @@ from .module_classes import (Bucket, CustomMetadata, DeleteResult, DownloadOptio
                              ObjectLockConfiguration, Part, Retention, UploadInfo, UploadOptions,
                              VersionedObject, VersioningState)
 from .multipart import PartUpload
+from .transfer import TransferConfig
 from .upload import Upload
 
 if TYPE_CHECKING:
@@ -217,43 +218,45 @@ class Project(_native.HandleOwner):
     def upload_file(self, bucket_name: str, key: str,
                     source: Union[str, "os.PathLike[str]", IO[bytes]], *,
                     progress: Optional[Callable[[int], Any]] = None,
-                    part_size: int = transfer.DEFAULT_PART_SIZE,
-                    concurrency: int = transfer.DEFAULT_CONCURRENCY,
+                    part_size: Optional[int] = None, concurrency: Optional[int] = None,
                     upload_options: Optional[UploadOptions] = None,
-                    custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None
-                    ) -> Object:
+                    custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None,
+                    transfer_config: Optional[TransferConfig] = None) -> Object:
         """Uploads a local file (a path, or a binary file object read from its current
         position) to bucket_name/key and returns the stored Object.
 
-        A file larger than ``part_size`` is sent as a multipart upload, its parts on
-        ``concurrency`` threads (needs a seekable source). ``progress(n)`` is called with
+        A file larger than the part size is sent as a multipart upload, its parts on
+        several threads (needs a seekable source), as ``transfer_config`` (a
+        TransferConfig) says; ``part_size`` and ``concurrency`` replace its fields. ``progress(n)`` is called with
         the number of bytes sent since the last call. Nothing is stored when it fails.
         See uplink_python.transfer.
         """
         return transfer.upload_file(self, bucket_name, key, source, progress=progress,
                                     part_size=part_size, concurrency=concurrency,
                                     upload_options=upload_options,
-                                    custom_metadata=custom_metadata)
+                                    custom_metadata=custom_metadata,
+                                    transfer_config=transfer_config)
 
     @project_call(ONCE)
     def download_file(self, bucket_name: str, key: str,
                       target: Union[str, "os.PathLike[str]", IO[bytes]], *,
                       progress: Optional[Callable[[int], Any]] = None,
-                      part_size: int = transfer.DEFAULT_PART_SIZE,
-                      concurrency: int = transfer.DEFAULT_CONCURRENCY,
-                      version: Optional[bytes] = None) -> Object:
+                      part_size: Optional[int] = None, concurrency: Optional[int] = None,
+                      version: Optional[bytes] = None,
+                      transfer_config: Optional[TransferConfig] = None) -> Object:
         """Downloads bucket_name/key into a local file (a path, or a binary file object
         written from its current position) and returns the Object.
 
-        An object larger than ``part_size`` is fetched as ranges on ``concurrency``
-        threads (needs a seekable target), all of the same version. ``progress(n)`` is
+        An object larger than the part size is fetched as ranges on several threads
+        (needs a seekable target), all of the same version, as ``transfer_config``
+        says; ``part_size`` and ``concurrency`` replace its fields. ``progress(n)`` is
         called with the number of bytes received since the last call. A path is
         written under a temporary name and renamed at the end, so it never holds half
         an object. See uplink_python.transfer.
         """
         return transfer.download_file(self, bucket_name, key, target, progress=progress,
                                       part_size=part_size, concurrency=concurrency,
-                                      version=version)
+                                      version=version, transfer_config=transfer_config)
 
     # file objects
 
@@ -265,14 +268,15 @@ class Project(_native.HandleOwner):
     def open(self, bucket_name: str, key: str, mode: Literal["wb", "xb"], *,
              custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = ...,
              expires: "Union[int, datetime.datetime, None]" = ...,
-             part_size: int = ..., concurrency: int = ...) -> ObjectWriter: ...
+             part_size: Optional[int] = ..., concurrency: Optional[int] = ...,
+             transfer_config: Optional[TransferConfig] = ...) -> ObjectWriter: ...
 
     def open(self, bucket_name: str, key: str, mode: str = "rb", *,
              buffer_size: int = files.DEFAULT_BUFFER_SIZE, version: Optional[bytes] = None,
              custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None,
              expires: "Union[int, datetime.datetime, None]" = None,
-             part_size: int = transfer.DEFAULT_PART_SIZE,
-             concurrency: int = transfer.DEFAULT_CONCURRENCY
+             part_size: Optional[int] = None, concurrency: Optional[int] = None,
+             transfer_config: Optional[TransferConfig] = None
              ) -> Union[ObjectReader, ObjectWriter]:
         """Opens bucket_name/key as a standard binary file object.
 
@@ -281,15 +285,17 @@ class Project(_native.HandleOwner):
         seek downloads nothing. ``"wb"`` returns an ObjectWriter: the object is
         stored when it is closed, with ``custom_metadata`` and ``expires`` (unix
         seconds or a datetime), and nothing is stored when the ``with`` block
-        raises. Writes larger than ``part_size`` go out as a multipart upload on
-        ``concurrency`` threads (see uplink_python.files). ``"xb"`` writes as one
+        raises. Writes larger than the part size go out as a multipart upload on
+        several threads, as ``transfer_config`` says (``part_size`` and
+        ``concurrency`` replace its fields; see uplink_python.files). ``"xb"`` writes as one
         upload that fails at close with FailedPreconditionError if the key exists.
         Raises ObjectNotFoundError ("rb"), StorjException, ValueError for another
         mode.
         """
         return files.open_object(self, bucket_name, key, mode, buffer_size=buffer_size,
                                  version=version, custom_metadata=custom_metadata,
-                                 expires=expires, part_size=part_size, concurrency=concurrency)
+                                 expires=expires, part_size=part_size, concurrency=concurrency,
+                                 transfer_config=transfer_config)
 
     # multipart uploads
 

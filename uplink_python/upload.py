@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, TypeVar, Union
 
 from . import _native
 from ._native import calls
+from ._args import binary_source, check_buffer_size
 from .errors import ClosedError, UploadDoneError
 from .module_classes import CustomMetadata, Object, VersionedObject
 
@@ -18,37 +19,6 @@ if TYPE_CHECKING:
 _COPY_BUFSIZE = 1024 * 1024
 
 _W = TypeVar("_W", bound="UploadStream")
-
-
-def check_buffer_size(buffer_size: Any) -> int:
-    """Checks a ``buffer_size`` argument (0 for the default)."""
-    if isinstance(buffer_size, bool) or not isinstance(buffer_size, int):
-        raise TypeError(f"buffer_size must be an int, not {type(buffer_size).__name__}")
-    if buffer_size < 0:
-        raise ValueError(f"buffer_size must not be negative, got {buffer_size}")
-    return buffer_size
-
-
-def binary_source(file_handle: Any, what: str) -> Optional[Callable[[Any], Any]]:
-    """Checks that ``file_handle`` is a binary file object to read from; returns its
-    readinto method (None when it only has read)."""
-    if isinstance(file_handle, io.TextIOBase):
-        raise TypeError(f"{what} must be opened in binary mode, not text mode")
-    if not callable(getattr(file_handle, "read", None)) and \
-            not callable(getattr(file_handle, "readinto", None)):
-        raise TypeError(f"{what} must be a binary file object (with read or readinto), "
-                        f"not {type(file_handle).__name__}")
-    readinto = getattr(file_handle, "readinto", None)
-    return readinto if callable(readinto) else None
-
-
-def binary_target(file_handle: Any, what: str) -> None:
-    """Checks that ``file_handle`` is a binary file object to write to."""
-    if isinstance(file_handle, io.TextIOBase):
-        raise TypeError(f"{what} must be opened in binary mode, not text mode")
-    if not callable(getattr(file_handle, "write", None)):
-        raise TypeError(f"{what} must be a binary file object (with write), "
-                        f"not {type(file_handle).__name__}")
 
 
 class UploadStream(io.RawIOBase):
