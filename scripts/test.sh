@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 export GOTOOLCHAIN=local CGO_ENABLED=1
 
-echo "== the ARM64 and musl wheels (checked and run by tests/test_wheels.py)"
+echo "== the ARM64 and musl wheels (checked and run by tests/network/test_wheels.py)"
 scripts/build-dist.sh linux-aarch64 linux-musl-x86_64
 
 echo "== go test (libuplinkc)"

@@ -16,8 +16,8 @@ from typing import Any
 from uplink_python import _native
 from uplink_fixtures import random_bucket_name
 
-SOURCE = Path(__file__).resolve().parent / "c" / "roundtrip.c"
-REPO_GO = Path(__file__).resolve().parent.parent / "libuplinkc"
+SOURCE = Path(__file__).resolve().parents[1] / "c" / "roundtrip.c"
+REPO_GO = Path(__file__).resolve().parents[2] / "libuplinkc"
 
 
 def _headers(into: Path) -> None:

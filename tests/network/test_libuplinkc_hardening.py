@@ -25,7 +25,7 @@ from uplink_fixtures import put_object
 
 pytestmark = pytest.mark.usefixtures("leak_check")
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]  # tests/, where _cabi.py lives
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import sys
 
 from _testnet import NetworkInfo
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SUITE = os.path.join(ROOT, "benchmarks", "suite.py")
 CASES = ("upload", "readinto", "seed read", "read(4096)", "read_file", "download_file",
          "upload_file", "threads", "stat_object", "list")

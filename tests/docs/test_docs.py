@@ -15,7 +15,7 @@ import pytest
 
 from uplink_fixtures import delete_bucket_fully, random_bucket_name
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 

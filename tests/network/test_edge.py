@@ -13,7 +13,7 @@ from uplink_python import Access, Permission, Project, SharePrefix, Uplink, edge
 from uplink_python.edge import EdgeConfig, EdgeCredentials, join_share_url, register_access
 from uplink_python.errors import (EdgeAuthDialError, EdgeAuthDialFailedError,
                                   EdgeRegisterAccessFailedError, InternalError)
-from test_native_library import OFFLINE_ACCESS
+from _libuplinkc import OFFLINE_ACCESS
 
 pytestmark = pytest.mark.usefixtures("leak_check")
 

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 import pytest
 
@@ -19,15 +19,9 @@ from uplink_python.errors import (ClosedError, ForkError, InternalError, LibUpli
                                   StorjException)
 from uplink_python.module_classes import Permission, SharePrefix
 
-pytestmark = pytest.mark.usefixtures("leak_check")
+from _libuplinkc import OFFLINE_ACCESS, exports
 
-# A grant made once on a throw-away local network, restricted to one bucket. Parsing,
-# serializing, sharing and key overrides are local, so these tests need no network.
-OFFLINE_ACCESS = (
-    "1DWQiQybSZCxu26mvPSgUB4UMwfxPDhMVkhubGXMEntNFhPDDyvHm2yiEWWu7HqbDZ4bRYSHkUehMV6RMmSGDvJDs"
-    "X2fW6JxnHFDt2xcCEUEQYMnhYTAMQfKMb6TwZKfrqf66M9Dn3w77PEsqRzwo6ZZoHU8J73vrVZTRgBkTk7z5GJvy"
-    "UVnoC2xbnyMbvTnDGqMjyGyPosJ9VkxJyMYb9FavxF1KeJoVJxn77z2GjbBnUqqmPNonsUbsZfabndf11jfCNapCY"
-    "eH2KqbtHiaA1SZ5QdYGEoM16DRQeBJcwNW9KshJwKrST3kaiFnoxcMG8xLqZv7ygm34qBZAc1Ljf")
+pytestmark = pytest.mark.usefixtures("leak_check")
 
 
 @pytest.fixture
@@ -36,17 +30,8 @@ def offline_access() -> str:
     return OFFLINE_ACCESS
 
 
-def _exports(path: str) -> List[str]:
-    nm = shutil.which("nm")
-    assert nm, "nm (binutils) is needed to read the library's exports"
-    out = subprocess.run([nm, "-D", "--defined-only", path], check=True,
-                         capture_output=True, text=True).stdout
-    names = [line.split()[-1] for line in out.splitlines() if line.strip()]
-    return sorted(n for n in names if n.startswith(("uplink_", "edge_")))
-
-
 def test_signature_table_equals_exports() -> None:
-    exported = _exports(_native.library_path())
+    exported = exports(_native.library_path())
     declared = sorted(_native.symbol_names())
     assert len(declared) == len(set(declared)), "a function is declared twice"
     assert set(declared) - set(exported) == set(), "declared but not exported"
@@ -90,7 +75,7 @@ UPLINK_C_FUNCTIONS = (
 
 def test_table_covers_uplink_c() -> None:
     assert len(UPLINK_C_FUNCTIONS) == len(set(UPLINK_C_FUNCTIONS)) == 84
-    exported = set(_exports(_native.library_path()))
+    exported = set(exports(_native.library_path()))
     missing = [name for name in UPLINK_C_FUNCTIONS + ("uplink_internal_UniverseIsEmpty",)
                if name not in exported]
     assert missing == []
@@ -100,7 +85,7 @@ def test_table_covers_uplink_c() -> None:
 def _header_signatures() -> Dict[str, int]:
     """Argument counts of every export in the header cgo generated next to the library."""
     library = _native.library_path()
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     candidates = [os.path.splitext(library)[0] + ".h",                # go build -o x.so: x.h
                   os.path.join(os.path.dirname(library), "uplink.h"),  # as pip installs it
                   os.path.join(repo, "libuplinkc", "libuplinkc.h")]

@@ -1,5 +1,5 @@
 """Reliability tier: random call sequences with misuse (hypothesis RuleBasedStateMachine,
-tests/reliability_fuzz.py) in a child process: no crash, no hang, only StorjException /
+tests/reliability/reliability_fuzz.py) in a child process: no crash, no hang, only StorjException /
 ValueError / TypeError, and an empty handle table after each sequence.
 
 CI runs a short budget; scripts/fuzz.sh (UPLINK_RELIABILITY_ROUNDS) runs it longer.

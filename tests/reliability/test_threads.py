@@ -1,7 +1,7 @@
 """Reliability tier: threads sharing each kind of handle, and cancel() / close() from
 another thread during a blocked call (issue 7, defects 1 and 5).
 
-Every scenario runs in a child process (tests/reliability_worker.py), so a Go panic
+Every scenario runs in a child process (tests/reliability/reliability_worker.py), so a Go panic
 that aborts the interpreter is a failed test with its output, not a dead pytest.
 Rounds scale with UPLINK_RELIABILITY_ROUNDS (scripts/fuzz.sh).
 """

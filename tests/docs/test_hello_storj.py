@@ -10,7 +10,7 @@ from typing import Any, Dict, List
 
 import uplink_python
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(REPO, "hello_storj.py")
 
 

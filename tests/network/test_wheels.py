@@ -33,11 +33,11 @@ from typing import Any, List, Tuple
 
 import pytest
 
-from test_native_library import _exports
+from _libuplinkc import exports
 from uplink_fixtures import random_bucket_name
 from uplink_python import _native
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ROUNDTRIP_C = REPO / "tests" / "c" / "roundtrip.c"
 DLOPEN_ROUNDTRIP_C = REPO / "tests" / "c" / "dlopen_roundtrip.c"
 ZIG_PYTHON = REPO / "build" / "dist-venv" / "bin" / "python"   # has ziglang
@@ -102,7 +102,7 @@ def test_aarch64_library_needs_glibc_2_17_at_most(aarch64_package: Path) -> None
 
 
 def test_aarch64_library_exports_the_signature_table(aarch64_package: Path) -> None:
-    assert _exports(str(aarch64_package / "libuplinkc.so")) == sorted(_native.symbol_names())
+    assert exports(str(aarch64_package / "libuplinkc.so")) == sorted(_native.symbol_names())
 
 
 def test_aarch64_round_trip_under_qemu(aarch64_package: Path, testnet: Any,
@@ -161,7 +161,7 @@ def test_musl_library_has_no_initial_exec_tls(musl_package: Path) -> None:
 
 
 def test_musl_library_exports_the_signature_table(musl_package: Path) -> None:
-    assert _exports(str(musl_package / "libuplinkc.so")) == sorted(_native.symbol_names())
+    assert exports(str(musl_package / "libuplinkc.so")) == sorted(_native.symbol_names())
 
 
 def _musl_gcc() -> str:

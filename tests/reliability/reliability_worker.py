@@ -1,6 +1,6 @@
-"""Child-process scenarios of the reliability tier (run by tests/_reliability.run_worker).
+"""Child-process scenarios of the reliability tier (run by tests/reliability/_reliability.run_worker).
 
-    python tests/reliability_worker.py <scenario> '<json params>'
+    python tests/reliability/reliability_worker.py <scenario> '<json params>'
 
 The network comes from UPLINK_TESTNET_INFO_FILE. Each scenario prints one JSON object
 as its last line: its figures and a list of `problems` (what went wrong, one line each;
@@ -22,9 +22,11 @@ import traceback
 from collections import Counter
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-_TESTS = os.path.dirname(os.path.abspath(__file__))
+# tests/ holds the helpers every tier shares (_testnet, uplink_fixtures); this folder
+# (the script's own, first on sys.path) holds reliability_fuzz.
+_TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
+    sys.path.insert(1, _TESTS)
 
 from _testnet import NetworkInfo, load_info  # noqa: E402
 from uplink_fixtures import delete_bucket_fully, random_bucket_name  # noqa: E402
@@ -54,7 +56,7 @@ def describe(exc: BaseException) -> str:
 def timed_config(dial_ms: int = 0, request_ms: int = 0, stall_ms: int = 0) -> Config:
     """A Config with the timeouts libuplinkc documents. Fields this version lacks are
     set as plain attributes (ignored by the library), so the scenario still measures
-    what the library does; test_reliability_faults checks the fields exist."""
+    what the library does; reliability/test_faults.py checks the fields exist."""
     config = Config(dial_timeout_milliseconds=dial_ms)
     config.request_timeout_milliseconds = request_ms  # type: ignore[attr-defined]
     config.stall_timeout_milliseconds = stall_ms  # type: ignore[attr-defined]
@@ -921,7 +923,7 @@ def _check_stored(project: Any, bucket: str, key: str, data: Optional[bytes], wh
 # --- random call sequences -----------------------------------------------------------------
 
 def scenario_fuzz(params: Dict[str, Any]) -> Dict[str, Any]:
-    """hypothesis's state machine (tests/reliability_fuzz.py): random call sequences with
+    """hypothesis's state machine (tests/reliability/reliability_fuzz.py): random call sequences with
     misuse; no crash, no hang, only documented exception classes, no leaked handle."""
     import reliability_fuzz
     net = network()

@@ -1,7 +1,7 @@
-"""Shared pieces of the reliability tier (tests/test_reliability_*.py).
+"""Shared pieces of the reliability tier (tests/reliability/test_*.py).
 
 Scenarios that may crash or hang the interpreter on a broken library run in a child
-Python process (tests/reliability_worker.py): a death by signal (SIGABRT from a Go
+Python process (tests/reliability/reliability_worker.py): a death by signal (SIGABRT from a Go
 panic, SIGSEGV) or a timeout is a test failure with the child's output, never a dead
 or stuck pytest.
 

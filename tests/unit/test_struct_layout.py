@@ -23,7 +23,7 @@ from typing import Dict, List, Tuple
 import uplink_python._native
 import uplink_python.module_def
 
-HEADER_DIR = Path(__file__).resolve().parent.parent / "libuplinkc"
+HEADER_DIR = Path(__file__).resolve().parents[2] / "libuplinkc"
 HEADERS = ("uplink_definitions.h", "uplink_extensions.h")
 
 # Structures that mirror a struct from outside libuplinkc's headers: C name, header.
