@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -26,6 +26,12 @@ from uplink_fixtures import put_object
 pytestmark = pytest.mark.usefixtures("leak_check")
 
 HERE = Path(__file__).resolve().parents[1]  # tests/, where _cabi.py lives
+
+# Slack over a configured bound before a call counts as unbounded: the failure these
+# tests catch is a call that never returns (the satellite stays silent), and a loaded
+# 2-core machine can add seconds, so the ceiling is generous. That the bound itself
+# ended the call is proven by the error code and by a call not ending before it.
+SLACK = 30.0
 
 
 @pytest.fixture
@@ -107,7 +113,7 @@ def test_dial_timeout_bounds_request_access(lib: ctypes.CDLL, testnet: Any,
     elapsed, error = _request_access(lib, silent_satellite, testnet,
                                      Config(dial_timeout_milliseconds=dial_ms), Timeouts())
     assert error.code == _cabi.TIMEOUT, error
-    assert dial_ms / 1000 * 0.9 <= elapsed <= dial_ms / 1000 + 2
+    assert dial_ms / 1000 * 0.9 <= elapsed <= dial_ms / 1000 + SLACK
 
 
 def test_request_timeout_bounds_request_access_with_unbounded_dial(
@@ -116,7 +122,7 @@ def test_request_timeout_bounds_request_access_with_unbounded_dial(
                                      Config(dial_timeout_milliseconds=-1),
                                      Timeouts(request_timeout_milliseconds=1500))
     assert error.code == _cabi.TIMEOUT, error
-    assert 1.3 <= elapsed <= 3.5
+    assert 1.3 <= elapsed <= 1.5 + SLACK
 
 
 class _Proxy:
@@ -203,7 +209,7 @@ def test_frozen_satellite_times_out_stat(lib: ctypes.CDLL, testnet: Any, proxy: 
     finally:
         session.close()
     assert error is not None and error.code == _cabi.TIMEOUT, error
-    assert bound * 0.9 <= elapsed <= bound + 2
+    assert bound * 0.9 <= elapsed <= bound + SLACK
 
 
 # ---------------------------------------------------------------------------
@@ -255,15 +261,19 @@ def test_cancel_racing_commit_tells_the_truth(lib: ctypes.CDLL, session: Session
         assert not written.error and written.count == len(data)
         lib.uplink_free_write_result(written)
         delay = rng.random() * 0.02
+        cancel_errors: List[Optional[CError]] = []
 
         def cancel() -> None:
             time.sleep(delay)
-            assert take(lib, lib.uplink_cancel(result.handle)) is None
+            # Kept for the test's thread: an assert here would only be printed.
+            cancel_errors.append(take(lib, lib.uplink_cancel(result.handle)))
 
         canceller = threading.Thread(target=cancel)
         canceller.start()
         error = take(lib, lib.uplink_upload_commit(result.handle))
-        canceller.join()
+        canceller.join(SLACK)
+        assert not canceller.is_alive(), f"round {i}: uplink_cancel did not return"
+        assert cancel_errors == [None], f"round {i}: uplink_cancel failed: {cancel_errors}"
         lib.uplink_free_upload_result(result)
         outcome = "committed" if error is None else f"{error.code:#x}"
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
@@ -298,7 +308,7 @@ def test_python_config_bounds_raise_timeout_error(testnet: Any, silent_satellite
             PyConfig(dial_timeout_milliseconds=-1, request_timeout_milliseconds=1200),
             silent_satellite, testnet.api_key, "pass")
     assert isinstance(info.value, StorjTimeoutError)
-    assert 1.0 <= time.monotonic() - start <= 3.5
+    assert 1.0 <= time.monotonic() - start <= 1.2 + SLACK
     assert testnet.api_key not in str(info.value)
 
 
@@ -319,7 +329,7 @@ def test_python_request_timeout_on_a_silent_connection(testnet: Any) -> None:
             start = time.monotonic()
             with pytest.raises(StorjTimeoutError):
                 project.stat_bucket("no-such-bucket")
-            assert 1.3 <= time.monotonic() - start <= 3.5
+            assert 1.3 <= time.monotonic() - start <= 1.5 + SLACK
     finally:
         proxy.close()
 
@@ -341,28 +351,34 @@ def test_commit_and_cancel_against_a_frozen_satellite_return(lib: ctypes.CDLL, t
         written = lib.uplink_upload_write(result.handle, data, len(data))
         lib.uplink_free_write_result(written)
         proxy.frozen = True
-        cancel_took: List[float] = []
+        commit_returned = threading.Event()
+        # Whether the commit was still blocked when uplink_cancel returned, and its error.
+        cancelled: List[Tuple[bool, Optional[CError]]] = []
 
         def cancel_later() -> None:
             time.sleep(3)
-            start = time.monotonic()
-            lib.uplink_free_error(lib.uplink_cancel(result.handle))
-            cancel_took.append(time.monotonic() - start)
+            cancel_error = take(lib, lib.uplink_cancel(result.handle))
+            cancelled.append((not commit_returned.is_set(), cancel_error))
 
         canceller = threading.Thread(target=cancel_later)
         canceller.start()
         start = time.monotonic()
         error = take(lib, lib.uplink_upload_commit(result.handle))
+        commit_returned.set()
         elapsed = time.monotonic() - start
-        canceller.join()
+        canceller.join(SLACK)
+        assert not canceller.is_alive(), "uplink_cancel did not return"
         start = time.monotonic()
         lib.uplink_free_upload_result(result)
-        assert time.monotonic() - start < 1, "free waited for the frozen satellite"
+        # Below the session's request timeout: the free made no call to the satellite.
+        assert time.monotonic() - start < 1.5, "free waited for the frozen satellite"
     finally:
         proxy.frozen = False
         session.close()
     print(f"frozen satellite: commit returned after {elapsed:.1f} s: {error}"[:300])
     assert error is not None and error.code in (_cabi.INTERNAL, _cabi.TIMEOUT), error
     assert error.code != _cabi.INTERNAL or "unknown" in error.message, error
-    assert elapsed <= 1.5 + 5 + 1.5 + 2, f"commit took {elapsed:.1f} s"
-    assert cancel_took and cancel_took[0] < 0.5, cancel_took
+    assert elapsed <= 1.5 + 5 + 1.5 + SLACK, f"commit took {elapsed:.1f} s"
+    # uplink_cancel returned while the commit was still blocked: it did not wait for it.
+    assert cancelled and cancelled[0][1] is None, cancelled
+    assert elapsed < 3 or cancelled[0][0], "uplink_cancel waited for the blocked commit"

@@ -4,9 +4,11 @@ PartUpload and listings, misuse included (closed handles, wrong order, bad argum
 cancel, double close), against the local network.
 
 It runs in a child process (scenario "fuzz" of reliability_worker.py) so that a crash is
-a failed test. It holds that every exception is a StorjException, ValueError or TypeError,
-that no call takes longer than CALL_BOUND, and that the handle table is empty once a
-sequence has closed what it opened.
+a failed test. It holds that every exception is a StorjException, or a ValueError or
+TypeError from a call that was given an argument it must refuse (a bad type, size, name or
+number: the rule that draws it says so), that no call takes longer than CALL_BOUND, and
+that the handle table is empty once a sequence has closed what it opened. A ValueError or
+TypeError from a call whose arguments were all good is a binding bug, not allowed input.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from uplink_python.errors import StorjException
 from uplink_python.module_classes import (DownloadOptions, ListObjectsOptions, Permission,
                                           SharePrefix)
 
-ALLOWED = (StorjException, ValueError, TypeError)
+ALLOWED = (StorjException, ValueError, TypeError)  # for calls given bad arguments
+ALLOWED_GOOD = (StorjException,)                    # for the others (ClosedError included)
 CALL_BOUND = 60.0  # seconds; a call on the local network that takes longer is a hang
 
 
@@ -50,6 +53,13 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
                       st.sampled_from(["text", 12, None, memoryview(b"abc")[::2]]))
     sizes = st.one_of(st.integers(-2, 100_000), st.sampled_from([None, "10", 1.5, 2**70]))
 
+    def bad_names(bucket: str, key: str = "k") -> bool:
+        """A bucket name or key the library must refuse (or may, being odd)."""
+        return bucket not in buckets or key in ("", "dir/") or len(key) > 255
+
+    def bad_text(*values: Any) -> bool:
+        return any(not isinstance(v, str) or "\0" in v or v == "" for v in values)
+
     class UplinkMachine(RuleBasedStateMachine):
         accesses = Bundle("accesses")
         projects = Bundle("projects")
@@ -65,14 +75,19 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
             self.uplink = Uplink()
             self.opened: List[Any] = []
 
-        def call(self, name: str, fn: Callable[[], Any]) -> Any:
-            """Runs one call; an allowed exception gives None, anything else fails."""
+        def call(self, name: str, fn: Callable[[], Any], bad: bool = False) -> Any:
+            """Runs one call; an allowed exception gives None, anything else fails. `bad`:
+            the call was given an argument it must refuse, so ValueError and TypeError
+            are allowed too."""
             Figures.calls += 1
             Figures.called[name] = Figures.called.get(name, 0) + 1
             started = time.monotonic()
             try:
                 value = fn()
             except ALLOWED as exc:
+                if not bad and not isinstance(exc, ALLOWED_GOOD):
+                    raise AssertionError(f"{name} raised {type(exc).__name__} with good "
+                                         f"arguments: {exc}") from exc
                 what = f"{name}: {type(exc).__name__}"
                 Figures.raised[what] = Figures.raised.get(what, 0) + 1
                 value = None
@@ -108,7 +123,8 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
                 return None
             perm = Permission(allow_download=True, allow_list=True,
                               allow_upload=not download_only, allow_delete=not download_only)
-            return self.call("share", lambda: access.share(perm, [SharePrefix(bucket=bucket)]))
+            return self.call("share", lambda: access.share(perm, [SharePrefix(bucket=bucket)]),
+                             bad=bad_names(bucket))
 
         @rule(access=accesses)
         def serialize(self, access: Any) -> None:
@@ -120,7 +136,8 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
         def derive_key(self, access: Any, salt: Any) -> Any:
             if access is None:
                 return None
-            return self.call("derive_encryption_key", lambda: access.derive_encryption_key("pw", salt))
+            return self.call("derive_encryption_key", lambda: access.derive_encryption_key("pw", salt),
+                             bad=isinstance(salt, str) and "\0" in salt)
 
         @rule(target=accesses, access=accesses, key=enc_keys, bucket=bucket_names,
               prefix=st.sampled_from(["p/", "p", ""]))
@@ -128,7 +145,8 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
             if access is None:
                 return None
             return self.call("override_encryption_key",
-                             lambda: access.override_encryption_key(bucket, prefix, key))
+                             lambda: access.override_encryption_key(bucket, prefix, key),
+                             bad=bad_names(bucket) or key is None)
 
         @rule(handle=st.one_of(accesses, enc_keys))
         def close_access_or_key(self, handle: Any) -> None:
@@ -150,31 +168,37 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
         @rule(project=projects, bucket=bucket_names, key=keys)
         def stat_object(self, project: Any, bucket: str, key: str) -> None:
             if project is not None:
-                self.call("stat_object", lambda: project.stat_object(bucket, key))
+                self.call("stat_object", lambda: project.stat_object(bucket, key),
+                          bad=bad_names(bucket, key))
 
         @rule(project=projects, bucket=bucket_names)
         def bucket_calls(self, project: Any, bucket: str) -> None:
             if project is not None:
-                self.call("stat_bucket", lambda: project.stat_bucket(bucket))
-                self.call("ensure_bucket", lambda: project.ensure_bucket(bucket))
+                self.call("stat_bucket", lambda: project.stat_bucket(bucket), bad=bad_names(bucket))
+                self.call("ensure_bucket", lambda: project.ensure_bucket(bucket),
+                          bad=bad_names(bucket))
 
         @rule(project=projects, bucket=bucket_names, key=keys)
         def delete_object(self, project: Any, bucket: str, key: str) -> None:
             if project is not None:
-                self.call("delete_object", lambda: project.delete_object(bucket, key))
+                self.call("delete_object", lambda: project.delete_object(bucket, key),
+                          bad=bad_names(bucket, key))
 
         # Uploads
         @rule(target=uploads, project=projects, bucket=bucket_names, key=keys)
         def upload_object(self, project: Any, bucket: str, key: str) -> Any:
             if project is None:
                 return None
-            return self.call("upload_object", lambda: project.upload_object(bucket, key))
+            return self.call("upload_object", lambda: project.upload_object(bucket, key),
+                             bad=bad_names(bucket, key))
 
         @rule(upload=st.one_of(uploads, parts), data=datas, size=st.one_of(st.none(), sizes))
         def write(self, upload: Any, data: Any, size: Any) -> None:
             if upload is not None:
+                good = isinstance(data, bytes) and (size is None or (
+                    type(size) is int and 0 <= size <= len(data)))
                 self.call("write", lambda: upload.write(data, size) if size is not None
-                          else upload.write(data))
+                          else upload.write(data), bad=not good)
 
         @rule(upload=st.one_of(uploads, parts),
               action=st.sampled_from(["commit", "abort", "cancel", "close", "info"]))
@@ -187,7 +211,9 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
             st.sampled_from([{"k": 1}, {1: "v"}, "nope", None])))
         def set_metadata(self, upload: Any, metadata: Any) -> None:
             if upload is not None:
-                self.call("set_custom_metadata", lambda: upload.set_custom_metadata(metadata))
+                good = isinstance(metadata, dict) and not bad_text(*metadata, *metadata.values())
+                self.call("set_custom_metadata", lambda: upload.set_custom_metadata(metadata),
+                          bad=not good)
 
         # Multipart
         @rule(target=parts, project=projects, bucket=bucket_names, key=keys,
@@ -197,11 +223,13 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
                 return None
             upload_id = "not-an-upload-id"
             if real:
-                info = self.call("begin_upload", lambda: project.begin_upload(bucket, key))
+                info = self.call("begin_upload", lambda: project.begin_upload(bucket, key),
+                                 bad=bad_names(bucket, key))
                 if info is None:
                     return None
                 upload_id = info.upload_id
-            return self.call("upload_part", lambda: project.upload_part(bucket, key, upload_id, number))
+            return self.call("upload_part", lambda: project.upload_part(bucket, key, upload_id, number),
+                             bad=bad_names(bucket, key) or number < 1 or not real)
 
         # Downloads
         @rule(target=downloads, project=projects, bucket=bucket_names, key=keys,
@@ -211,12 +239,15 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
             if project is None:
                 return None
             options = None if offset is None else DownloadOptions(offset=offset, length=length)
-            return self.call("download_object", lambda: project.download_object(bucket, key, options))
+            return self.call("download_object", lambda: project.download_object(bucket, key, options),
+                             bad=bad_names(bucket, key) or (offset is not None and (
+                                 offset < 0 or length < 0)))
 
         @rule(download=downloads, size=sizes)
         def read(self, download: Any, size: Any) -> None:
             if download is not None:
-                self.call("read", lambda: download.read(size))
+                self.call("read", lambda: download.read(size),
+                          bad=not (size is None or (type(size) is int and 0 <= size <= 100_000)))
 
         @rule(download=downloads, action=st.sampled_from(["cancel", "close", "info", "readall"]))
         def download_action(self, download: Any, action: str) -> None:
@@ -233,7 +264,7 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
                     "buckets": project.iter_buckets,
                     "uploads": lambda: project.iter_uploads(bucket),
                     "versions": lambda: project.iter_object_versions(bucket)}[kind]
-            return self.call(f"iter_{kind}", make)
+            return self.call(f"iter_{kind}", make, bad=kind != "buckets" and bad_names(bucket))
 
         @rule(listing=listings, action=st.sampled_from(["next", "next", "cancel", "close"]))
         def listing_action(self, listing: Any, action: str) -> None:

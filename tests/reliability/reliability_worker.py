@@ -266,6 +266,20 @@ def scenario_project_shared(params: Dict[str, Any]) -> Dict[str, Any]:
     return {"threads": threads, "calls": calls, "problems": problems}
 
 
+def _consume_shared(make: Callable[[], Any], ident: Callable[[Any], Any], threads: int,
+                    problems: List[str], kind: str) -> List[Any]:
+    """Threads consume one listing together; returns what they got, in no order."""
+    got: List[Any] = []
+    lock = threading.Lock()
+    with make() as listing:
+        def consume(i: int) -> None:
+            for item in listing:
+                with lock:
+                    got.append(ident(item))
+        problems += [f"{kind}: {p}" for p in _run_threads(threads, consume)]
+    return got
+
+
 def scenario_listing_shared(params: Dict[str, Any]) -> Dict[str, Any]:
     """Threads consume one listing of each kind: together they get every item once."""
     problems: List[str] = []
@@ -286,33 +300,42 @@ def scenario_listing_shared(params: Dict[str, Any]) -> Dict[str, Any]:
             for number in range(1, count + 1):
                 with project.upload_part(bucket, "parts", multipart.upload_id, number) as part:
                     part.write(b"p")
-            listings: Dict[str, Tuple[Callable[[], Any], Callable[[Any], Any]]] = {
+            # What each listing holds is known from what was made above (one version per
+            # key, one upload per pending key), so a listing that misses or repeats items
+            # fails whether it is read by one thread or many.
+            keys = [f"obj/{i:04d}" for i in range(count)]
+            listings: Dict[str, Tuple[Callable[[], Any], Callable[[Any], Any], List[Any]]] = {
                 "objects": (lambda: project.iter_objects(bucket, ListObjectsOptions(recursive=True)),
-                            lambda o: o.key),
+                            lambda o: o.key, keys),
                 "object versions": (lambda: project.iter_object_versions(
-                    bucket, ListObjectVersionsOptions(recursive=True)), lambda o: (o.key, o.version)),
+                    bucket, ListObjectVersionsOptions(recursive=True)), lambda o: o.key, keys),
                 "uploads": (lambda: project.iter_uploads(bucket, ListUploadsOptions(recursive=True)),
-                            lambda u: u.upload_id),
+                            lambda u: u.key, sorted([u.key for u in pending] + ["parts"])),
                 "upload parts": (lambda: project.iter_upload_parts(bucket, "parts", multipart.upload_id),
-                                 lambda p: p.part_number),
-                "buckets": (lambda: project.iter_buckets(), lambda b: b.name),
+                                 lambda p: p.part_number, list(range(1, count + 1))),
             }
-            for kind, (make, ident) in listings.items():
-                with make() as whole:
-                    expected = sorted(ident(item) for item in whole)
-                got: List[Any] = []
-                lock = threading.Lock()
-                with make() as listing:
-                    def consume(i: int) -> None:
-                        for item in listing:
-                            with lock:
-                                got.append(ident(item))
-                    problems += [f"{kind}: {p}" for p in _run_threads(threads, consume)]
+            for kind, (make, ident, expected) in listings.items():
+                got = _consume_shared(make, ident, threads, problems, kind)
                 figures[kind] = len(got)
                 if sorted(got) != expected:
                     dupes = len(got) - len(set(got))
                     problems.append(f"{kind}: threads got {len(got)} items ({dupes} repeated), "
-                                    f"the listing has {len(expected)}")
+                                    f"{len(expected)} were made")
+            # Other tests share the network and add or remove buckets meanwhile: the threads
+            # must get each bucket once, this one, and those listed both before and after.
+            def bucket_names() -> List[str]:
+                with project.iter_buckets() as listing:
+                    return [b.name for b in listing]
+            before = set(bucket_names())
+            got = _consume_shared(project.iter_buckets, lambda b: b.name, threads, problems,
+                                  "buckets")
+            after = set(bucket_names())
+            figures["buckets"] = len(got)
+            if len(got) != len(set(got)) or bucket not in got \
+                    or not (before & after) <= set(got) <= (before | after):
+                problems.append(f"buckets: threads got {len(got)} ({len(set(got))} distinct, "
+                                f"this one {'in' if bucket in got else 'missing'}); listed "
+                                f"{len(before)} before and {len(after)} after")
             for upload in pending:
                 project.abort_upload(bucket, upload.key, upload.upload_id)
             project.abort_upload(bucket, "parts", multipart.upload_id)
