@@ -42,6 +42,9 @@ pytestmark = pytest.mark.usefixtures("leak_check")
 # A syntactically valid satellite node URL (its node id is checked, the address
 # is never dialed by the calls that use it).
 NODE_ID = "12EayRS2V1kEsWESU9QMRseFhdxYxKicsiFmxrsLZHeLUtdps3S"
+# A call refused up front takes milliseconds; this much only a hang takes, even on a
+# loaded machine. What happened is proven by the exception, not by the time.
+HANG_CEILING = 30.0
 
 
 class LyingLen:
@@ -196,7 +199,9 @@ def test_request_access_garbage_satellite(uplink: Uplink, satellite: str, testne
     exc = _raises(SatelliteAddressError, "node", lambda: uplink.config_request_access_with_passphrase(
         Config(dial_timeout_milliseconds=500), satellite, testnet.api_key, "passphrase"))
     assert "<node id>@host:port" in str(exc) and exc.message == "internal error"
-    assert time.monotonic() - start < 2
+    # Refused before any dial (a dial would end in SatelliteUnreachableError or a
+    # timeout, not SatelliteAddressError); the ceiling only catches a hang.
+    assert time.monotonic() - start < HANG_CEILING
 
 
 @pytest.mark.parametrize("api_key", ["", "garbage", "13YqfbRN", "\udcff"])
@@ -420,7 +425,7 @@ def test_edge_bad_arguments(access: Access, testnet: Any) -> None:
         start = time.monotonic()
         exc = _raises(error, naming,
                       lambda: register_access(EdgeConfig(address, None, True), access))
-        assert time.monotonic() - start < 5
+        assert time.monotonic() - start < HANG_CEILING
         assert access.serialize() not in str(exc) + repr(exc)
 
 
@@ -1167,11 +1172,12 @@ _DIAL_LIMIT = 20.0
 
 
 @pytest.fixture(scope="module")
-def dial_runs(testnet: Any) -> Iterator[Tuple[float, Dict[str, "subprocess.Popen[str]"]]]:
+def dial_runs(testnet: Any) -> Iterator[Tuple[float, Dict[str, "subprocess.Popen[str]"],
+                                              Dict[str, socket.socket]]]:
     """Starts the four dead-satellite runs at once, so that they wait in parallel;
-    yields their common deadline and the processes."""
+    yields their common deadline, the processes and the silent runs' listeners."""
     node = testnet.satellite_url.split("@")[0]
-    listeners: List[socket.socket] = []
+    listeners: Dict[str, socket.socket] = {}
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
     dead = f"{node}@127.0.0.1:{closed.getsockname()[1]}"
@@ -1186,20 +1192,33 @@ def dial_runs(testnet: Any) -> Iterator[Tuple[float, Dict[str, "subprocess.Popen
                 listener = socket.socket()
                 listener.bind(("127.0.0.1", 0))
                 listener.listen(8)
-                listeners.append(listener)
+                listeners[f"{mode}-{kind}"] = listener
                 target = f"{node}@127.0.0.1:{listener.getsockname()[1]}"
             if mode == "project":
                 target = grant_with_satellite(testnet.access, target)
             runs[f"{mode}-{kind}"] = subprocess.Popen(
                 [sys.executable, "-c", _DIAL_SCRIPT, mode, target, testnet.api_key],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    yield time.monotonic() + _DIAL_LIMIT, runs
+    yield time.monotonic() + _DIAL_LIMIT, runs, listeners
     for run in runs.values():
         if run.poll() is None:
             run.kill()
         run.communicate()
-    for listener in listeners:
+    for listener in listeners.values():
         listener.close()
+
+
+def _connections_made(listener: socket.socket) -> int:
+    """How many connections reached the listener (its queue, drained)."""
+    listener.setblocking(False)
+    count = 0
+    while True:
+        try:
+            connection, _ = listener.accept()
+        except BlockingIOError:
+            return count
+        connection.close()
+        count += 1
 
 
 def test_grant_helper_round_trips(testnet: Any) -> None:
@@ -1210,8 +1229,8 @@ def test_grant_helper_round_trips(testnet: Any) -> None:
 @pytest.mark.parametrize("run", ["request-refused", "project-refused", "request-silent",
                                  "project-silent"])
 def test_dead_satellite_fails_instead_of_hanging(
-        dial_runs: Tuple[float, Dict[str, Any]], run: str) -> None:
-    deadline, runs = dial_runs
+        dial_runs: Tuple[float, Dict[str, Any], Dict[str, socket.socket]], run: str) -> None:
+    deadline, runs, listeners = dial_runs
     process = runs[run]
     try:
         out, err = process.communicate(timeout=max(deadline - time.monotonic(), 0.1))
@@ -1222,9 +1241,10 @@ def test_dead_satellite_fails_instead_of_hanging(
     assert process.returncode == 0, err
     name, seconds = out.split()
     if run.endswith("silent"):
-        # A dial that runs out of time is a timeout, and is not retried.
+        # A dial that runs out of time is a timeout, and is not retried: the silent
+        # satellite saw one connection.
         assert name == "StorjTimeoutError", out
-        assert float(seconds) < 3, f"{run}: took {seconds} s with a 500 ms dial timeout"
+        assert _connections_made(listeners[run]) == 1, f"{run}: the dial was retried"
     else:
         # An InternalError subclass that says the dial failed.
         assert name == "SatelliteUnreachableError", out

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-import time
 from typing import Any, Callable, Dict, List
 
 import pytest
@@ -113,17 +112,19 @@ def test_close_during_a_read_interrupts_it_with_closed_error(project: Project,
 
         def read_all() -> None:
             buffer = bytearray(64 * 1024)
-            started.set()
             try:
+                download.readinto(buffer)
+                started.set()  # reading: 8 MiB is over a hundred more reads
                 while download.readinto(buffer):
                     pass
             except BaseException as exc:  # pylint: disable=broad-except
                 errors.append(exc)
+            finally:
+                started.set()
 
         reader = threading.Thread(target=read_all)
         reader.start()
-        started.wait()
-        time.sleep(0.01)
+        assert started.wait(60), "the first read did not return"
         download.close()
         reader.join(30)
         assert not reader.is_alive(), "close() did not interrupt the read"
@@ -138,11 +139,14 @@ def test_close_project_during_calls_gives_closed_error(access: Any, bucket: str)
     project = access.open_project()
     put_object(project, bucket, "k", b"v")
     errors: List[BaseException] = []
-    stop = threading.Event()
+    calling = threading.Barrier(4)
 
     def stat_forever() -> None:
+        # Until the close ends it: a call in progress, or the next one, raises.
         try:
-            while not stop.is_set():
+            project.stat_object(bucket, "k")
+            calling.wait(60)
+            while True:
                 project.stat_object(bucket, "k")
         except BaseException as exc:  # pylint: disable=broad-except
             errors.append(exc)
@@ -150,9 +154,8 @@ def test_close_project_during_calls_gives_closed_error(access: Any, bucket: str)
     threads = [threading.Thread(target=stat_forever) for _ in range(3)]
     for thread in threads:
         thread.start()
-    time.sleep(0.3)
+    calling.wait(60)  # every thread made a call and is calling again
     project.close()
-    stop.set()
     for thread in threads:
         thread.join(30)
         assert not thread.is_alive()

@@ -171,6 +171,7 @@ def test_parts_uploaded_from_threads(project: Project, bucket: str) -> None:
         thread.start()
     for thread in threads:
         thread.join(120)
+        assert not thread.is_alive(), f"{thread.name}: a part upload still runs after 120 s"
     assert failures == []
     project.commit_upload(bucket, "threads", info.upload_id)
     back = _get(project, bucket, "threads")

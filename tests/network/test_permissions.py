@@ -8,6 +8,7 @@ import time
 import pytest
 
 from uplink_python import Access, Permission, Project, SharePrefix, Uplink
+from uplink_python._native import _convert
 from uplink_python.errors import PermissionDeniedError, StorjException
 from uplink_python.module_classes import UploadOptions
 from uplink_fixtures import put_object as _put
@@ -91,9 +92,13 @@ def test_max_object_ttl_validation(access: Access, bucket: str) -> None:
     with pytest.raises(TypeError, match="allow_put_object_retention"):
         access.share(Permission(allow_put_object_retention="yes"),  # type: ignore[arg-type]
                      [SharePrefix(bucket)])
-    # Fractions of a second round up to whole seconds.
-    with access.share(Permission(allow_upload=True, max_object_ttl=0.5), [SharePrefix(bucket)]):
-        pass
+    # Fractions of a second round up to whole seconds, and such a grant is made.
+    for ttl, seconds in ((0.5, 1), (1.2, 2), (3, 3), (datetime.timedelta(milliseconds=1500), 2)):
+        struct = _convert.permission_v2_struct(Permission(allow_upload=True, max_object_ttl=ttl))
+        assert struct.max_object_ttl_seconds == seconds, ttl
+    with access.share(Permission(allow_upload=True, max_object_ttl=0.5), [SharePrefix(bucket)]) \
+            as shared:
+        assert shared.serialize() != access.serialize()
 
 
 def test_permission_keeps_the_original_shape() -> None:

@@ -37,11 +37,14 @@ from uplink_python.module_classes import (Config, ListObjectsOptions,  # noqa: E
                                           ListObjectVersionsOptions, ListUploadsOptions)
 
 MiB = 1024 * 1024
-# How long a call may stay blocked after cancel() or close() from another thread.
-INTERRUPT_BOUND = 5.0
 # How long a scenario waits for a thread that should have been interrupted, before it
 # lifts the fault so the process can end and report the hang.
 STUCK_AFTER = 20.0
+# How long a call may stay blocked after cancel() or close() from another thread. The
+# fault stays in place until STUCK_AFTER, so a call that ends before is ended by the
+# interrupt (its error class says which); the bound is only a ceiling for a loaded
+# machine, not a timing.
+INTERRUPT_BOUND = 15.0
 
 
 def network() -> NetworkInfo:

@@ -22,15 +22,19 @@ from _reliability import assert_no_problems, report, run_worker
 from _testnet import NetworkInfo
 from uplink_fixtures import put_object
 from uplink_python import Project
+from uplink_python._native import _convert
 from uplink_python.module_classes import Config, DownloadOptions
 
 MiB = 1024 * 1024
 
-# Small timeouts for the tests (milliseconds), and how long a call may take with them:
-# about the configured time, with slack for a loaded 2-core CI machine.
+# Small timeouts for the tests (milliseconds), and how long a call may take with them.
+# The timeout error proves a bound ended the call; these ceilings prove it was the
+# configured one, being below the defaults that would end it otherwise (10 s dial for
+# CONFIGURED_BOUND, 30 s request for STALL_BOUND), with seconds of slack over the
+# configured times for a loaded 2-core machine.
 DIAL_MS, REQUEST_MS, STALL_MS = 1000, 2000, 2000
-CONFIGURED_BOUND = (DIAL_MS + REQUEST_MS) / 1000 + 1.5
-STALL_BOUND = STALL_MS / 1000 * 1.5 + 2.0
+CONFIGURED_BOUND = 9.0
+STALL_BOUND = 20.0
 # With the default Config a call against a frozen satellite must still end; this is
 # the most a user should wait for one call (the library documents its defaults).
 DEFAULT_BOUND = 45.0
@@ -42,11 +46,16 @@ def faults(testnet: NetworkInfo) -> Iterator[NetworkInfo]:
     testnet.heal()
 
 
-def test_config_has_timeout_fields() -> None:
+def test_config_timeouts_reach_the_native_structs() -> None:
+    """What the scenarios below configure is what libuplinkc is handed."""
     config = Config(dial_timeout_milliseconds=DIAL_MS, request_timeout_milliseconds=REQUEST_MS,
                     stall_timeout_milliseconds=STALL_MS)
-    assert config.get_dict()["request_timeout_milliseconds"] == REQUEST_MS
-    assert config.get_dict()["stall_timeout_milliseconds"] == STALL_MS
+    assert _convert.config_struct(config).dial_timeout_milliseconds == DIAL_MS
+    timeouts = _convert.timeouts_struct(config)
+    assert (timeouts.request_timeout_milliseconds, timeouts.stall_timeout_milliseconds) == \
+        (REQUEST_MS, STALL_MS)
+    with pytest.raises(TypeError, match="stall_timeout_milliseconds"):
+        _convert.timeouts_struct(Config(stall_timeout_milliseconds="2s"))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("size", [5000, MiB + 7, 5 * MiB + 3])
