@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from uplink_python import Access, Config, Permission, Project, SharePrefix, Uplink
-from uplink_python.errors import ObjectNotFoundError, PermissionDeniedError, StorjException
+from uplink_python.errors import (InvalidAPIKeyError, ObjectNotFoundError, PermissionDeniedError,
+                                  SatelliteUnreachableError, StorjException)
 from uplink_python.module_classes import ListObjectsOptions
 from uplink_fixtures import put_object as _put
 
@@ -60,7 +61,7 @@ def test_bad_api_key_is_an_error_without_the_secret(uplink: Uplink, testnet: Any
     # A well-formed key of another project would need the satellite; a malformed
     # one must fail without echoing the key or the passphrase.
     api_key = "bogus-api-key-" + "Z" * 40
-    with pytest.raises(StorjException) as info:
+    with pytest.raises(InvalidAPIKeyError) as info:
         uplink.request_access_with_passphrase(testnet.satellite_url, api_key, "pass-WORD-123")
     text = str(info.value) + repr(info.value) + str(info.value.args)
     assert "Z" * 40 not in text and "pass-WORD-123" not in text
@@ -69,7 +70,7 @@ def test_bad_api_key_is_an_error_without_the_secret(uplink: Uplink, testnet: Any
 def test_unreachable_satellite(uplink: Uplink, testnet: Any) -> None:
     node_id = testnet.satellite_url.split("@")[0]
     config = Config(dial_timeout_milliseconds=2000)
-    with pytest.raises(StorjException):
+    with pytest.raises(SatelliteUnreachableError):
         uplink.config_request_access_with_passphrase(config, f"{node_id}@127.0.0.1:1",
                                                      testnet.api_key, testnet.passphrase)
 
@@ -179,7 +180,7 @@ def test_revoke_access(access: Access, project: Project, bucket: str) -> None:
             assert _get(before, bucket, "r") == b"r"
         project.revoke_access(shared)
         with shared.open_project() as after:
-            with pytest.raises(StorjException):
+            with pytest.raises(PermissionDeniedError):
                 _get(after, bucket, "r")
     with pytest.raises(TypeError):
         project.revoke_access("grant")  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ import pytest
 
 from uplink_python import Access, Permission, Project, SharePrefix, Uplink, edge
 from uplink_python.edge import EdgeConfig, EdgeCredentials, join_share_url, register_access
-from uplink_python.errors import (EdgeAuthDialError, EdgeAuthDialFailedError,
+from uplink_python.errors import (ClosedError, EdgeAuthDialError, EdgeAuthDialFailedError,
                                   EdgeRegisterAccessFailedError, InternalError)
 from _libuplinkc import OFFLINE_ACCESS
 
@@ -89,7 +89,7 @@ def test_register_argument_checks(testnet: Any, access: Access) -> None:
     with pytest.raises(TypeError, match="auth_service_address"):
         register_access(EdgeConfig(None), access)  # type: ignore[arg-type]
     access.close()
-    with pytest.raises(Exception):
+    with pytest.raises(ClosedError):
         register_access(_config(testnet), access)
 
 

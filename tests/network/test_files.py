@@ -20,8 +20,8 @@ from typing import Any, List
 import pytest
 
 from uplink_python import ListObjectsOptions, Project
-from uplink_python.errors import (ClosedError, FailedPreconditionError, ObjectNotFoundError,
-                                  StorjException)
+from uplink_python.errors import (BucketNotFoundError, ClosedError, FailedPreconditionError,
+                                  ObjectNotFoundError)
 from uplink_python.files import ObjectReader, ObjectWriter
 from uplink_python.multipart import MIN_PART_SIZE
 from uplink_fixtures import put_object
@@ -306,7 +306,7 @@ def test_writer_dropped_with_data_warns_and_stores_nothing(project: Project,
 def test_writer_on_a_missing_bucket(project: Project, bucket_name: str) -> None:
     f = project.open(bucket_name, "k", "wb")
     f.write(b"data")
-    with pytest.raises(StorjException):
+    with pytest.raises(BucketNotFoundError):
         f.close()
     assert f.closed
 

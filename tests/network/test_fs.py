@@ -23,7 +23,7 @@ import upath
 
 from uplink_python import Access, Project, Uplink, _native
 from uplink_python.edge import EdgeConfig
-from uplink_python.errors import NoAccessError
+from uplink_python.errors import NoAccessError, PermissionDeniedError
 from uplink_python.fs import StorjFileSystem
 from uplink_fixtures import put_object
 
@@ -309,7 +309,7 @@ def test_sign_registers_a_read_only_grant_for_one_key(sj: StorjFileSystem, testn
             granted.open_project() as reader:
         with reader.open(bucket, "shared/file.txt") as f:
             assert f.read() == b"signed"
-        with pytest.raises(Exception):
+        with pytest.raises(PermissionDeniedError):  # the grant is for the one key
             reader.open(bucket, "shared/other.txt")
     with pytest.raises(FileNotFoundError):
         sj.sign(f"{bucket}/shared/missing")

@@ -11,7 +11,7 @@ from uplink_python import Access, Permission, Project, SharePrefix
 from uplink_python.errors import (BucketAlreadyExistError, BucketNotFoundError,
                                   ObjectLockNotAvailableError,
                                   ObjectNotFoundError, ObjectProtectedError,
-                                  PermissionDeniedError, StorjException)
+                                  PermissionDeniedError)
 from uplink_python.module_classes import (DeleteStatus, ObjectLockConfiguration, Retention,
                                           RetentionMode, VersioningState)
 from uplink_fixtures import put_object as _put
@@ -59,7 +59,7 @@ def test_lock_configuration_round_trip(project: Project, locked_bucket: str) -> 
     project.set_bucket_object_lock_configuration(locked_bucket, ObjectLockConfiguration(True))
     assert project.get_bucket_object_lock_configuration(
         locked_bucket).default_retention_mode == RetentionMode.NONE
-    with pytest.raises(StorjException):   # days and years together
+    with pytest.raises(ObjectLockNotAvailableError, match="configuration is invalid"):  # days and years
         project.set_bucket_object_lock_configuration(locked_bucket, ObjectLockConfiguration(
             True, RetentionMode.GOVERNANCE, default_retention_days=1, default_retention_years=1))
     with pytest.raises(TypeError, match="configuration"):
@@ -160,7 +160,7 @@ def test_upload_with_retention_and_legal_hold(project: Project, locked_bucket: s
 
 
 def test_lock_options_need_an_object_lock_bucket(project: Project, bucket: str) -> None:
-    with pytest.raises(StorjException):
+    with pytest.raises(ObjectLockNotAvailableError):
         _put(project, bucket, "k", b"k", legal_hold=True)
     with pytest.raises(TypeError, match="retention"):
         project.upload_object(bucket, "k", retention=("GOVERNANCE", 0))  # type: ignore[arg-type]

@@ -8,8 +8,8 @@ import pytest
 
 from uplink_python import Access, Project
 from uplink_python.errors import (BucketAlreadyExistError, BucketNameInvalidError,
-                                  BucketNotEmptyError, BucketNotFoundError, ClosedError,
-                                  ObjectKeyInvalidError, ObjectNotFoundError, StorjException)
+                                  BucketNotEmptyError, BucketNotFoundError, CancelledError,
+                                  ClosedError, ObjectKeyInvalidError, ObjectNotFoundError)
 from uplink_python.module_classes import (Bucket, CustomMetadata, CustomMetadataEntry,
                                           ListBucketsOptions, ListObjectsOptions, Object)
 from uplink_fixtures import random_bucket_name
@@ -60,7 +60,7 @@ def test_invalid_bucket_names(project: Project, name: str) -> None:
 
 
 def test_empty_bucket_name(project: Project) -> None:
-    with pytest.raises(StorjException):
+    with pytest.raises(BucketNameInvalidError):
         project.stat_bucket("")
 
 
@@ -235,7 +235,7 @@ def test_close_project_cancels_its_transfers(access: Access, bucket_name: str) -
     project.create_bucket(bucket_name)
     upload = project.upload_object(bucket_name, "k")
     project.close()
-    with pytest.raises(StorjException):
+    with pytest.raises(CancelledError):
         upload.write(b"x" * 10_000_000)
         upload.commit()
     upload.close()

@@ -9,7 +9,7 @@ import pytest
 from uplink_python import Listing, Project
 from uplink_python.errors import (BucketNotFoundError, FailedPreconditionError,
                                   MethodNotAllowedError, ObjectNotFoundError,
-                                  PreconditionFailedError, StorjException)
+                                  PreconditionFailedError)
 from uplink_python.module_classes import (DeleteResult, DeleteStatus, DownloadOptions,
                                           ListObjectVersionsOptions, UploadOptions,
                                           VersionedObject, VersioningState)
@@ -138,7 +138,7 @@ def test_version_argument_checks(project: Project, versioned_bucket: str) -> Non
         project.stat_object_version(versioned_bucket, "k", "latest")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="version"):
         project.download_object(versioned_bucket, "k", version=5)  # type: ignore[arg-type]
-    with pytest.raises(StorjException):
+    with pytest.raises(ObjectNotFoundError):
         project.stat_object_version(versioned_bucket, "k", b"not a version id")
     # A memoryview of a version id works like the bytes.
     version = project.stat_object_version(versioned_bucket, "k").version
@@ -226,7 +226,7 @@ def test_delete_objects_argument_checks(project: Project, bucket: str) -> None:
         project.delete_objects(bucket, ["a", 5])  # type: ignore[list-item]
     with pytest.raises(TypeError, match=r"items\[0\].version"):
         project.delete_objects(bucket, [("a", "v1")])  # type: ignore[list-item]
-    with pytest.raises(StorjException):
+    with pytest.raises(BucketNotFoundError):
         project.delete_objects(bucket + "-missing", ["a"])
 
 
