@@ -26,6 +26,29 @@ pytestmark = pytest.mark.usefixtures("leak_check")
 
 SIZE = 100_003  # spans many of Go's ~7 KiB blocks, and ends mid-block
 
+# libuplinkc's read-ahead queues at most 128 blocks (download.go: aheadChunks) of one Go
+# read each, 7408 bytes with uplink's default encryption; then its pump sleeps until the
+# reader took half. A streaming read that takes this much at once found the queue full
+# or nearly (it also takes what the pump adds while it copies): the pump asleep on it.
+FULL_QUEUE = 120 * 7408
+POLL = 0.05
+
+
+def wait_for_a_full_queue(download: Any, got: bytearray, ceiling: float = 60.0) -> None:
+    """Streaming reads, a POLL apart, until one takes a full queue; what they take is
+    added to `got`. Each read takes all that is queued, so the full queue was filled
+    within one POLL: one more POLL and it is full again."""
+    buffer = bytearray(4 << 20)
+    deadline = time.monotonic() + ceiling
+    while True:
+        time.sleep(POLL)
+        count = download.readinto1(buffer)
+        got.extend(buffer[:count])
+        if count >= FULL_QUEUE:
+            return
+        assert count, "the object ended before the read-ahead filled its queue"
+        assert time.monotonic() < deadline, f"the read-ahead did not fill its queue in {ceiling} s"
+
 
 @pytest.fixture
 def payload(project: Project, bucket: str) -> bytes:
@@ -233,12 +256,15 @@ def test_reads_at_the_end_raise_after_cancel(project: Project, bucket: str,
 def test_read_ahead_stops_on_close_and_cancel(project: Project, bucket: str, how: str) -> None:
     """A read-ahead that filled its queue (the object is larger) ends with the
     download: close returns, and a cancelled download's reads raise CancelledError."""
-    data = os.urandom(3 * 1024 * 1024)
+    data = os.urandom(8 * 1024 * 1024)
     put_object(project, bucket, "large", data)
     download = project.download_object(bucket, "large")
     try:
         assert download.read(1) == (data[:1], 1)
-        time.sleep(0.5)  # lets the read-ahead fill its queue and wait
+        got = bytearray()
+        wait_for_a_full_queue(download, got)
+        assert got == data[1:1 + len(got)]
+        time.sleep(POLL)  # full again, the pump asleep on it
         if how == "cancel":
             download.cancel()
             with pytest.raises(CancelledError):
@@ -263,7 +289,8 @@ def test_a_full_read_ahead_resumes_as_the_reader_drains_it(project: Project,
         try:
             with project.download_object(bucket, "drained") as download:
                 got.extend(download.read(1)[0])
-                time.sleep(0.5)  # the queue fills and the pump sleeps
+                wait_for_a_full_queue(download, got)
+                time.sleep(POLL)  # full again, the pump asleep on it
                 buffer = bytearray(3000)  # taken a few bytes at a time
                 while True:
                     count = download.readinto1(buffer)
