@@ -11,8 +11,8 @@
 #   - qemu-user and Debian's arm64 libc (on x86-64), with which the tests run
 #     the ARM64 wheel's library, and Debian's musl and musl-gcc, with which
 #     they load the musl wheel's library as a musl program does;
-#   - a private PostgreSQL cluster for the satellite (scripts/postgres.sh);
-#   - the local Storj network harness (scripts/testnet.sh build).
+#   - a private PostgreSQL cluster for the satellite (scripts/postgres.sh) and the
+#     local Storj network harness (both by scripts/testnet.sh prepare).
 #
 # The wheel, .venv and libuplinkc.so steps keep stamps in build/stamps/ keyed by a hash
 # of their inputs (scripts/stamps.sh): a step whose inputs did not change is skipped.
@@ -127,6 +127,5 @@ if [[ -z $quick && $target == linux-x86_64 ]]; then
 	fi
 fi
 
-scripts/postgres.sh >/dev/null
-scripts/testnet.sh build
+scripts/testnet.sh prepare
 log "done"
