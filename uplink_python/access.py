@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
 from . import _native
+from ._native import calls
 from .module_classes import Config, EdgeConfig, EdgeCredentials, Permission, SharePrefix
 from .retry import NO_RETRY
 
@@ -54,7 +55,7 @@ class Access(_native.HandleOwner):
         Returns an EncryptionKey; raises StorjException, TypeError/ValueError for bad arguments.
         """
         self._handle.check()  # fail when closed
-        return EncryptionKey(_native.derive_encryption_key(passphrase, salt))
+        return EncryptionKey(calls.derive_encryption_key(passphrase, salt))
 
     def override_encryption_key(self, bucket_name: str, prefix: str,
                                 encryption_key: EncryptionKey) -> "Access":
@@ -67,10 +68,10 @@ class Access(_native.HandleOwner):
             # Go accepts it and the override then applies to no bucket at all.
             raise ValueError("bucket_name must not be empty")
         self._handle.check()  # fail early when closed
-        clone = Access(_native.parse_access(self.serialize()), self.uplink)
+        clone = Access(calls.parse_access(self.serialize()), self.uplink)
         try:
-            _native.access_override_encryption_key(clone._handle, bucket_name, prefix,
-                                                   encryption_key._handle)
+            calls.access_override_encryption_key(clone._handle, bucket_name, prefix,
+                                                 encryption_key._handle)
         except BaseException:
             clone.close()
             raise
@@ -78,11 +79,11 @@ class Access(_native.HandleOwner):
 
     def serialize(self) -> str:
         """Returns the grant as a string for Uplink.parse_access. It is a secret: keep it safe."""
-        return _native.access_serialize(self._handle)
+        return calls.access_serialize(self._handle)
 
     def satellite_address(self) -> str:
         """Returns the address of the satellite this grant belongs to."""
-        return _native.access_satellite_address(self._handle)
+        return calls.access_satellite_address(self._handle)
 
     def share(self, permissions: Optional[Permission] = None,
               shared_prefix: Optional[Iterable[SharePrefix]] = None) -> "Access":
@@ -90,8 +91,11 @@ class Access(_native.HandleOwner):
         (all of this access's buckets when empty). A Permission with Object Lock
         permissions or ``max_object_ttl`` is applied in full (uplink_access_share2).
         Raises StorjException."""
+        # The extended permission set needs uplink_access_share2.
+        row = (calls.access_share2 if isinstance(permissions, Permission) and permissions.extended
+               else calls.access_share)
         return NO_RETRY.call("share", lambda: Access(
-            _native.access_share(self._handle, permissions, shared_prefix), self.uplink))
+            row(self._handle, permissions, shared_prefix), self.uplink))
 
     def register_edge_credentials(self, config: EdgeConfig,
                                   is_public: bool = False) -> EdgeCredentials:
@@ -104,14 +108,14 @@ class Access(_native.HandleOwner):
         """Opens the project of this grant; returns a Project. Raises StorjException."""
         from .project import Project  # pylint: disable=import-outside-toplevel
         return NO_RETRY.call("open_project",
-                             lambda: Project(_native.open_project(self._handle, None),
+                             lambda: Project(calls.config_open_project2(None, self._handle),
                                              self.uplink))
 
     def config_open_project(self, config: Optional[Config]) -> "Project":
         """Like open_project, dialing with the settings of ``config``."""
         from .project import Project  # pylint: disable=import-outside-toplevel
         return NO_RETRY.call("config_open_project",
-                             lambda: Project(_native.open_project(self._handle, config or Config()),
+                             lambda: Project(calls.config_open_project2(config or Config(), self._handle),
                                              self.uplink))
 
     def close(self) -> None:

@@ -198,7 +198,7 @@ def test_stale_handle_is_reported_not_crashed(offline_access: str) -> None:
     # Even bypassing the Python guard, libuplinkc sees a stale id, not freed memory.
     result = _native._loader.lib().uplink_access_serialize(stale_ref)
     with pytest.raises(StorjException) as info:
-        _native._gate.take_string(result)  # pylint: disable=protected-access
+        _native.calls.access_serialize.result.take(result, ())
     assert info.value.code == 0x04
 
 

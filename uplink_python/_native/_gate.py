@@ -1,15 +1,19 @@
 """The gate: the one place every call into libuplinkc passes through.
 
-``call(name, *args, take=...)``
+``apply(row, args)`` (what calling a ``_row.Row`` does):
 
+* converts the Python arguments as the row says (a bad one raises
+  TypeError/ValueError before anything else happens);
 * refuses in a child forked after the library was loaded (ForkError), so no
   object made before a fork ever runs Go code in the child;
 * holds each ``Handle`` argument for the length of the call and passes its C
   pointer: ``release()`` from another thread first interrupts the call (it
   cancels the handle's work in libuplinkc), then waits for it to leave, so a
   handle is never freed under a call; the interrupted call raises ClosedError;
-* converts the result with ``take`` (which frees it and raises its error)
-  while the handles are still held.
+* takes the result with the row's Result (which frees it, converts it and
+  raises its error) while the handles are still held.
+
+``call(name, *args, take=...)`` is the same path for C arguments as they are.
 
 Calls on one upload, download, part upload or listing take turns inside
 libuplinkc (a lock per handle, so C callers are protected as well); cancelling
@@ -21,14 +25,18 @@ from __future__ import annotations
 import threading
 import weakref
 from ctypes import byref, pointer
-from typing import Any, Callable, List, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, TypeVar
 
 from .. import errors
-from .. import module_def as d
-from ._errors import check, pop_error
+from ._errors import check, redacting
 from ._loader import check_fork, forked, function
 
+if TYPE_CHECKING:
+    from ._row import Row
+
 _T = TypeVar("_T")
+# Self (typing.Self is 3.11+): a with-block binds the object with its own class.
+_Owner = TypeVar("_Owner", bound="HandleOwner")
 
 
 def free(name: str, result: Any) -> None:
@@ -45,7 +53,8 @@ def _release(free_name: str, owned: Any, parent: Optional["Handle"]) -> None:
 
 
 def _cancel(handle: "Handle") -> None:
-    check(function("uplink_cancel")(byref(d._HandleStruct(handle._id))))
+    from ._calls import cancel as cancel_row  # pylint: disable=import-outside-toplevel
+    apply(cancel_row, (handle,))
 
 
 class Handle:
@@ -106,12 +115,12 @@ class Handle:
         self.check()
         return pointer(self._struct(self._id))
 
-    def release(self, close: Optional[str] = None) -> None:
+    def release(self, close: Optional["Row[None]"] = None) -> None:
         """Frees the native handle; later calls do nothing.
 
         A call in progress on another thread is interrupted (a cancellable
         handle is cancelled; ``close`` interrupts the others) and waited for,
-        and raises ClosedError. ``close`` names a ``(T*) -> UplinkError*``
+        and raises ClosedError. ``close`` is the row of a ``(T*) -> UplinkError*``
         function run before freeing (uplink_close_project, an abort, ...); its
         error is raised after the handle is freed, unless the handle had to be
         cancelled, which makes that error moot.
@@ -129,7 +138,7 @@ class Handle:
             if interrupt:
                 _cancel(self)
             if close is not None:
-                check(function(close)(self._ref))
+                check(function(close.name)(self._ref))
         except errors.StorjException as exc:
             error = exc
         with self._lock:
@@ -146,21 +155,21 @@ def _raise_if_closed_under(handle: Handle, exc: errors.StorjException) -> None:
             f"the {handle.kind} was closed while a call on it was in progress") from exc
 
 
-def call(name: str, *args: Any, take: Optional[Callable[[Any], Any]] = None) -> Any:
-    """Calls libuplinkc's ``name`` through the gate (see the module docstring)
-    and returns ``take(result)``, or the raw result without ``take``."""
-    func = function(name)
+def _invoke(func: Any, c_args: List[Any], hold: bool,
+            take: Callable[[Any, Sequence[Any]], _T], args: Sequence[Any]) -> _T:
+    """Calls ``func`` with ``c_args`` and returns ``take(result, args)``. A Handle
+    among the arguments is held for the call (see the module docstring), or
+    without ``hold`` passed as its pointer (the caller checked it)."""
     held: List[Handle] = []
     try:
-        c_args = []
-        for arg in args:
+        for index, arg in enumerate(c_args):
             if type(arg) is Handle:  # pylint: disable=unidiomatic-typecheck
-                c_args.append(arg._enter())
-                held.append(arg)
-            else:
-                c_args.append(arg)
-        result = func(*c_args)
-        return result if take is None else take(result)
+                if hold:
+                    c_args[index] = arg._enter()
+                    held.append(arg)
+                else:
+                    c_args[index] = arg._ref
+        return take(func(*c_args), args)
     except errors.StorjException as exc:
         for handle in held:
             _raise_if_closed_under(handle, exc)
@@ -170,22 +179,35 @@ def call(name: str, *args: Any, take: Optional[Callable[[Any], Any]] = None) -> 
             handle._exit()
 
 
-def handle_caller(name: str, take: Callable[[Any], _T]) -> Callable[..., _T]:
-    """``call(name, handle, *args, take=take)`` for hot paths (reads, writes,
-    listing pages) whose only Handle is the first argument: the same rules,
-    without scanning the arguments or building a closure per call."""
-    def call_on(handle: Handle, *args: Any) -> _T:
-        func = function(name)  # refuses in a forked child
-        ref = handle._enter()
-        try:
-            return take(func(ref, *args))
-        except errors.StorjException as exc:
-            _raise_if_closed_under(handle, exc)
-            raise
-        finally:
-            handle._exit()
-    call_on.__name__ = f"call_{name}"
-    return call_on
+def apply(row: "Row[_T]", args: Sequence[Any]) -> _T:
+    """The one path of every row (``_row.Row.__call__``): converts the Python
+    arguments (a bad one raises TypeError/ValueError before anything is held),
+    calls through the gate, and takes the result with the row's Result while
+    the handles are still held; an error names no secret of ``row.redact``."""
+    if row.plain:
+        if len(args) != row.arity:
+            raise TypeError(f"{row.name} takes {row.arity} arguments, got {len(args)}")
+        c_args = list(args)
+    else:
+        c_args = row.c_args(args)
+    func = function(row.name)  # refuses in a forked child
+    if not row.redact:
+        return _invoke(func, c_args, row.hold, row.result.take, args)
+    with redacting(*(args[index] for index in row.redact if isinstance(args[index], str))):
+        return _invoke(func, c_args, row.hold, row.result.take, args)
+
+
+def call(name: str, *args: Any, take: Optional[Callable[[Any], Any]] = None) -> Any:
+    """Calls libuplinkc's ``name`` with C arguments as they are (Handles are
+    held) and returns ``take(result)``, or the raw result without ``take``: for
+    ``Uplink.m_libuplink``, the listing pages and tests; the library's own calls
+    are rows."""
+    return _invoke(function(name), list(args), True, _as_it_is if take is None else
+                   lambda result, _: take(result), args)
+
+
+def _as_it_is(result: Any, args: Sequence[Any]) -> Any:
+    return result
 
 
 def cancel(handle: Handle) -> None:
@@ -193,76 +215,6 @@ def cancel(handle: Handle) -> None:
     thread, without waiting for the call in progress; raises ClosedError once released."""
     handle.check()
     _cancel(handle)
-
-
-def own(result: Any, field: str, free_name: str, kind: str,
-        parent: Optional[Handle] = None, cancellable: bool = False) -> Handle:
-    """Takes ownership of a ``{T* x; UplinkError* error;}`` result holding a handle."""
-    exc = pop_error(result)
-    c_pointer = getattr(result, field)
-    if exc is not None or not c_pointer:
-        free(free_name, result)
-        raise exc or errors.InternalError(f"libuplinkc returned no {kind}")
-    return Handle(kind, c_pointer, free_name, result, parent, cancellable)
-
-
-def taker(field: str, free_name: str, convert: Callable[[Any], _T],
-          attach: Optional[str] = None) -> Callable[[Any], Optional[_T]]:
-    """A ``take`` for ``{T* field; UplinkError* error;}`` results: converts the
-    value (None for NULL), frees the result, and raises its error if any. With
-    ``attach``, a value returned together with an error is set on the exception."""
-    def take(result: Any) -> Optional[_T]:
-        try:
-            exc = pop_error(result)
-            c_pointer = getattr(result, field)
-            value = convert(c_pointer.contents) if c_pointer else None
-        finally:
-            free(free_name, result)
-        if exc is not None:
-            if attach and value is not None:
-                setattr(exc, attach, value)
-            raise exc
-        return value
-    return take
-
-
-def value_taker(field: str, free_name: str, convert: Callable[[Any], _T],
-                attach: Optional[str] = None) -> Callable[[Any], _T]:
-    """Like taker, for calls that always return a value on success."""
-    take = taker(field, free_name, convert, attach)
-
-    def take_value(result: Any) -> _T:
-        value = take(result)
-        if value is None:
-            raise errors.InternalError(f"libuplinkc returned no {field}")
-        return value
-    return take_value
-
-
-def take_string(result: Any) -> str:
-    """Copies the string out of a StringResult, frees it, and raises its error if any."""
-    try:
-        exc = pop_error(result)
-        raw = result.string
-    finally:
-        free("uplink_free_string_result", result)
-    if exc is not None:
-        raise exc
-    return raw.decode("utf-8", "surrogateescape") if raw else ""
-
-
-def scalar_taker(free_name: str) -> Callable[[Any], Any]:
-    """A ``take`` for ``{value; UplinkError*}`` results."""
-    def take(result: Any) -> Any:
-        try:
-            exc = pop_error(result)
-            value = result.value
-        finally:
-            free(free_name, result)
-        if exc is not None:
-            raise exc
-        return value
-    return take
 
 
 class HandleOwner:
@@ -279,7 +231,7 @@ class HandleOwner:
         """True once closed."""
         return not self._handle.alive
 
-    def __enter__(self: Any) -> Any:
+    def __enter__(self: _Owner) -> _Owner:
         self._handle.check()
         return self
 
