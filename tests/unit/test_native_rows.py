@@ -12,7 +12,7 @@ from uplink_python import _native
 from uplink_python._native import _calls, _row
 from uplink_python.errors import ClosedError
 
-from test_native_library import OFFLINE_ACCESS
+from _libuplinkc import OFFLINE_ACCESS
 
 pytestmark = pytest.mark.usefixtures("leak_check")
 
