@@ -27,7 +27,7 @@ from ._errors import redacting, take_error
 from ._gate import Handle, HandleOwner, LibraryView, call, cancel
 from ._listing import (Cursor, iter_buckets, iter_object_versions, iter_objects,
                        iter_upload_parts, iter_uploads)
-from ._loader import (ENV_LIBRARY, EOF, candidate_paths, check_fork, handle_count,
+from ._loader import (ENV_LIBRARY, EOF, candidate_paths, handle_count,
                       library_filename,
                       library_path, missing_symbols, symbol_names, universe_is_empty)
 from ._streams import (MAX_READ_SIZE, check_writable, close_download, close_download_stream,
@@ -40,7 +40,7 @@ from ._streams import (MAX_READ_SIZE, check_writable, close_download, close_down
 __all__ = [
     "abort_upload", "access_override_encryption_key", "access_satellite_address",
     "access_serialize", "access_share", "begin_upload", "bucket_call", "call", "cancel",
-    "candidate_paths", "check_fork", "check_writable", "close_download", "close_download_stream", "close_project", "close_upload", "commit_upload",
+    "candidate_paths", "check_writable", "close_download", "close_download_stream", "close_project", "close_upload", "commit_upload",
     "copy_object", "create_bucket_with_object_lock", "Cursor", "delete_object",
     "delete_object_version", "delete_objects", "derive_encryption_key", "download_info",
     "download_info_versioned", "download_object", "download_object_version", "download_read",

@@ -10,7 +10,7 @@ import re
 from typing import Any, Iterator, Optional, Tuple
 
 from .. import errors
-from ._loader import _ERR, EOF, forked, function
+from ._loader import _ERR, EOF, function
 
 
 def _copy_and_free_error(err: Any) -> Optional[Tuple[int, str]]:
@@ -21,8 +21,7 @@ def _copy_and_free_error(err: Any) -> Optional[Tuple[int, str]]:
         code = int(err.contents.code)
         raw = err.contents.message
     finally:
-        if not forked():  # in a forked child the memory is left alone
-            function("uplink_free_error")(err)
+        function("uplink_free_error")(err)
     return code, _without_go_frames(raw.decode("utf-8", "replace")) if raw else ""
 
 
