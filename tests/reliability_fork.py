@@ -413,3 +413,46 @@ def scenario_dataloader(params: Dict[str, Any]) -> Dict[str, Any]:
         return {"items": items, "workers": workers, **rss_figures(rss)}
 
     return _with_project(_network().access, "rel-loader", body)
+
+
+# --- dask -----------------------------------------------------------------------------------
+
+def dask_task(fs: Any, bucket: str, key: str) -> Dict[str, Any]:
+    """Stores and reads back one object through the StorjFileSystem dask sent here."""
+    data = payload(key)
+    fs.pipe_file(f"{bucket}/{key}", data)
+    same = fs.cat_file(f"{bucket}/{key}") == data
+    return {"problem": None if same else f"{key}: read other bytes", "how": "fs",
+            "pid": os.getpid(), "rss_kib": rss_kib()}
+
+
+def scenario_dask(params: Dict[str, Any]) -> Dict[str, Any]:
+    """dask's process scheduler, with forked and with spawned workers: each task
+    gets the parent's StorjFileSystem (pickled, so opened again from the grant)."""
+    import dask            # pylint: disable=import-outside-toplevel
+    import dask.bag        # pylint: disable=import-outside-toplevel
+    from uplink_python.fs import StorjFileSystem  # pylint: disable=import-outside-toplevel
+    tasks = int(params.get("tasks", 6))
+    grant = _network().access
+
+    def body(project: Project, bucket: str, problems: List[str]) -> Dict[str, Any]:
+        fs = StorjFileSystem(access=grant, skip_instance_cache=True)
+        fs.pipe_file(f"{bucket}/parent", b"loaded before the workers")
+        figures: Dict[str, Any] = {}
+        try:
+            for method in ("fork", "spawn"):
+                with dask.config.set({"scheduler": "processes", "num_workers": 2,
+                                      "multiprocessing.context": method}):
+                    keys = [f"dask-{method}/{n}" for n in range(tasks)]
+                    results = dask.bag.from_sequence(keys, npartitions=tasks).map(
+                        lambda key: dask_task(fs, bucket, key)).compute()
+                figures[method] = _pool_results(results, problems, f"dask {method}")
+                if any(result["pid"] == os.getpid() for result in results):
+                    problems.append(f"dask {method}: a task ran in the parent, not a worker")
+            if fs.cat_file(f"{bucket}/parent") != b"loaded before the workers":
+                problems.append("the parent's file system read other bytes after dask")
+        finally:
+            fs.close()
+        return figures
+
+    return _with_project(grant, "rel-dask", body)

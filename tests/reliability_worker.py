@@ -27,8 +27,9 @@ if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
 from _testnet import NetworkInfo, load_info  # noqa: E402
-from reliability_fork import (scenario_dataloader, scenario_fork_many,  # noqa: E402,F401
-                              scenario_fork_nested, scenario_fork_pool, scenario_process_pool)
+from reliability_fork import (scenario_dask, scenario_dataloader,  # noqa: E402,F401
+                              scenario_fork_many, scenario_fork_nested, scenario_fork_pool,
+                              scenario_process_pool)
 from uplink_fixtures import delete_bucket_fully, random_bucket_name  # noqa: E402
 from uplink_python import Uplink, _native  # noqa: E402
 from uplink_python.errors import (CancelledError, ClosedError, ForkError,  # noqa: E402

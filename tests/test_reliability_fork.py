@@ -6,8 +6,8 @@ of listing made before the fork raises ForkError, and every call on the Access a
 Project made before it works (they reopen themselves in the child's private copy of
 the library); the parent keeps using all of them. Then forks as real programs make
 them: 50 in a row, forks with transfers in flight, a child that forks again,
-Pool(maxtasksperchild=1), ProcessPoolExecutor with each start method and the
-DataLoader pattern; each reports its children's resident memory (RSS).
+Pool(maxtasksperchild=1), ProcessPoolExecutor with each start method, the
+DataLoader pattern and dask's process scheduler; each reports its children's resident memory (RSS).
 """
 
 from __future__ import annotations
@@ -57,4 +57,10 @@ def test_process_pool_executor_with_every_start_method(testnet: NetworkInfo) -> 
 def test_dataloader_pattern(testnet: NetworkInfo) -> None:
     result = run_worker(testnet, "dataloader", timeout=300, items=12, workers=3)
     report("dataloader", result)
+    assert_no_problems(result)
+
+
+def test_dask_process_workers(testnet: NetworkInfo) -> None:
+    result = run_worker(testnet, "dask", timeout=600, tasks=6)
+    report("dask", result)
     assert_no_problems(result)
