@@ -181,7 +181,7 @@ def test_private_copy_from_a_memfd(testnet: Any, project: Project, bucket: str) 
 
     put_object(project, bucket, "m", b"memfd")
     report = in_child(child)
-    assert report["path"].startswith(f"/proc/") and "/fd/" in report["path"]
+    assert report["path"].startswith("/proc/") and "/fd/" in report["path"]
     assert report["stored"] == 5
 
 

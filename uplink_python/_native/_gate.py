@@ -144,7 +144,6 @@ class Handle:
         if error is not None and not interrupt:
             raise error
 
-
     # -- library generations (reopening after fork(), see _loader)
 
     def reopen_with(self, recipe: Callable[[], "Handle"]) -> None:

@@ -412,20 +412,17 @@ def _copy_into(fd: int, source: str) -> None:
     with open(source, "rb") as src:
         size = os.fstat(src.fileno()).st_size
         sent = 0
-        while sent < size:
-            count = os.sendfile(fd, src.fileno(), sent, size - sent) \
-                if hasattr(os, "sendfile") else 0
-            if count <= 0:
-                break
-            sent += count
-        if sent < size:   # no sendfile, or it stopped short
-            src.seek(sent)
-            os.lseek(fd, sent, os.SEEK_SET)
-            while True:
-                chunk = src.read(1 << 20)
-                if not chunk:
+        if hasattr(os, "sendfile"):   # a copy inside the kernel
+            while sent < size:
+                count = os.sendfile(fd, src.fileno(), sent, size - sent)
+                if count <= 0:
                     break
-                os.write(fd, chunk)
+                sent += count
+        src.seek(sent)
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
 
 
 def _memfd_copy(source: str) -> ctypes.CDLL:
