@@ -217,10 +217,8 @@ def test_open_modes(sj: StorjFileSystem, bucket: str) -> None:
         sj.open(f"{bucket}/missing", "rb")
     with pytest.raises(IsADirectoryError):
         sj.open(bucket, "rb")
-    with pytest.raises(ValueError, match="mode"):
+    with pytest.raises(ValueError, match="appended"):
         sj.open(path, "ab")
-    with pytest.raises(NotImplementedError, match="transactions"):
-        sj.open(path, "wb", autocommit=False)
     with pytest.raises(FileNotFoundError):
         with sj.open("no-such-bucket-here/k", "wb") as f:
             f.write(b"x")
