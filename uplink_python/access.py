@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
+import os
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Union
 
 from . import _native
 from ._native import calls
@@ -31,16 +32,47 @@ class EncryptionKey(_native.HandleOwner):
         return f"<EncryptionKey {'closed' if self.closed else 'open'}>"
 
 
+Recipe = Callable[[], _native.Handle]
+
+
+def _project_recipe(access_recipe: Recipe, config: Optional[Config]) -> Recipe:
+    """Opens the project again in a forked child: from the grant, with the same Config."""
+    def reopen() -> _native.Handle:
+        access = access_recipe()
+        try:
+            return calls.config_open_project2(config, access)
+        finally:
+            access.release()
+    return reopen
+
+
 class Access(_native.HandleOwner):
     """An access grant; opens projects and derives restricted grants.
 
     Obtain one from Uplink. ``close()`` (or a ``with`` block) frees the native
-    handle at once; otherwise it is freed when the object is collected.
+    handle at once; otherwise it is freed when the object is collected. In a
+    forked child it parses its grant again on first use (the grant stays in
+    memory, never on disk), and so do the projects it opened.
     """
 
     def __init__(self, handle: _native.Handle, uplink: Optional["Uplink"] = None) -> None:
         self._handle = handle
         self.uplink = uplink
+        self._recipe: Optional[Recipe] = None
+        self._remember_grant()
+
+    def _remember_grant(self) -> None:
+        if not hasattr(os, "fork"):
+            return   # no fork, nothing to reopen
+        grant = calls.access_serialize(self._handle)
+        self._recipe = lambda: calls.parse_access(grant)
+        self._handle.reopen_with(self._recipe)
+
+    def _open_project(self, config: Optional[Config]) -> _native.Handle:
+        handle = calls.config_open_project2(config, self._handle)
+        if self._recipe is not None:
+            handle.reopen_with(_project_recipe(self._recipe, config))
+        return handle
 
     @property
     def access(self) -> Any:
@@ -72,6 +104,7 @@ class Access(_native.HandleOwner):
         try:
             calls.access_override_encryption_key(clone._handle, bucket_name, prefix,
                                                  encryption_key._handle)
+            clone._remember_grant()
         except BaseException:
             clone.close()
             raise
@@ -108,14 +141,13 @@ class Access(_native.HandleOwner):
         """Opens the project of this grant; returns a Project. Raises StorjException."""
         from .project import Project  # pylint: disable=import-outside-toplevel
         return NO_RETRY.call("open_project",
-                             lambda: Project(calls.config_open_project2(None, self._handle),
-                                             self.uplink))
+                             lambda: Project(self._open_project(None), self.uplink))
 
     def config_open_project(self, config: Optional[Config]) -> "Project":
         """Like open_project, dialing with the settings of ``config``."""
         from .project import Project  # pylint: disable=import-outside-toplevel
         return NO_RETRY.call("config_open_project",
-                             lambda: Project(calls.config_open_project2(config or Config(), self._handle),
+                             lambda: Project(self._open_project(config or Config()),
                                              self.uplink))
 
     def close(self) -> None:

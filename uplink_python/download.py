@@ -81,7 +81,7 @@ class Download:
         if size_to_read < 0:
             data = self.readall()
             return data, len(data)
-        _native.check_fork()  # before the turn: a fork may have copied it taken
+        self._handle.check_fork()  # before the turn: a fork may have copied it taken
         with self._turn:
             if self._spare:
                 spare = self._take_spare(size_to_read)
@@ -144,7 +144,7 @@ class Download:
         return self._readinto(buffer, full=False)
 
     def _readinto(self, buffer: Any, full: bool) -> int:
-        _native.check_fork()  # before the turn: a fork may have copied it taken
+        self._handle.check_fork()  # before the turn: a fork may have copied it taken
         with self._turn:
             if self._spare:
                 return self._readinto_after_spare(buffer, full)
@@ -182,7 +182,7 @@ class Download:
             raise TypeError(f"size must be an int, not {type(size).__name__}")
         parts: List[bytes] = []
         left = size if size >= 0 else sys.maxsize
-        _native.check_fork()  # before the turn: a fork may have copied it taken
+        self._handle.check_fork()  # before the turn: a fork may have copied it taken
         with self._turn:
             while left > 0:
                 if self._spare:
@@ -226,7 +226,7 @@ class Download:
     def readall(self) -> bytes:
         """Reads everything that is left; raises StorjException."""
         chunks: List[bytes] = []
-        _native.check_fork()  # before the turn: a fork may have copied it taken
+        self._handle.check_fork()  # before the turn: a fork may have copied it taken
         with self._turn:
             spare = self._take_spare(sys.maxsize)
             if spare is not None:

@@ -21,13 +21,13 @@ from ._convert import MAX_UNIX_SECONDS, encode, flag, utf8
 from ._errors import redacting, take_error
 from ._gate import Handle, HandleOwner, LibraryView, call, cancel
 from ._listing import Cursor
-from ._loader import (ENV_LIBRARY, EOF, candidate_paths, check_fork, handle_count,
+from ._loader import (ENV_LIBRARY, EOF, candidate_paths, handle_count,
                       library_filename, library_path, missing_symbols, symbol_names,
                       universe_is_empty)
 from ._streams import MAX_READ_SIZE, check_writable, download_read, download_readinto, write
 
 __all__ = [
-    "call", "calls", "cancel", "candidate_paths", "check_fork", "check_writable", "Cursor",
+    "call", "calls", "cancel", "candidate_paths", "check_writable", "Cursor",
     "download_read", "download_readinto", "encode", "ENV_LIBRARY", "EOF", "flag", "Handle",
     "handle_count", "HandleOwner", "LibraryView", "library_filename", "library_path",
     "MAX_READ_SIZE", "MAX_UNIX_SECONDS", "missing_symbols", "pointer_view", "readable_buffer",

@@ -5,7 +5,7 @@ restype from these rows; calling a row runs it through the gate:
     calls.stat_object(project_handle, "bucket", "key") -> Object
 
 Each row is named after its C function without the ``uplink_`` prefix.
-tests/test_native_library.py compares ``TABLE`` with the library's exports.
+tests/unit/test_native.py compares ``TABLE`` with the library's exports.
 """
 
 from __future__ import annotations

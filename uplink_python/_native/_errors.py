@@ -11,7 +11,7 @@ from typing import Any, Iterator, Optional, Tuple
 
 from .. import errors
 from .. import module_def as d
-from ._loader import EOF, forked, function
+from ._loader import EOF, function
 
 ERROR: Any = ctypes.POINTER(d._Error)   # UplinkError*
 
@@ -24,8 +24,7 @@ def _copy_and_free_error(err: Any) -> Optional[Tuple[int, str]]:
         code = int(err.contents.code)
         raw = err.contents.message
     finally:
-        if not forked():  # in a forked child the memory is left alone
-            function("uplink_free_error")(err)
+        function("uplink_free_error")(err)
     return code, _without_go_frames(raw.decode("utf-8", "replace")) if raw else ""
 
 

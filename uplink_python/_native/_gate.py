@@ -4,8 +4,9 @@
 
 * converts the Python arguments as the row says (a bad one raises
   TypeError/ValueError before anything else happens);
-* refuses in a child forked after the library was loaded (ForkError), so no
-  object made before a fork ever runs Go code in the child;
+* never passes a handle of an older library generation (one made before a
+  fork, see ``_loader``): an Access or Project reopens itself in the child's
+  library first, any other handle raises ForkError;
 * holds each ``Handle`` argument for the length of the call and passes its C
   pointer: ``release()`` from another thread first interrupts the call (it
   cancels the handle's work in libuplinkc), then waits for it to leave, so a
@@ -22,6 +23,7 @@ does not wait for that lock, which is how it interrupts a call in progress.
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from ctypes import byref, pointer
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, TypeV
 
 from .. import errors
 from ._errors import check, redacting
-from ._loader import check_fork, forked, function
+from ._loader import function, generation
 
 if TYPE_CHECKING:
     from ._row import Row
@@ -40,16 +42,17 @@ _Owner = TypeVar("_Owner", bound="HandleOwner")
 
 
 def free(name: str, result: Any) -> None:
-    """Frees a native result with its ``uplink_free_*`` function; in a forked
-    child the memory is left alone (the Go runtime that owns it is gone)."""
-    if not forked():
-        function(name)(result)
+    """Frees a native result with its ``uplink_free_*`` function."""
+    function(name)(result)
 
 
-def _release(free_name: str, owned: Any, parent: Optional["Handle"]) -> None:
-    """Frees one native allocation. ``parent`` is only carried so that it outlives the child."""
+def _release(free_name: str, owned: Any, parent: Optional["Handle"], made_in: int) -> None:
+    """Frees one native allocation, unless it belongs to a library of an earlier
+    generation (a forked child leaves its parent's memory alone). ``parent`` is
+    only carried so that it outlives the child."""
     del parent
-    free(free_name, owned)
+    if made_in == generation():
+        free(free_name, owned)
 
 
 def _cancel(handle: "Handle") -> None:
@@ -67,7 +70,7 @@ class Handle:
     """
 
     __slots__ = ("kind", "_id", "_struct", "_ref", "_finalizer", "_cancellable", "_mutex",
-                 "_lock", "_calls", "_closing", "__weakref__")
+                 "_lock", "_calls", "_closing", "_generation", "_reopen", "__weakref__")
 
     def __init__(self, kind: str, c_pointer: Any, free_name: str, owned: Any,
                  parent: Optional["Handle"] = None, cancellable: bool = False) -> None:
@@ -82,9 +85,14 @@ class Handle:
         self._lock = threading.Condition(self._mutex)
         self._calls = 0
         self._closing = False
-        self._finalizer = weakref.finalize(self, _release, free_name, owned, parent)
+        self._generation = generation()
+        self._reopen: Optional[Callable[[], Handle]] = None
+        self._finalizer = weakref.finalize(self, _release, free_name, owned, parent,
+                                           self._generation)
 
     def _enter(self) -> Any:
+        if self._generation != generation():
+            self._renew()
         with self._mutex:
             if self._closing or not self._finalizer.alive:
                 raise errors.ClosedError(f"the {self.kind} is closed")
@@ -98,9 +106,8 @@ class Handle:
                 self._lock.notify_all()
 
     def check(self) -> None:
-        """Raises ClosedError once released (or being released), ForkError in a
-        forked child."""
-        check_fork()
+        """Raises ClosedError once released (or being released); see check_fork."""
+        self.check_fork()
         if self._closing or not self._finalizer.alive:
             raise errors.ClosedError(f"the {self.kind} is closed")
 
@@ -125,14 +132,13 @@ class Handle:
         error is raised after the handle is freed, unless the handle had to be
         cancelled, which makes that error moot.
         """
+        if self._generation != generation() and self._forget():
+            return
         with self._lock:
             if self._closing or not self._finalizer.alive:
                 return
             self._closing = True
             interrupt = self._calls > 0 and self._cancellable
-        if forked():
-            self._finalizer.detach()
-            return
         error: Optional[BaseException] = None
         try:
             if interrupt:
@@ -146,6 +152,69 @@ class Handle:
         self._finalizer()
         if error is not None and not interrupt:
             raise error
+
+    # -- library generations (reopening after fork(), see _loader)
+
+    def reopen_with(self, recipe: Callable[[], "Handle"]) -> None:
+        """Lets this handle reopen itself in a forked child: ``recipe`` makes an
+        equivalent handle there (an Access from its grant, a Project from its
+        grant and Config). Without one, a child's use raises ForkError."""
+        self._reopen = recipe
+
+    def check_fork(self) -> None:
+        """In a forked child, reopens a handle made before the fork, or raises
+        ForkError when it cannot be (uploads, downloads, listings, keys)."""
+        if self._generation != generation():
+            self._renew()
+
+    def _renew(self) -> None:
+        with _Renewal.lock:
+            if self._generation == generation():
+                return
+            # A parent thread may have held these at the fork: they would never
+            # be released here. No call can be on this handle in this process.
+            self._mutex = threading.Lock()
+            self._lock = threading.Condition(self._mutex)
+            self._calls = 0
+            if self._closing or not self._finalizer.alive:
+                self._generation = generation()   # closed it stays
+                return
+            if self._reopen is None:
+                raise errors.ForkError(
+                    f"this {self.kind} was opened before this process ({os.getpid()}) was "
+                    f"forked from its parent: it belongs to the parent's Go runtime, which "
+                    f"does not survive fork(); open a new {self.kind} in this process")
+            fresh = self._reopen()
+            detached = fresh._finalizer.detach()
+            assert detached is not None
+            _, release, args, kwargs = detached
+            self._finalizer.detach()   # the parent's memory is left alone
+            self._id, self._ref = fresh._id, fresh._ref
+            self._finalizer = weakref.finalize(self, release, *args, **kwargs)
+            self._generation = fresh._generation
+
+    def _forget(self) -> bool:
+        """Releases a handle of an earlier generation without calling the library;
+        False when it has been renewed meanwhile."""
+        with _Renewal.lock:
+            if self._generation == generation():
+                return False
+            self._closing = True
+            self._finalizer.detach()
+            return True
+
+
+class _Renewal:
+    # One handle renews at a time, so two threads never reopen the same one.
+    lock = threading.RLock()
+
+
+def _after_fork_in_child() -> None:
+    _Renewal.lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _raise_if_closed_under(handle: Handle, exc: errors.StorjException) -> None:
@@ -203,7 +272,7 @@ def apply(row: "Row[_T]", args: Sequence[Any]) -> _T:
         c_args = list(args)
     else:
         c_args = row.c_args(args)
-    func = function(row.name)  # refuses in a forked child
+    func = function(row.name)
     if not row.redact:
         return _invoke(func, c_args, row.hold, row.result.take, args)
     with redacting(*(args[index] for index in row.redact if isinstance(args[index], str))):

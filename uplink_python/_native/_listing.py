@@ -16,7 +16,6 @@ from ._convert import (bucket_value, object_value, part_value, upload_info_value
                        versioned_object_value)
 from ._errors import pop_error
 from ._gate import Handle, call, cancel, free
-from ._loader import check_fork
 from ._row import Result
 
 _T = TypeVar("_T")
@@ -128,7 +127,7 @@ class Cursor(Generic[_T]):
         """The next item, or None once the listing is over; raises ClosedError
         once closed by ``close()`` (also when that interrupted this call)."""
         # Before the lock: a fork may have copied it held by another thread.
-        check_fork()
+        self.handle.check_fork()
         with self._turn:
             buffer = self._buffer
             if buffer and not self._cancelled and not self.closed_by_caller \

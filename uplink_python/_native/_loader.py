@@ -8,6 +8,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import tempfile
 import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
@@ -36,20 +37,11 @@ class _State:
     functions: Dict[str, Any] = {}
     path: Optional[str] = None
     pid: Optional[int] = None
-    forked = False
     missing: Tuple[str, ...] = ()
-
-
-def _after_fork_in_child() -> None:
-    # The Go runtime's threads do not survive fork(): once the library is loaded,
-    # a child must never call into it (it would hang, or talk on the parent's
-    # connections). Objects made before the fork see this flag at the gate.
-    if _State.lib is not None:
-        _State.forked = True
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    # See "Library generations" below.
+    generation = 0
+    source: Optional[str] = None
+    fork_problem: Optional[str] = None
 
 
 def library_filename() -> str:
@@ -152,12 +144,14 @@ def _bind(lib: ctypes.CDLL) -> Tuple[str, ...]:
 def _open(path: str) -> ctypes.CDLL:
     lib = ctypes.CDLL(path)
     _State.missing = _bind(lib)
-    _State.path = path
+    _State.path = _State.source = path
     _State.pid = os.getpid()
     return lib
 
 
 def _load() -> ctypes.CDLL:
+    if _State.generation:
+        return _load_private_copy()
     override = os.environ.get(ENV_LIBRARY)
     if override:
         # An explicit choice is never silently replaced by the bundled library.
@@ -184,21 +178,11 @@ def _load() -> ctypes.CDLL:
         "could not load libuplinkc; tried: " + "; ".join(tried) + ". " + _advice())
 
 
-def _fork_error() -> errors.ForkError:
-    return errors.ForkError(
-        f"libuplinkc was loaded in process {_State.pid} and this process "
-        f"({os.getpid()}) is a fork() of it: the Go runtime does not survive fork(). "
-        "Use multiprocessing with the 'spawn' start method "
-        "(multiprocessing.get_context('spawn')) and open uplink objects in the child.")
-
-
 def lib() -> ctypes.CDLL:
     """The loaded library, loading it on first use; raises LibUplinkSoError or ForkError.
 
     For tests and introspection only: calls go through ``function``.
     """
-    if _State.forked:
-        raise _fork_error()
     loaded = _State.lib
     if loaded is not None:
         return loaded
@@ -209,23 +193,122 @@ def lib() -> ctypes.CDLL:
 
 
 def function(name: str) -> Any:
-    """The declared function ``name``; raises ForkError in a forked child."""
-    if _State.forked:
-        raise _fork_error()
+    """The declared function ``name`` (loading the library on first use)."""
     if _State.lib is None:
         lib()
     return _State.functions[name]
 
 
-def check_fork() -> None:
-    """Raises ForkError in a child forked after the library was loaded."""
-    if _State.forked:
-        raise _fork_error()
+# ---------------------------------------------------------------------------
+# Library generations: reloading after fork()
+#
+# The Go runtime's threads do not survive fork(), so a child never calls into
+# the library its parent loaded. Instead its first native call loads a private
+# copy of the same file, which starts a Go runtime of its own: from an
+# anonymous memory file (memfd_create), or else from a temporary file removed
+# as soon as it is loaded. Each load is a new generation; handles record
+# theirs, and the gate never passes a handle of an older generation to the
+# library (its ids would name other objects, or none, in the new table).
+
+def generation() -> int:
+    """The generation of the library this process calls (0 until a fork)."""
+    return _State.generation
 
 
-def forked() -> bool:
-    """True in a child forked after the library was loaded."""
-    return _State.forked
+def _after_fork_in_child() -> None:
+    # Locks a parent thread held at the fork would never be released here.
+    _State.lock = threading.Lock()
+    if _State.lib is not None:
+        _State.lib = None
+        _State.functions = {}
+        _State.generation += 1
+        _State.fork_problem = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _copy_into(fd: int, source: str) -> None:
+    with open(source, "rb") as src:
+        size = os.fstat(src.fileno()).st_size
+        sent = 0
+        if hasattr(os, "sendfile"):   # a copy inside the kernel
+            while sent < size:
+                count = os.sendfile(fd, src.fileno(), sent, size - sent)
+                if count <= 0:
+                    break
+                sent += count
+        src.seek(sent)
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
+
+
+def _memfd_copy(source: str) -> ctypes.CDLL:
+    memfd_create = getattr(os, "memfd_create", None)
+    if memfd_create is None:
+        raise OSError("memfd_create is not available")
+    fd = memfd_create("libuplinkc", getattr(os, "MFD_CLOEXEC", 0))
+    try:
+        _copy_into(fd, source)
+        # The process id makes the name unique: a child's child must not find
+        # this copy among the loaded libraries by name.
+        return ctypes.CDLL(f"/proc/{os.getpid()}/fd/{fd}")
+    finally:
+        os.close(fd)   # the mapping keeps the memory file alive
+
+
+def _temp_dirs() -> Iterator[str]:
+    yield tempfile.gettempdir()
+    yield from ("/dev/shm", "/var/tmp", os.path.expanduser("~"))
+
+
+def _temp_file_copy(source: str) -> ctypes.CDLL:
+    problems = []
+    for folder in _temp_dirs():
+        try:
+            fd, path = tempfile.mkstemp(prefix="libuplinkc-", suffix=".so", dir=folder)
+        except OSError as exc:
+            problems.append(f"{folder}: {exc}")
+            continue
+        try:
+            try:
+                _copy_into(fd, source)
+            finally:
+                os.close(fd)
+            return ctypes.CDLL(path)
+        except OSError as exc:   # a noexec mount, a full disk
+            problems.append(f"{folder}: {exc}")
+        finally:
+            os.unlink(path)
+    raise OSError("; ".join(problems))
+
+
+def _load_private_copy() -> ctypes.CDLL:
+    """Loads a copy of the parent's library in a forked child; raises ForkError."""
+    source = _State.source
+    assert source is not None
+    if _State.fork_problem is None:
+        problems = []
+        for copy in (_memfd_copy, _temp_file_copy):
+            try:
+                loaded = copy(source)
+            except OSError as exc:
+                problems.append(f"{copy.__name__.strip('_')}: {exc}")
+                continue
+            _State.missing = _bind(loaded)
+            _State.path = loaded._name
+            _State.pid = os.getpid()
+            return loaded
+        _State.fork_problem = "; ".join(problems)
+    raise errors.ForkError(
+        f"this process ({os.getpid()}) is a fork() of one that had loaded libuplinkc, "
+        "whose Go runtime does not survive fork(), and no private copy of the library "
+        f"could be loaded here ({_State.fork_problem}). Use multiprocessing with the "
+        "'spawn' start method (multiprocessing.get_context('spawn')) and open uplink "
+        "objects in the child.")
 
 
 def library_path() -> str:
