@@ -260,8 +260,8 @@ def apply(row: "Row[_T]", args: Sequence[Any]) -> _T:
         if row.on_handle and type(handle) is Handle:  # pylint: disable=unidiomatic-typecheck
             # The hot path (reads, writes): the same steps as _invoke for the
             # one Handle, without copying and scanning the arguments.
-            func = function(row.name)  # refuses in a forked child
-            ref = handle._enter()
+            func = function(row.name)
+            ref = handle._enter()  # renews, or refuses, a handle from before a fork
             try:
                 return row.result.take(func(ref, *args[1:]), args)
             except errors.StorjException as exc:
