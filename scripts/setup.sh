@@ -35,7 +35,7 @@ log "installing $(basename "$wheel") and test tools into a fresh .venv (no go, n
 rm -rf .venv
 python3 -m venv .venv
 env PATH="$PWD/.venv/bin" .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
-env PATH="$PWD/.venv/bin" .venv/bin/python -m pip install -q --disable-pip-version-check "$wheel[test]"
+env PATH="$PWD/.venv/bin" .venv/bin/python -m pip install -q --disable-pip-version-check "$wheel" -r requirements-test.txt
 # From outside the checkout, so the installed package is the one imported:
 # a malformed access must come back as a StorjException from libuplinkc.
 (cd / && env PATH="$OLDPWD/.venv/bin" "$OLDPWD/.venv/bin/python" - <<'PY'

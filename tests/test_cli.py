@@ -125,7 +125,7 @@ def test_objects_round_trip(cli: Cli, cli_bucket: str, tmp_path: Any) -> None:
     # Three 5 MiB parts moved by two threads: a multipart upload.
     out = cli.out("cp", str(source), f"sj://{cli_bucket}/dir/", "--parallelism", "2",
                   "--part-size", str(5 * MIB))
-    assert f"{source} --> {remote}" in out
+    assert f"upload: {source} to {remote}" in out
 
     listed = cli.out("ls", f"sj://{cli_bucket}")
     assert listed.split() == ["KIND", "CREATED", "SIZE", "KEY", "PRE", "dir/"]
@@ -180,14 +180,14 @@ def test_recursive_copy_and_remove(cli: Cli, cli_bucket: str, tmp_path: Any) -> 
     assert cli.out("ls", "-r", "--json", f"sj://{cli_bucket}/copy/") == ""
 
     removed = cli.out("rm", "-r", f"sj://{cli_bucket}/up/")
-    assert removed.count("removed ") == 3
+    assert removed.count("delete: ") == 3
     left = [json.loads(line)["key"] for line in
             cli.out("ls", "-r", "--json", f"sj://{cli_bucket}").splitlines()]
     assert sorted(left) == ["moved/b.txt", "moved/deeper/c.bin"]
 
 
 def test_usage_errors_exit_2_and_failures_exit_1(cli: Cli, tmp_path: Any) -> None:
-    assert "usage:" in cli.err(code=2)
+    assert "see 'uplink-py --help'" in cli.err(code=2)
     assert "invalid choice" in cli.err("frobnicate", code=2)
     assert "only sj://" in cli.err("ls", "s3://bucket", code=2)
     assert "one of the locations must be sj://" in cli.err("cp", "a", "b", code=2)
@@ -204,7 +204,7 @@ def test_usage_errors_exit_2_and_failures_exit_1(cli: Cli, tmp_path: Any) -> Non
 
 def test_help_everywhere(cli: Cli) -> None:
     assert "ls" in cli.out("--help") and "share" in cli.out("-h")
-    for command in ("ls", "mb", "rb", "cp", "mv", "cat", "rm", "share", "access",
+    for command in ("ls", "mb", "rb", "cp", "mv", "sync", "cat", "rm", "share", "access",
                     "access import", "access list", "access inspect", "access use",
                     "access remove"):
         out = cli.out(*command.split(), "--help")
