@@ -187,7 +187,7 @@ def _not_grant(text: str) -> str:
     if not text:
         return ""
     if _looks_like_path(text):
-        return f"; and file {_shown(text)} does not exist"
+        return f"; and file {text!r} does not exist"
     return "; nor is it a serialized access grant (malformed grant) or a file"
 
 
@@ -203,7 +203,8 @@ def _describe(description: str, origin: str, config_dir: str) -> AccessSource:
     info = load_access_info(config_dir)
     if info is None:
         if text and _looks_like_path(text):
-            raise NoAccessError(f"{origin}: file {_shown(text)} does not exist")
+            # Base58 grants hold no "/", so a path is shown whole.
+            raise NoAccessError(f"{origin}: file {text!r} does not exist")
         if text:
             raise NoAccessError(f"{origin}: {_shown(text)} is a malformed grant (not a "
                                 "serialized access grant), not a file, and there is no "

@@ -103,7 +103,10 @@ class StorjException(Exception):
     def reason(self) -> str:
         """The native library's text without Go's "uplink: " prefix."""
         details = self.details.strip()
-        return details[len("uplink: "):] if details.startswith("uplink: ") else details
+        # Go wraps some errors twice ("uplink: uplink: permission denied (...)").
+        while details.startswith("uplink: "):
+            details = details[len("uplink: "):].lstrip()
+        return details
 
     def __str__(self) -> str:
         reason = self.reason()
