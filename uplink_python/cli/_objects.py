@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 from ..errors import ObjectNotFoundError
-from ..module_classes import DeleteStatus, ListObjectVersionsOptions, ListUploadsOptions, Object
+from ..module_classes import (DeleteStatus, ListObjectVersionsOptions, ListUploadsOptions, Object,
+                              UploadInfo, VersionedObject)
 from ..project import Project
 from ._base import (EXIT_FAILED, EXIT_OK, PASSPHRASE_NOTE, format_size, format_time,
                     open_project, print_json, remote, say, table, warn)
 from ._select import Failed, Filters, Location, UsageError, select
+
+T = TypeVar("T", UploadInfo, VersionedObject)
 
 
 def _json(args: argparse.Namespace) -> bool:
@@ -22,43 +25,46 @@ def _version_text(version: Optional[bytes]) -> str:
     return version.hex() if version else ""
 
 
-def _pending(project: Project, location: Location, recursive: bool,
-             filters: Optional[Filters] = None) -> List[Any]:
-    """The unfinished multipart uploads a location names (the same rule as select)."""
+def _named(items: Iterable[T], location: Location, recursive: bool,
+           filters: Optional[Filters]) -> List[T]:
+    """The listed items (uploads, versions) that ``location`` names, by select's rule,
+    in key order."""
     filters = filters or Filters()
     if not recursive:
-        if location.names_folder():
-            raise UsageError(f"{location} is a folder: use --recursive")
-        parent = location.key[:location.key.rfind("/") + 1]
-        options = ListUploadsOptions(prefix=parent, recursive=True, system=True)
-        return sorted((upload for upload in project.iter_uploads(location.bucket, options)
-                       if upload.key == location.key), key=lambda upload: upload.key)
-    folder = location.folder().key
-    options = ListUploadsOptions(prefix=folder, recursive=True, system=True)
-    return sorted((upload for upload in project.iter_uploads(location.bucket, options)
-                   if upload.key.startswith(folder) and not upload.is_prefix
-                   and filters.included(upload.key[len(folder):])),
-                  key=lambda upload: upload.key)
+        kept = [item for item in items if item.key == location.key]
+    else:
+        folder = location.folder().key
+        kept = [item for item in items if item.key.startswith(folder) and not item.is_prefix
+                and filters.included(item.key[len(folder):])]
+    # sorted() is stable: the versions of one key stay newest first.
+    return sorted(kept, key=lambda item: item.key)
+
+
+def _listing_prefix(location: Location, recursive: bool) -> str:
+    """The prefix to list for what ``location`` names: its folder, or the folder that
+    holds the one key it names."""
+    if recursive:
+        return location.folder().key
+    if location.names_folder():
+        raise UsageError(f"{location} is a folder: use --recursive")
+    return location.key[:location.key.rfind("/") + 1]
+
+
+def _pending(project: Project, location: Location, recursive: bool,
+             filters: Optional[Filters] = None) -> List[UploadInfo]:
+    """The unfinished multipart uploads a location names."""
+    options = ListUploadsOptions(prefix=_listing_prefix(location, recursive), recursive=True,
+                                 system=True)
+    return _named(project.iter_uploads(location.bucket, options), location, recursive, filters)
 
 
 def _versions(project: Project, location: Location, recursive: bool,
-              filters: Optional[Filters] = None) -> List[Any]:
-    """Every version (and delete marker) a location names (the same rule as select)."""
-    filters = filters or Filters()
-    if not recursive:
-        if location.names_folder():
-            raise UsageError(f"{location} is a folder: use --recursive")
-        parent = location.key[:location.key.rfind("/") + 1]
-        options = ListObjectVersionsOptions(prefix=parent, recursive=True, system=True)
-        return [version for version in project.iter_object_versions(location.bucket, options)
-                if version.key == location.key]
-    folder = location.folder().key
-    options = ListObjectVersionsOptions(prefix=folder, recursive=True, system=True)
-    found = [version for version in project.iter_object_versions(location.bucket, options)
-             if version.key.startswith(folder) and not version.is_prefix
-             and filters.included(version.key[len(folder):])]
-    # Newest first within a key, as the satellite gives them; keys in order.
-    return sorted(found, key=lambda version: version.key)
+              filters: Optional[Filters] = None) -> List[VersionedObject]:
+    """Every version (and delete marker) a location names."""
+    options = ListObjectVersionsOptions(prefix=_listing_prefix(location, recursive),
+                                        recursive=True, system=True)
+    return _named(project.iter_object_versions(location.bucket, options), location, recursive,
+                  filters)
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
