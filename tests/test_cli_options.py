@@ -142,3 +142,13 @@ def test_errors_say_what_to_do(testnet: Any, cli: Cli, cli_bucket: str, tmp_path
     denied = shared.err("cat", f"sj://{cli_bucket}/secret", "--access", grant)
     assert denied.lower().count("permission denied") == 1, denied
     assert len(denied.splitlines()) == 1
+
+
+def test_share_register_names_the_scheme_and_address_it_tried(testnet: Any, cli: Cli,
+                                                              cli_bucket: str) -> None:
+    # TLS to the local service's plain DRPC port: Go alone would wait for an answer
+    # without end; the command ends with a message instead.
+    text = cli.err("share", "--register", f"sj://{cli_bucket}", "--auth-service",
+                   f"https://{testnet.auth_address}")
+    assert "register access failed" in text and testnet.auth_address in text
+    assert "TLS" in text and "http://HOST:PORT" in text and len(text.splitlines()) == 1

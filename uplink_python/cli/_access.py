@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import socket
+import ssl
 
 from .. import credentials, edge
 from ..errors import StorjException
-from ..module_classes import EdgeConfig, Permission, SharePrefix
+from ..access import Access
+from ..module_classes import EdgeConfig, EdgeCredentials, Permission, SharePrefix
 from ._base import EXIT_OK, format_time, open_access, print_json, remote, say, table
 from ._select import Failed, UsageError
 
@@ -16,6 +19,8 @@ DEFAULT_AUTH_SERVICE = "https://auth.storjshare.io"
 DEFAULT_BASE_URL = "https://link.storjshare.io"
 # The auth service's DRPC port when its URL names none (as the uplink CLI assumes).
 AUTH_SERVICE_PORT = 7777
+# How long share --register waits for the auth service to accept a connection.
+AUTH_CONNECT_TIMEOUT = 10.0
 
 
 def _unix_time(text: str) -> int:
@@ -53,6 +58,43 @@ def _edge_config(address: str) -> EdgeConfig:
     return EdgeConfig(host, insecure_unencrypted_connection=scheme == "http")
 
 
+def _mode(config: EdgeConfig) -> str:
+    return ("unencrypted DRPC (http://)" if config.insecure_unencrypted_connection
+            else "DRPC over TLS (https://)")
+
+
+def _register(config: EdgeConfig, shared: Access, is_public: bool) -> EdgeCredentials:
+    """Registers a grant; a service that cannot be reached fails within
+    AUTH_CONNECT_TIMEOUT, and every failure names the address and scheme tried."""
+    host, _, port = config.auth_service_address.rpartition(":")
+    hint = ("the auth service's DRPC port is 7777 on auth.storjshare.io; give a local "
+            "service as http://HOST:PORT")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)),
+                                      timeout=AUTH_CONNECT_TIMEOUT) as connection:
+            if not config.insecure_unencrypted_connection:
+                # Go would wait without end for a TLS answer from a plain DRPC port;
+                # here only whether TLS is spoken counts (Go verifies the certificate).
+                context = ssl.create_default_context()
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+                with context.wrap_socket(connection, server_hostname=host.strip("[]")):
+                    pass
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        if isinstance(exc, (ssl.SSLError, socket.timeout)) and \
+                not config.insecure_unencrypted_connection:
+            reason = f"no TLS answer ({reason})"
+        raise Failed(f"register access failed: cannot connect to "
+                     f"{config.auth_service_address} with {_mode(config)}: {reason}; "
+                     f"{hint}") from None
+    try:
+        return edge.register_access(config, shared, is_public=is_public)
+    except StorjException as exc:
+        raise Failed(f"{exc} (tried {config.auth_service_address} with {_mode(config)}; "
+                     f"{hint})") from None
+
+
 def cmd_share(args: argparse.Namespace) -> int:
     """share: prints a restricted access grant (and optionally a linkshare URL)."""
     prefixes = [remote(text) for text in args.prefixes]
@@ -60,13 +102,13 @@ def cmd_share(args: argparse.Namespace) -> int:
                             allow_upload=not args.readonly, allow_delete=not args.readonly,
                             not_before=args.not_before or 0, not_after=args.not_after or 0)
     register = args.register or args.url or args.public
+    config = _edge_config(args.auth_service) if register else None
     with open_access(args) as access:
         shares = [SharePrefix(bucket=loc.bucket, prefix=loc.key) for loc in prefixes]
         with access.share(permission, shares) as shared:
             grant = shared.serialize()
-            credentials_ = (edge.register_access(_edge_config(args.auth_service), shared,
-                                                 is_public=args.url or args.public)
-                            if register else None)
+            credentials_ = (_register(config, shared, args.url or args.public)
+                            if config is not None else None)
     say(f"Sharing access to satellite {access_satellite_host(grant)}")
     say("=========== ACCESS RESTRICTIONS ==========================================")
     say(f"Download  : {'Allowed' if permission.allow_download else 'Disallowed'}")
