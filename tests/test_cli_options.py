@@ -142,6 +142,25 @@ def test_errors_say_what_to_do(testnet: Any, cli: Cli, cli_bucket: str, tmp_path
     denied = shared.err("cat", f"sj://{cli_bucket}/secret", "--access", grant)
     assert denied.lower().count("permission denied") == 1, denied
     assert len(denied.splitlines()) == 1
+    # A share not valid yet: the satellite refuses its API key, wrapped twice by Go.
+    out = cli.out("share", f"sj://{cli_bucket}/", "--not-before", "+1h")
+    later = next(line.split(":", 1)[1].strip() for line in out.splitlines()
+                 if line.startswith("Access    :"))
+    shared.secrets.append(later)
+    refused = shared.err("cat", f"sj://{cli_bucket}/secret", "--access", later)
+    assert refused.lower().count("permission denied") == 1, refused
+    assert "uplink:" not in refused
+    shared.assert_no_secrets()
+
+
+def test_nested_go_errors_read_once() -> None:
+    from uplink_python.errors import PermissionDeniedError  # pylint: disable=import-outside-toplevel
+    for details, text in (
+            ("uplink: permission denied (uplink: permission denied (metaclient: no))",
+             "permission denied (metaclient: no)"),
+            ('uplink: uplink: permission denied ("k")', 'permission denied ("k")'),
+            ("uplink: permission denied (metainfo: x (y))", "permission denied (metainfo: x (y))")):
+        assert str(PermissionDeniedError(details)) == text
 
 
 def test_share_register_names_the_scheme_and_address_it_tried(testnet: Any, cli: Cli,
