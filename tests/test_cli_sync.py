@@ -83,6 +83,12 @@ def test_sync_up_down_and_across(cli: Cli, cli_bucket: str, tmp_path: Any) -> No
         f"(dryrun) delete: {other}/a.txt\n"
     cli.run("sync", "--delete", remote, other)
     assert _keys(cli, other) == ["other/sub/b.txt", "other/sub/deep/c.bin"]
+    # A mistyped source is empty: --delete refuses to empty the destination for it.
+    text = cli.err("sync", "--delete", f"sj://{cli_bucket}/mirrror", other)
+    assert "holds nothing to sync" in text
+    assert "holds nothing" in cli.err("sync", "--delete", f"sj://{cli_bucket}/mirrror", str(down))
+    assert _keys(cli, other) == ["other/sub/b.txt", "other/sub/deep/c.bin"]
+    assert (down / "a.txt").exists()
 
 
 def test_cp_recursive_copies_contents_both_ways(cli: Cli, cli_bucket: str, tmp_path: Any

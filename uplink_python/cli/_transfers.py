@@ -286,6 +286,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     args.range = None
     with open_project(args) as project:
         sources = select(project, source, True, filters, custom=True)
+        if args.delete and not sources:
+            # An empty prefix looks like a mistyped one: never empty DST for it.
+            raise Failed(f"{source} holds nothing to sync: with --delete that would remove "
+                         f"everything in {target}; nothing done")
         present = {entry.name: entry
                    for entry in select(project, target, True, filters, custom=True,
                                        missing_ok=True)}
