@@ -273,6 +273,7 @@ def test_progress_bar_on_a_terminal_only(cli: Cli, cli_bucket: str, tmp_path: An
     source.write_bytes(os.urandom(3 * MIB))
     on_terminal = _progress_output(cli, "cp", str(source), f"sj://{cli_bucket}/p.bin")
     assert b"\rcp:" in on_terminal and b"3.00M" in on_terminal and b"B/s" in on_terminal
+    assert b"100%" in on_terminal  # the finished bar stays, at 100%
     piped = cli.run("cp", f"sj://{cli_bucket}/p.bin", str(tmp_path / "q.bin"))
     assert piped.stderr == b""
     forced = cli.run("cp", "--progress", f"sj://{cli_bucket}/p.bin", str(tmp_path / "r.bin"))

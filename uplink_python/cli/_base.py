@@ -67,9 +67,14 @@ class ProgressBar:
             with self._lock:
                 self._bar.update(count)
 
-    def close(self) -> None:
-        """Removes the bar."""
+    def close(self, complete: bool = False) -> None:
+        """Ends the bar: a complete one stays on the terminal at 100%, any other is
+        removed."""
         if self._bar is not None:
+            self._bar.leave = complete
+            if complete and self._bar.total is not None:
+                self._bar.n = self._bar.total
+                self._bar.refresh()
             self._bar.close()
 
 

@@ -217,6 +217,7 @@ def run_jobs(project: Project, jobs: List[Job], args: argparse.Namespace, verb: 
         return time.monotonic() - started
 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=getattr(args, "transfers", 1))
+    complete = False
     try:
         futures = {pool.submit(run, job): job for job in jobs}
         for future in concurrent.futures.as_completed(futures):
@@ -233,10 +234,11 @@ def run_jobs(project: Project, jobs: List[Job], args: argparse.Namespace, verb: 
                 raise error
             failures += 1
             warn(f"{job.kind} failed: {job.source}: {error}")
+        complete = not failures
     finally:
         # On Ctrl-C nothing new starts; closing the project then cancels what runs.
         pool.shutdown(wait=False, cancel_futures=True)
-        bar.close()
+        bar.close(complete)
     return EXIT_FAILED if failures else EXIT_OK
 
 
