@@ -84,6 +84,10 @@ def test_rm_several_locations_and_folders_need_recursive(cli: Cli, cli_bucket: s
     assert "use --recursive" in cli.err("cp", f"sj://{cli_bucket}/dir/", ".", code=2)
     out = cli.out("rm", f"sj://{cli_bucket}/a", f"sj://{cli_bucket}/b")
     assert out.splitlines() == [f"delete: sj://{cli_bucket}/a", f"delete: sj://{cli_bucket}/b"]
+    # A missing one fails (exit 1) without keeping the others from being removed.
+    result = cli.run("rm", f"sj://{cli_bucket}/gone", f"sj://{cli_bucket}/dir/c", code=1)
+    assert result.stdout.decode() == f"delete: sj://{cli_bucket}/dir/c\n"
+    assert "gone: no such object" in result.stderr.decode()
 
 
 def test_a_closed_pipe_ends_quietly(cli: Cli, cli_bucket: str) -> None:

@@ -240,12 +240,19 @@ def cmd_rm(args: argparse.Namespace) -> int:
                 try:
                     items = [entry.item for entry in select(project, location, False)]
                 except ObjectNotFoundError:
-                    raise Failed(f"cannot remove {location}: no such object") from None
+                    items = []
                 described = {}
             else:
-                if project.delete_object(location.bucket, location.key) is None:
-                    raise Failed(f"cannot remove {location}: no such object")
-                say(f"delete: {location}")
+                items = [] if project.delete_object(location.bucket, location.key) is None \
+                    else [location]
+                if items:
+                    say(f"delete: {location}")
+            if not args.recursive and not items:
+                # The other locations are still removed.
+                failures += 1
+                warn(f"cannot remove {location}: no such object")
+                continue
+            if not args.recursive and not args.dry_run and not args.all_versions:
                 continue
             if args.dry_run:
                 for item in items:
