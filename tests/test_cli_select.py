@@ -4,12 +4,14 @@ local network over random key sets and random locations.
 One location has one meaning in every command (uplink_python.cli._select): with -r,
 sj://b/logs is the folder logs/ (never logs2/b, logsX, nor the object logs itself).
 The sets rm -r, cp -r, mv -r and sync act on, by their --dry-run output and by their
-real effects, must equal the set ls -r of the same location lists.
+real effects, must equal the set ls -r of the same location lists (less what an
+--exclude pattern matches). UPLINK_CLI_EXAMPLES sets the number of examples.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import io
 import json
 import os
@@ -27,7 +29,8 @@ from uplink_fixtures import delete_bucket_fully, put_object, random_bucket_name
 KEYS = ["logs", "logs/a", "logs/b/c", "logs/", "logs2/b", "logsX", "logs.txt", "lo",
         "other", "other/logs/x", "l/ogs"]
 LOCATIONS = ["", "logs", "logs/", "logs/b", "logs/b/", "lo", "logs2", "l", "other", "nothing"]
-EXAMPLES = int(os.environ.get("UPLINK_CLI_EXAMPLES", "25"))
+PATTERNS = ["*", "a", "b/*", "*/*", "*.txt", "[ab]*", "logs*"]
+EXAMPLES = int(os.environ.get("UPLINK_CLI_EXAMPLES", "20"))
 
 
 def run(*argv: str) -> Tuple[int, str, str]:
@@ -89,9 +92,10 @@ def _empty(project: Any, bucket: str) -> None:
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
 @given(keys=st.sets(st.sampled_from(KEYS), min_size=1, max_size=6),
-       where=st.sampled_from(LOCATIONS))
+       where=st.sampled_from(LOCATIONS), pattern=st.sampled_from(PATTERNS))
 def test_every_command_acts_on_what_ls_lists(testnet: Any, shared: Tuple[Any, str],
-                                             keys: Set[str], where: str) -> None:
+                                             keys: Set[str], where: str, pattern: str
+                                             ) -> None:
     project, bucket = shared
     to = bucket + "-to"
     access = testnet.access
@@ -112,6 +116,13 @@ def test_every_command_acts_on_what_ls_lists(testnet: Any, shared: Tuple[Any, st
                                       "--access", access))) == seen
     assert keys_of(bucket, sources(ok("cp", "-r", "--dry-run", location, f"sj://{to}/c",
                                       "--access", access))) == seen
+    # --exclude takes away exactly the names (relative to the folder) it matches.
+    kept = {key for key in seen if not fnmatch.fnmatchcase(key[len(folder):], pattern)}
+    for command in (["rm", "-r"], ["cp", "-r"], ["mv", "-r"], ["sync"]):
+        target = [] if command[0] == "rm" else [f"sj://{to}/f"]
+        out = ok(*command, "--dry-run", location, *target, "--exclude", pattern,
+                 "--access", access)
+        assert keys_of(bucket, sources(out)) == kept, command
     scratch = tempfile.mkdtemp(prefix="cli-select-")
     try:
         down = os.path.join(scratch, "down")
