@@ -327,6 +327,7 @@ def test_console_script_is_installed() -> None:
 
 def test_locations_times_and_auth_services_parse() -> None:
     from uplink_python import cli as module  # pylint: disable=import-outside-toplevel
+    from uplink_python.cli import _access  # pylint: disable=import-outside-toplevel
 
     assert module.parse_location("sj://b/dir/k") == module.Location("b", "dir/k")
     assert module.parse_location("sj://b") == module.Location("b", "")
@@ -336,25 +337,25 @@ def test_locations_times_and_auth_services_parse() -> None:
         with pytest.raises(module.UsageError):
             module.parse_location(bad)
 
-    assert module._unix_time("1700000000") == 1700000000
-    assert module._unix_time("2030-01-31T12:00:00Z") == 1896091200
-    assert module._unix_time("2030-01-31T13:00:00+01:00") == 1896091200
+    assert _access._unix_time("1700000000") == 1700000000
+    assert _access._unix_time("2030-01-31T12:00:00Z") == 1896091200
+    assert _access._unix_time("2030-01-31T13:00:00+01:00") == 1896091200
     now = int(time.time())
-    assert now + 7200 - 5 <= module._unix_time("+2h") <= now + 7200 + 5
-    assert now + 7 * 86400 - 5 <= module._unix_time("+7d") <= now + 7 * 86400 + 5
+    assert now + 7200 - 5 <= _access._unix_time("+2h") <= now + 7200 + 5
+    assert now + 7 * 86400 - 5 <= _access._unix_time("+7d") <= now + 7 * 86400 + 5
     for bad in ("+", "+2", "+xh", "tomorrow", "2030-13-01"):
         with pytest.raises(argparse.ArgumentTypeError):
-            module._unix_time(bad)
+            _access._unix_time(bad)
 
-    remote = module._edge_config("https://auth.storjshare.io")
+    remote = _access._edge_config("https://auth.storjshare.io")
     assert remote.auth_service_address == "auth.storjshare.io:7777"
     assert remote.insecure_unencrypted_connection is False
-    local = module._edge_config("http://127.0.0.1:20000/")
+    local = _access._edge_config("http://127.0.0.1:20000/")
     assert local.auth_service_address == "127.0.0.1:20000"
     assert local.insecure_unencrypted_connection is True
-    assert module._edge_config("auth.example:8888").auth_service_address == "auth.example:8888"
+    assert _access._edge_config("auth.example:8888").auth_service_address == "auth.example:8888"
     with pytest.raises(module.UsageError):
-        module._edge_config("ftp://auth.example")
+        _access._edge_config("ftp://auth.example")
 
 
 def test_ctrl_c_exits_130_and_stores_nothing(cli: Cli, cli_bucket: str) -> None:

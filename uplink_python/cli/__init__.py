@@ -20,8 +20,7 @@ import sys
 from typing import Callable, Optional, Sequence
 
 from ..errors import ObjectNotFoundError, StorjException
-# _edge_config and _unix_time stay importable from here for the tests of their parsing.
-from ._access import _edge_config, _unix_time, access_satellite_host  # noqa: F401
+from ._access import access_satellite_host
 from ._base import (EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE,
                     PASSPHRASE_NOTE, PROG)
 from ._parser import build_parser, parse

@@ -12,7 +12,7 @@ from ..module_classes import (DeleteStatus, ListObjectVersionsOptions, ListUploa
 from ..project import Project
 from ._base import (EXIT_FAILED, EXIT_OK, PASSPHRASE_NOTE, format_size, format_time,
                     open_project, print_json, remote, say, table, warn)
-from ._select import Failed, Filters, Location, UsageError, select
+from ._select import Filters, Location, UsageError, select
 
 T = TypeVar("T", UploadInfo, VersionedObject)
 
