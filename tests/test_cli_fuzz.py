@@ -50,7 +50,7 @@ token = st.one_of(st.sampled_from(FLAGS), st.sampled_from(LOCATIONS),
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(command=st.sampled_from(COMMANDS), tokens=st.lists(token, max_size=6))
-def test_random_command_lines_fail_in_one_line(testnet: Any, command: str,
+def test_random_command_lines_fail_in_one_line(testnet: Any, leak_check: None, command: str,
                                                tokens: List[str]) -> None:
     with tempfile.TemporaryDirectory(prefix="cli-fuzz-") as scratch:
         os.mkdir(os.path.join(scratch, "dir"))

@@ -123,6 +123,14 @@ def test_a_key_that_escapes_the_directory_is_never_written(cli: Cli, cli_bucket:
     assert _local(tmp_path / "area") == {"inner/target/ok.txt": b"data"}
     assert not any("escape" in name for name in _local(tmp_path))
 
+    # "d/ok.txt" beside "d/ok.txt/more": a file and a folder of one name; the folder wins.
+    cli.run("cp", "-", f"sj://{cli_bucket}/d/ok.txt/more", stdin=b"more")
+    other = tmp_path / "area" / "other"
+    result = cli.run("sync", f"sj://{cli_bucket}/d", str(other), code=1)
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 3 and "other keys make 'ok.txt' a folder" in lines[-1]
+    assert _local(other) == {"ok.txt/more": b"more"}
+
 
 @pytest.mark.parametrize("command", ["cp", "mv"])
 def test_dry_run_of_one_object_changes_nothing(cli: Cli, cli_bucket: str, command: str) -> None:

@@ -231,3 +231,27 @@ def safe_local_name(name: str) -> bool:
     if any(part in ("", ".", "..") for part in parts):
         return False
     return os.sep == "/" or not any(os.sep in part or ":" in part for part in parts)
+
+
+def placeable(entries: List[Entry], target: Location) -> Tuple[List[Entry], List[str]]:
+    """The entries that can be written below ``target`` under their names, and a
+    message for each that cannot: on a local disk a name must be a safe file name
+    (safe_local_name), and a key cannot be a file when other keys make it a folder
+    (``logs`` beside ``logs/a``: only ``logs/a`` is written)."""
+    if target.remote:
+        return entries, []
+    safe = [entry for entry in entries if safe_local_name(entry.name)]
+    folders = {entry.name[:index] for entry in safe
+               for index, char in enumerate(entry.name) if char == "/"}
+    kept: List[Entry] = []
+    skipped: List[str] = []
+    for entry in entries:
+        if not safe_local_name(entry.name):
+            skipped.append(f"skipped {entry.location}: its key cannot be a file name below "
+                           "the target directory")
+        elif entry.name in folders:
+            skipped.append(f"skipped {entry.location}: other keys make {entry.name!r} a "
+                           "folder there")
+        else:
+            kept.append(entry)
+    return kept, skipped

@@ -16,7 +16,7 @@ from ..module_classes import DownloadOptions, UploadOptions
 from ..project import Project
 from ._base import (EXIT_FAILED, EXIT_OK, ProgressBar, open_project, say, wants_progress, warn)
 from ._select import (MTIME_KEY, Entry, Failed, Filters, Location, UsageError, object_mtime,
-                      parse_location, safe_local_name, select)
+                      parse_location, placeable, select)
 
 _log = logging.getLogger("uplink_python")
 
@@ -72,15 +72,9 @@ def plan(project: Project, source: Location, target: Location, recursive: bool,
         return [Job(kind, entry.location, target, entry.size, entry.mtime, entry)], []
     if target.is_stream:
         raise UsageError("--recursive cannot read standard input or write standard output")
-    jobs: List[Job] = []
-    unsafe: List[str] = []
-    for entry in select(project, source, True, filters, custom=True):
-        if not target.remote and not safe_local_name(entry.name):
-            unsafe.append(str(entry.location))
-            continue
-        jobs.append(Job(kind, entry.location, target.join(entry.name), entry.size,
-                        entry.mtime, entry))
-    return jobs, unsafe
+    entries, skipped = placeable(select(project, source, True, filters, custom=True), target)
+    return [Job(kind, entry.location, target.join(entry.name), entry.size, entry.mtime, entry)
+            for entry in entries], skipped
 
 
 def check_plan(source: Location, target: Location, recursive: bool, filters: Filters) -> None:
@@ -242,10 +236,10 @@ def run_jobs(project: Project, jobs: List[Job], args: argparse.Namespace, verb: 
     return EXIT_FAILED if failures else EXIT_OK
 
 
-def _report_unsafe(unsafe: List[str]) -> int:
-    for text in unsafe:
-        warn(f"skipped {text}: its key cannot be a file name below the target directory")
-    return EXIT_FAILED if unsafe else EXIT_OK
+def _report_skipped(skipped: List[str]) -> int:
+    for text in skipped:
+        warn(text)
+    return EXIT_FAILED if skipped else EXIT_OK
 
 
 def cmd_cp(args: argparse.Namespace) -> int:
@@ -257,11 +251,11 @@ def cmd_cp(args: argparse.Namespace) -> int:
         raise UsageError("--expires and --metadata apply to objects written to sj://")
     check_plan(source, target, args.recursive, Filters(args.filters))
     with open_project(args) as project:
-        jobs, unsafe = plan(project, source, target, args.recursive, Filters(args.filters))
-        if not jobs and not unsafe and not args.recursive:
+        jobs, skipped = plan(project, source, target, args.recursive, Filters(args.filters))
+        if not jobs and not skipped and not args.recursive:
             raise Failed(f"nothing to copy: {source}")
         status = run_jobs(project, jobs, args, "cp")
-    return max(status, _report_unsafe(unsafe))
+    return max(status, _report_skipped(skipped))
 
 
 def cmd_mv(args: argparse.Namespace) -> int:
@@ -296,11 +290,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
                    for entry in select(project, target, True, filters, custom=True,
                                        missing_ok=True)}
         kind = _kind(source, target, False)
-        jobs, unsafe = [], []
-        for entry in sources:
-            if not target.remote and not safe_local_name(entry.name):
-                unsafe.append(str(entry.location))
-                continue
+        writable, skipped = placeable(sources, target)
+        jobs = []
+        for entry in writable:
             there = present.get(entry.name)
             if there is None or there.size != entry.size or \
                     abs(there.mtime - entry.mtime) > MTIME_WINDOW:
@@ -314,7 +306,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             status = run_jobs(project, gone, args, "sync")
         elif args.delete:
             warn("nothing deleted: some transfers failed")
-    return max(status, _report_unsafe(unsafe))
+    return max(status, _report_skipped(skipped))
 
 
 def metadata_json(text: str) -> Dict[str, str]:
