@@ -50,7 +50,8 @@ def _kind(source: Location, target: Location, move: bool) -> str:
 
 def plan(project: Project, source: Location, target: Location, recursive: bool,
          filters: Filters, *, move: bool = False) -> Tuple[List[Job], List[str]]:
-    """The transfers of a cp or mv, and the names that cannot be local files.
+    """The transfers of a cp or mv, and a message for each entry that cannot be written
+    (see placeable).
 
     Without --recursive one object or file goes to ``target``, or into it when it
     names a folder (under the source's base name). With --recursive the contents
@@ -279,7 +280,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if source.is_stream or target.is_stream:
         raise UsageError("sync works on folders, not standard input or output")
     filters = Filters(args.filters)
-    args.range = None
     with open_project(args) as project:
         sources = select(project, source, True, filters, custom=True)
         if args.delete and not sources:
