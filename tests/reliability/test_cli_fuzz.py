@@ -3,7 +3,8 @@ when they fail, exactly one line on standard error; never a traceback.
 
 Runs in this process against the local network (uplink_python.cli.main), with
 buckets that do not exist and paths inside a scratch directory, so nothing real
-is touched. UPLINK_CLI_FUZZ_EXAMPLES raises the number of runs (default 60).
+is touched. 60 runs, times UPLINK_RELIABILITY_ROUNDS (scripts/fuzz.sh), or
+UPLINK_CLI_FUZZ_EXAMPLES runs.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import Any, List
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from _reliability import rounds
 from uplink_python.cli import main
 
-EXAMPLES = int(os.environ.get("UPLINK_CLI_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("UPLINK_CLI_FUZZ_EXAMPLES", "0")) or rounds(60)
 COMMANDS = ["ls", "rb", "cp", "mv", "sync", "cat", "rm", "access", "access import",
             "access list", "access inspect", "access use", "access remove", "frob", ""]
 FLAGS = ["-r", "--recursive", "--dry-run", "--json", "-o", "json", "--all-versions", "--pending",
