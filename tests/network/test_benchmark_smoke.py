@@ -15,8 +15,9 @@ from _testnet import NetworkInfo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SUITE = os.path.join(ROOT, "benchmarks", "suite.py")
-CASES = ("upload", "readinto", "seed read", "read(4096)", "read_file", "download_file",
-         "upload_file", "threads", "stat_object", "list")
+CASES = ("upload", "readinto", "seed read", "read(4096)", "readline",
+         "read(4096) over io.BufferedReader", "readline over io.BufferedReader", "read_file",
+         "download_file", "upload_file", "threads", "stat_object", "list")
 
 
 def test_the_suite_prints_its_table(testnet: NetworkInfo) -> None:
