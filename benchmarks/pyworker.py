@@ -52,10 +52,7 @@ class _Delegating:
 
         self._buffered = io.BufferedReader(_Raw(), 256 * 1024)
         self._turn = threading.Lock()
-        # As Download does before taking its turn (a handle method since
-        # forked children reopen handles; the library's function before).
-        self._check_fork = getattr(download._handle, "check_fork", None) or \
-            getattr(_native, "check_fork")
+        self._check_fork = download._handle.check_fork
 
     def read(self, size: int) -> Any:
         if type(size) is not int and (isinstance(size, bool) or not isinstance(size, int)):

@@ -34,14 +34,13 @@ def test_a_long_bulk_delete_is_split(project: Project, bucket: str,
     # 1000 keys of 2000 bytes: more than one request of keys.
     keys = [f"{index:04d}" + "x" * 1996 for index in range(1000)]
     requests: List[int] = []
-    real_call = _calls.call
+    real_row = _calls._delete_objects
 
-    def counting_call(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "uplink_delete_objects":
-            requests.append(args[3])  # the number of items in this request
-        return real_call(name, *args, **kwargs)
+    def counting_row(*args: Any) -> Any:
+        requests.append(args[3])  # the number of items in this request
+        return real_row(*args)
 
-    monkeypatch.setattr(_calls, "call", counting_call)
+    monkeypatch.setattr(_calls, "_delete_objects", counting_row)
     results = project.delete_objects(bucket, keys)
     assert len(requests) > 1 and sum(requests) == len(keys), requests
     assert sorted(r.key for r in results) == keys
