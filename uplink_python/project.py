@@ -172,6 +172,23 @@ class Project(_native.HandleOwner):
                             new_bucket_name, new_storj_path)
 
     @project_call(WRITE)
+    def put_object(self, bucket_name: str, key: str, data: Any, *,
+                   upload_options: Optional[UploadOptions] = None) -> Object:
+        """Stores ``data`` (bytes or any bytes-like object, read in place) as
+        bucket_name/key in one native call and returns the stored Object. Nothing is
+        stored when it fails. Raises StorjException, TypeError for data that is not
+        bytes-like."""
+        return _native.put_object(self._handle, bucket_name, key, data, upload_options)
+
+    @project_call(READ)
+    def get_object(self, bucket_name: str, key: str, *, offset: int = 0,
+                   length: int = -1) -> bytes:
+        """Returns the bytes of bucket_name/key from ``offset``, ``length`` of them
+        (-1: to the end), read in one native call. Raises ObjectNotFoundError and
+        other StorjException."""
+        return _native.get_object(self._handle, bucket_name, key, offset, length)
+
+    @project_call(WRITE)
     def update_object_metadata(self, bucket_name: str, storj_path: str,
                                custom_metadata: Union[CustomMetadata, Mapping[Any, Any]]) -> None:
         """Replaces the object's custom metadata. Raises ObjectNotFoundError."""

@@ -4,7 +4,8 @@
 * ``_gate``: the one gate every call passes through, and handle ownership;
 * ``_errors``: the error choke point;
 * ``_convert`` and ``_buffers``: value classes <-> C structs, zero-copy buffers;
-* ``_calls``, ``_streams``, ``_listing``: the calls, by what they act on.
+* ``_calls``, ``_streams``, ``_listing``: the calls, by what they act on;
+* ``_whole``: whole objects in one call; ``_async``: the async calls (uplink_python.aio).
 
 Public modules call the functions re-exported here with Python values and get
 Python values (or exceptions) back; they never see a ctypes object.
@@ -30,6 +31,7 @@ from ._listing import (Cursor, iter_buckets, iter_object_versions, iter_objects,
 from ._loader import (ENV_LIBRARY, EOF, candidate_paths, check_fork, handle_count,
                       library_filename,
                       library_path, missing_symbols, symbol_names, universe_is_empty)
+from ._whole import get_object, put_object
 from ._streams import (MAX_READ_SIZE, check_writable, close_download, close_download_stream,
                        close_upload, download_info,
                        download_info_versioned, download_object, download_object_version,
@@ -57,4 +59,5 @@ __all__ = [
     "update_object_metadata", "upload_abort", "upload_commit", "upload_info",
     "upload_info_versioned", "upload_object", "upload_object2", "upload_part",
     "upload_set_custom_metadata", "upload_write", "utf8", "writable_buffer",
+    "get_object", "put_object",
 ]

@@ -25,6 +25,7 @@ _cc = c_char_p          # const char*
 _GoInt = c_ssize_t      # Go's int: pointer sized
 _P = POINTER
 _VER = (c_void_p, c_size_t)   # version id: uint8_t* + length
+_OP = ctypes.c_uint64         # an async operation id
 
 _ERR: Any = _P(d._Error)
 _ACCESS: Any = _P(d._AccessStruct)
@@ -37,6 +38,11 @@ class _ListPageResult(ctypes.Structure):
     """UplinkListPageResult (uplink_extensions.h): one page of any listing."""
     _fields_ = [("kind", ctypes.c_int32), ("items", _P(c_void_p)), ("count", c_size_t),
                 ("more", c_bool), ("error", _ERR)]
+
+
+class _BytesResult(ctypes.Structure):
+    """UplinkBytesResult (uplink_extensions.h): the bytes of uplink_get_object."""
+    _fields_ = [("data", c_void_p), ("length", c_size_t), ("error", _ERR)]
 
 
 _SIGNATURES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
@@ -199,6 +205,107 @@ _SIGNATURES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
     ("uplink_free_bool_result", None, (d._BoolResult,)),
     ("uplink_free_int32_result", None, (d._Int32Result,)),
     ("uplink_free_delete_objects_result", None, (d._DeleteObjectsResult,)),
+    # whole objects (wholeobject.go)
+    ("uplink_put_object", d._ObjectResult,
+     (_PROJECT, _cc, _cc, c_void_p, c_size_t, _P(d._UploadOptionsStruct))),
+    ("uplink_get_object", _BytesResult, (_PROJECT, _cc, _cc, ctypes.c_int64, ctypes.c_int64)),
+    ("uplink_free_bytes_result", None, (_BytesResult,)),
+    # async operations (async.go): uplink_async_<call> takes <call>'s arguments
+    # and returns an operation id; the result is <call>'s, taken by id.
+    ("uplink_async_wait", c_size_t, (ctypes.c_int64, _P(ctypes.c_uint64), c_size_t)),
+    ("uplink_async_wake", None, ()),
+    ("uplink_async_take", _ERR, (ctypes.c_uint64, c_void_p, c_size_t)),
+    ("uplink_async_cancel", None, (ctypes.c_uint64,)),
+    ("uplink_async_discard", None, (ctypes.c_uint64,)),
+    ("uplink_internal_AsyncCount", c_size_t, ()),
+    ("uplink_async_stat_bucket", _OP,
+     (_PROJECT, _cc)),
+    ("uplink_async_create_bucket", _OP,
+     (_PROJECT, _cc)),
+    ("uplink_async_ensure_bucket", _OP,
+     (_PROJECT, _cc)),
+    ("uplink_async_delete_bucket", _OP,
+     (_PROJECT, _cc)),
+    ("uplink_async_delete_bucket_with_objects", _OP,
+     (_PROJECT, _cc)),
+    ("uplink_async_delete_bucket_with_objects_bypass_governance_retention", _OP,
+     (_PROJECT, _cc)),
+    ("uplink_async_create_bucket_with_object_lock", _OP,
+     (_PROJECT, _cc, c_bool)),
+    ("uplink_async_get_bucket_versioning", _OP,
+     (_PROJECT, _cc)),
+    ("uplink_async_set_bucket_versioning", _OP,
+     (_PROJECT, _cc, c_bool)),
+    ("uplink_async_get_bucket_object_lock_configuration", _OP,
+     (_PROJECT, _cc)),
+    ("uplink_async_set_bucket_object_lock_configuration", _OP,
+     (_PROJECT, _cc, _P(d._ObjectLockConfigurationStruct))),
+    ("uplink_async_stat_object", _OP,
+     (_PROJECT, _cc, _cc)),
+    ("uplink_async_delete_object", _OP,
+     (_PROJECT, _cc, _cc)),
+    ("uplink_async_update_object_metadata", _OP,
+     (_PROJECT, _cc, _cc, d._CustomMetadataStruct, _P(d._UploadObjectMetadataOptionsStruct))),
+    ("uplink_async_copy_object", _OP,
+     (_PROJECT, _cc, _cc, _cc, _cc, _P(d._CopyObjectOptionsStruct))),
+    ("uplink_async_move_object", _OP,
+     (_PROJECT, _cc, _cc, _cc, _cc, _P(d._MoveObjectOptionsStruct))),
+    ("uplink_async_stat_object_version", _OP,
+     (_PROJECT, _cc, _cc) + _VER),
+    ("uplink_async_delete_object_version", _OP,
+     (_PROJECT, _cc, _cc) + _VER + (_P(d._DeleteObjectOptionsStruct),)),
+    ("uplink_async_delete_objects", _OP,
+     (_PROJECT, _cc, _P(d._DeleteObjectsItemStruct), c_size_t, _P(d._DeleteObjectsOptionsStruct))),
+    ("uplink_async_set_object_retention", _OP,
+     (_PROJECT, _cc, _cc) + _VER + (d._RetentionStruct, c_bool)),
+    ("uplink_async_get_object_retention", _OP,
+     (_PROJECT, _cc, _cc) + _VER),
+    ("uplink_async_set_object_legal_hold", _OP,
+     (_PROJECT, _cc, _cc) + _VER + (c_bool,)),
+    ("uplink_async_get_object_legal_hold", _OP,
+     (_PROJECT, _cc, _cc) + _VER),
+    ("uplink_async_put_object", _OP,
+     (_PROJECT, _cc, _cc, c_void_p, c_size_t, _P(d._UploadOptionsStruct))),
+    ("uplink_async_get_object", _OP,
+     (_PROJECT, _cc, _cc, ctypes.c_int64, ctypes.c_int64)),
+    ("uplink_async_begin_upload", _OP,
+     (_PROJECT, _cc, _cc, _P(d._UploadOptionsStruct))),
+    ("uplink_async_commit_upload", _OP,
+     (_PROJECT, _cc, _cc, _cc, _P(d._CommitUploadOptionsStruct))),
+    ("uplink_async_abort_upload", _OP,
+     (_PROJECT, _cc, _cc, _cc)),
+    ("uplink_async_revoke_access", _OP,
+     (_PROJECT, _ACCESS)),
+    ("uplink_async_upload_object", _OP,
+     (_PROJECT, _cc, _cc, _P(d._UploadOptionsStruct))),
+    ("uplink_async_upload_object2", _OP,
+     (_PROJECT, _cc, _cc, _P(d._UploadOptionsV2Struct))),
+    ("uplink_async_download_object", _OP,
+     (_PROJECT, _cc, _cc, _P(d._DownloadOptionsStruct))),
+    ("uplink_async_download_object_version", _OP,
+     (_PROJECT, _cc, _cc) + _VER + (_P(d._DownloadOptionsStruct),)),
+    ("uplink_async_upload_part", _OP,
+     (_PROJECT, _cc, _cc, _cc, c_uint32)),
+    ("uplink_async_upload_write", _OP,
+     (_UPLOAD, c_void_p, c_size_t)),
+    ("uplink_async_upload_commit", _OP,
+     (_UPLOAD,)),
+    ("uplink_async_upload_abort", _OP,
+     (_UPLOAD,)),
+    ("uplink_async_part_upload_write", _OP,
+     (_PART_UPLOAD, c_void_p, c_size_t)),
+    ("uplink_async_part_upload_commit", _OP,
+     (_PART_UPLOAD,)),
+    ("uplink_async_download_read_some", _OP,
+     (_DOWNLOAD, c_void_p, c_size_t)),
+    ("uplink_async_download_read_full", _OP,
+     (_DOWNLOAD, c_void_p, c_size_t)),
+    ("uplink_async_iterator_next_page", _OP,
+     (c_void_p, c_size_t)),
+    ("uplink_async_config_request_access_with_passphrase2", _OP,
+     (d._ConfigStruct, _P(d._ConfigTimeoutsStruct), _cc, _cc, _cc)),
+    ("uplink_async_edge_register_access", _OP,
+     (d._EdgeConfigStruct, _ACCESS, _P(d._EdgeRegisterAccessOptionsStruct))),
 )
 
 
