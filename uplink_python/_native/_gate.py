@@ -146,9 +146,15 @@ def _raise_if_closed_under(handle: Handle, exc: errors.StorjException) -> None:
             f"the {handle.kind} was closed while a call on it was in progress") from exc
 
 
-def call(name: str, *args: Any, take: Optional[Callable[[Any], Any]] = None) -> Any:
+def call(name: str, *args: Any, take: Optional[Callable[[Any], Any]] = None,
+         settle: Optional[Callable[[Any, List[Handle]], Any]] = None) -> Any:
     """Calls libuplinkc's ``name`` through the gate (see the module docstring)
-    and returns ``take(result)``, or the raw result without ``take``."""
+    and returns ``take(result)``, or the raw result without ``take``.
+
+    ``settle`` is for calls that only start an operation (uplink_async_*):
+    it gets the result and the held handles and returns ``settle``'s value;
+    the handles stay held until the operation ends, when ``leave`` lets them go.
+    """
     func = function(name)
     held: List[Handle] = []
     try:
@@ -160,6 +166,9 @@ def call(name: str, *args: Any, take: Optional[Callable[[Any], Any]] = None) -> 
             else:
                 c_args.append(arg)
         result = func(*c_args)
+        if settle is not None:
+            holding, held = held, []
+            return settle(result, holding)
         return result if take is None else take(result)
     except errors.StorjException as exc:
         for handle in held:
@@ -168,6 +177,23 @@ def call(name: str, *args: Any, take: Optional[Callable[[Any], Any]] = None) -> 
     finally:
         for handle in held:
             handle._exit()
+
+
+def leave(held: List[Handle], exc: Optional[BaseException] = None) -> Optional[BaseException]:
+    """Ends the hold of a ``settle`` call's handles once its operation ended;
+    returns ``exc`` as the call would raise it (ClosedError when a release
+    interrupted the operation)."""
+    try:
+        if isinstance(exc, errors.StorjException):
+            for handle in held:
+                try:
+                    _raise_if_closed_under(handle, exc)
+                except errors.ClosedError as closed:
+                    exc = closed
+    finally:
+        for handle in held:
+            handle._exit()
+    return exc
 
 
 def handle_caller(name: str, take: Callable[[Any], _T]) -> Callable[..., _T]:
