@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable, List, TypeVar
 
 import pytest
 
-from uplink_python import (Access, BucketNotFoundError, CustomMetadata, CustomMetadataEntry,
+from uplink_python import (Access, BucketNotFoundError,
                            DownloadOptions, ObjectNotFoundError, Project, StorjException, aio)
 from uplink_python._native import _async
 
@@ -45,9 +45,9 @@ def test_round_trip(access: Access, project: Project, bucket: str) -> None:
         await aproject.copy_object(bucket, "a/one", bucket, "a/two")
         await aproject.move_object(bucket, "a/two", bucket, "b/three")
         await aproject.update_object_metadata(
-            bucket, "b/three", CustomMetadata([CustomMetadataEntry("k", "v")]))
+            bucket, "b/three", {"k": "v"})
         assert (await aproject.stat_object(bucket, "b/three")).custom.to_dict() == {"k": "v"}
-        keys = sorted(o.key async for o in aproject.iter_objects(bucket, recursive=True))
+        keys = sorted([o.key async for o in aproject.iter_objects(bucket, recursive=True)])
         assert keys == ["a/one", "b/three"]
         top = await aproject.list_objects(bucket, sort=True)
         assert [(o.key, o.is_prefix) for o in top] == [("a/", True), ("b/", True)]
@@ -288,7 +288,7 @@ def test_loop_stays_responsive_during_a_large_get(access: Access, project: Proje
 def test_access_calls(testnet: Any, leak_check: None) -> None:
     async def main() -> None:
         access = await aio.request_access_with_passphrase(
-            testnet.satellite_address, testnet.api_key, testnet.passphrase)
+            testnet.satellite_url, testnet.api_key, testnet.passphrase)
         with access:
             assert access.serialize()
             async with await aio.open_project(access) as aproject:

@@ -300,7 +300,8 @@ class AsyncProject:
                     await _copy_into(stream, upload, progress)
             else:
                 await _copy_into(source, upload, progress)
-        return upload.info()
+            await upload.commit()
+            return upload.info()
 
     async def download_file(self, bucket_name: str, key: str,
                             target: Union[str, "os.PathLike[str]", IO[bytes]], *,
@@ -550,8 +551,9 @@ class AsyncUpload:
         return not self._handle.alive
 
     def close(self) -> None:
-        """Frees the upload; one that was not committed is aborted."""
-        _native.close_upload(self._handle, abort=not self.committed)
+        """Frees the upload; one that was not committed is aborted (without
+        waiting for the satellite to drop what it received)."""
+        _native.close_upload(self._handle, abort=False)
 
     async def __aenter__(self) -> "AsyncUpload":
         self._handle.check()

@@ -525,7 +525,11 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
                 else:
                     await self.aproject.copy_object(bucket1, key1, bucket2, key2)
         except FileNotFoundError:
-            if not key1 or not await self._isdir(path1):
+            # A directory (prefix) has no object to copy. fsspec copies a
+            # directory's files concurrently with it: once they are moved, the
+            # directory is found under its new name instead.
+            if not key1 or not (await self._isdir(path1) or (
+                    kwargs.get("_move") and await self._isdir(path2))):
                 raise
 
     def mv(self, path1: Any, path2: Any, recursive: bool = False,

@@ -97,6 +97,10 @@ def _deliver(batch: List[Tuple[_Operation, Any, Optional[BaseException]]]) -> No
             future.set_result(value)
 
 
+def _taken(result: Any) -> None:
+    raise AssertionError("an async result taken twice")
+
+
 class _Dispatcher:
     """The operations in flight and the one waiter thread."""
 
@@ -135,23 +139,27 @@ class _Dispatcher:
         ids = (ctypes.c_uint64 * _BATCH)()
         while not self.stopping:
             count = wait(_WAIT_MILLISECONDS, ids, _BATCH)
-            if not count:
+            if count:
+                self._hand_over([ids[i] for i in range(count)])
+
+    def _hand_over(self, ids: List[int]) -> None:
+        """Finishes the operations of ``ids`` and hands them to their loops. (A
+        function of its own, so that nothing of a batch outlives it.)"""
+        with self.lock:
+            finished = [self.operations.pop(op_id, None) for op_id in ids]
+        batches: Dict[asyncio.AbstractEventLoop,
+                      List[Tuple[_Operation, Any, Optional[BaseException]]]] = {}
+        for operation in finished:
+            if operation is None:
                 continue
-            with self.lock:
-                finished = [self.operations.pop(ids[i], None) for i in range(count)]
-            batches: Dict[asyncio.AbstractEventLoop,
-                          List[Tuple[_Operation, Any, Optional[BaseException]]]] = {}
-            for operation in finished:
-                if operation is None:
-                    continue
-                value, exc = self._finish(operation)
-                if not operation.abandoned:
-                    batches.setdefault(operation.loop, []).append((operation, value, exc))
-            for loop, batch in batches.items():
-                try:
-                    loop.call_soon_threadsafe(_deliver, batch)
-                except RuntimeError:
-                    pass  # the loop was closed: nobody waits for these any more
+            value, exc = self._finish(operation)
+            if not operation.abandoned:
+                batches.setdefault(operation.loop, []).append((operation, value, exc))
+        for loop, batch in batches.items():
+            try:
+                loop.call_soon_threadsafe(_deliver, batch)
+            except RuntimeError:
+                pass  # the loop was closed: nobody waits for these any more
 
     @staticmethod
     def _finish(operation: _Operation) -> Tuple[Any, Optional[BaseException]]:
@@ -165,7 +173,11 @@ class _Dispatcher:
         except BaseException as error:  # pylint: disable=broad-except  # handed to the awaiter
             exc = error
         exc = leave(operation.held, exc)
+        # What the operation held is let go now: the object itself may live on
+        # (in a task's frame) after its handles should have been freed.
+        operation.held = []
         operation.keep = None
+        operation.take = _taken
         return value, exc
 
     def stop(self) -> None:

@@ -4,6 +4,7 @@ ones are in ``_async``)."""
 from __future__ import annotations
 
 import ctypes
+import sys
 from typing import Any, Optional
 
 from ..module_classes import Object, UploadOptions
@@ -51,7 +52,10 @@ def take_bytes(result: Any) -> bytes:
 
 
 def _bytes_maker() -> Any:
-    """PyBytes_FromStringAndSize(NULL, n): a bytes object not zero-filled."""
+    """PyBytes_FromStringAndSize(NULL, n): a bytes object not zero-filled (CPython,
+    where an object's id is its address)."""
+    if sys.implementation.name != "cpython":
+        return None
     try:
         make = ctypes.pythonapi.PyBytes_FromStringAndSize
     except AttributeError:  # not CPython
