@@ -10,7 +10,8 @@ stat'ed, ``--concurrency`` calls in flight at a time, by:
 * ``threads``: the sync Project on a ThreadPoolExecutor of ``--concurrency``;
 * ``to_thread``: the sync Project through ``asyncio.to_thread``, bounded alike.
 
-Each side runs in a fresh process, against the same local network; rounds are
+Each side runs in a fresh process, against the same local network (the
+runner itself stays small: a child's peak RSS starts at its parent's); rounds are
 interleaved (the side that goes first rotates) and the table shows medians of
 each round's ratios: objects per second relative to Go (higher is better) and
 client CPU (user + system of the process during the measured part) relative
@@ -135,6 +136,7 @@ def lag_worker(args: argparse.Namespace) -> Dict[str, float]:
                 await asyncio.sleep(0.001)
                 lags.append(max(0.0, time.perf_counter() - before - 0.001))
 
+        await aproject.put_object(args.bucket, "large", os.urandom(args.large * 1024 * 1024))
         tick = asyncio.ensure_future(ticker())
         got = await aproject.get_object(args.bucket, "large")
         done = True
@@ -203,7 +205,6 @@ def main() -> None:
     with Uplink().parse_access(access) as parsed, parsed.open_project() as project:
         project.create_bucket(bucket)
         try:
-            project.put_object(bucket, "large", os.urandom(args.large * 1024 * 1024))
             results: Dict[str, Dict[str, List[Dict[str, float]]]] = {
                 op: {side: [] for side in SIDES} for op in OPS}
             for round_index in range(args.rounds):

@@ -312,3 +312,27 @@ def test_bad_input_raises_clear_errors(access: Access, project: Project, bucket:
             await aio.open_project(42)  # type: ignore[arg-type]
 
     run(main, access)
+
+
+def test_forked_child_gets_fork_error(access: Access, project: Project, bucket: str) -> None:
+    async def parent_side(aproject: aio.AsyncProject) -> None:
+        await aproject.put_object(bucket, "before-fork", b"x")
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: a call on the parent's project must refuse
+            outcome = b"no error"
+            try:
+                asyncio.run(aproject.stat_object(bucket, "before-fork"))
+            except Exception as exc:  # pylint: disable=broad-except
+                outcome = type(exc).__name__.encode()
+            os.write(write_end, outcome)
+            os._exit(0)
+        os.close(write_end)
+        _, status = os.waitpid(pid, 0)
+        with os.fdopen(read_end, "rb") as pipe:
+            assert pipe.read() == b"ForkError"
+        assert status == 0
+        # The parent is not disturbed.
+        assert (await aproject.stat_object(bucket, "before-fork")).system.content_length == 1
+
+    run(parent_side, access)

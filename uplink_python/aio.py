@@ -202,19 +202,10 @@ class AsyncProject:
                      sort: bool = False) -> "AsyncListing[Object]":
         """The bucket's objects, an async iterator fetching pages ahead (the
         arguments as in Project.iter_objects)."""
-        if list_object_options is None:
-            list_object_options = ListObjectsOptions(
-                prefix=prefix if prefix is not None else "",
-                recursive=False if recursive is None else _native.flag(recursive, "recursive"),
-                system=True)
-        elif prefix is not None or recursive is not None:
-            raise TypeError("give prefix and recursive either in list_object_options "
-                            "or as keywords, not both")
-        if sort is not True and sort is not False:
-            raise TypeError("sort must be a bool")
-        options, keep = listing.object_listing_options(list_object_options)
+        options, keep, sort_key = listing.object_listing(list_object_options, prefix,
+                                                         recursive, sort)
         return AsyncListing(_native.iter_objects(self._handle, bucket_name, options), keep,
-                            listing.by_key if sort else None)
+                            sort_key)
 
     async def list_objects(self, bucket_name: str,
                            list_object_options: Optional[ListObjectsOptions] = None, *,

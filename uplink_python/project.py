@@ -127,19 +127,9 @@ class Project(_native.HandleOwner):
         stored encrypted); ``sort=True`` sorts them by key, reading the whole
         listing first.
         """
-        if list_object_options is None:
-            list_object_options = ListObjectsOptions(
-                prefix=prefix if prefix is not None else "",
-                recursive=False if recursive is None else _native.flag(recursive, "recursive"),
-                system=True)
-        elif prefix is not None or recursive is not None:
-            raise TypeError("give prefix and recursive either in list_object_options "
-                            "or as keywords, not both")
-        if sort is not True and sort is not False:
-            raise TypeError("sort must be a bool")
-        options, keep = listing.object_listing_options(list_object_options)
-        return Listing(_native.iter_objects(self._handle, bucket_name, options), keep,
-                       listing.by_key if sort else None)
+        options, keep, sort_key = listing.object_listing(list_object_options, prefix,
+                                                         recursive, sort)
+        return Listing(_native.iter_objects(self._handle, bucket_name, options), keep, sort_key)
 
     @project_call(READ)
     def list_objects(self, bucket_name: str,

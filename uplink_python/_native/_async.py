@@ -52,7 +52,7 @@ from ._convert import (INT32, config_struct, custom_metadata, download_options,
 from ._errors import check, pop_error, redacting
 from ._gate import Handle, call, free, leave, scalar_taker, taker, value_taker
 from ._listing import PAGE_SIZE, Cursor
-from ._loader import function
+from ._loader import check_fork, function
 from ._whole import get_object_args, take_bytes
 from ._streams import _MAX_EMPTY_READS, MAX_READ_SIZE, _own_stream, _take_read, _take_written
 
@@ -113,6 +113,7 @@ class _Dispatcher:
 
     def start(self, name: str, args: Tuple[Any, ...], result_type: Any,
               take: Callable[[Any], Any], keep: Any) -> _Operation:
+        check_fork()  # before anything is started in a forked child
         operation = _Operation(asyncio.get_running_loop(), result_type, take, keep)
 
         def settle(op_id: Any, held: List[Handle]) -> _Operation:
