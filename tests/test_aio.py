@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable, List, TypeVar
 
 import pytest
 
-from uplink_python import (Access, BucketNotFoundError,
+from uplink_python import (Access, BucketNotFoundError, ClosedError,
                            DownloadOptions, ObjectNotFoundError, Project, StorjException, aio)
 from uplink_python._native import _async
 
@@ -336,3 +336,29 @@ def test_forked_child_gets_fork_error(access: Access, project: Project, bucket: 
         assert (await aproject.stat_object(bucket, "before-fork")).system.content_length == 1
 
     run(parent_side, access)
+
+
+def test_every_method_of_a_closed_project_raises_closed_error(access: Access) -> None:
+    from test_bad_input import _project_calls  # one valid call of every Project method
+
+    async def main() -> None:
+        aproject = await aio.open_project(access)
+        await aproject.close()
+        await aproject.close()  # twice is fine
+        calls = _project_calls(aproject, access, "some-bucket")  # type: ignore[arg-type]
+        public = {name for name in dir(aio.AsyncProject) if not name.startswith("_")
+                  and callable(getattr(aio.AsyncProject, name))}
+        sync_only = {"open", "open (rb)", "iter_parts"}
+        assert public - {"close"} == {name for name in calls if name not in sync_only}
+        for name, call in calls.items():
+            if name in sync_only:
+                continue
+            with pytest.raises(ClosedError, match="project is closed"):
+                result = call()
+                if asyncio.iscoroutine(result):
+                    await result
+        with pytest.raises(ClosedError):
+            async with aproject:
+                pass
+
+    asyncio.run(main())
