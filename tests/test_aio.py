@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import threading
 import time
 from typing import Any, Awaitable, Callable, List, TypeVar
 
 import pytest
 
-from uplink_python import (Access, BucketNotFoundError, ClosedError,
+from uplink_python import (Access, BucketNotFoundError, ClosedError, Config, EdgeConfig,
                            DownloadOptions, ObjectNotFoundError, Project, StorjException, aio)
 from uplink_python._native import _async
 
@@ -189,6 +190,43 @@ def test_cancelled_put_stores_nothing_and_project_stays_usable(
     run(main, access)
 
 
+def test_cancel_at_random_points_loses_nothing(access: Access, project: Project,
+                                              bucket: str) -> None:
+    """Each cancel leaves either the whole object or none, and frees what the call held."""
+    rng = random.Random(18)
+    data = os.urandom(3 * 1024 * 1024)
+
+    async def main(aproject: aio.AsyncProject) -> None:
+        outcomes = {"stored": 0, "cancelled": 0}
+        for index in range(16):
+            key = f"random/{index}"
+
+            async def put() -> None:
+                if index % 2:
+                    await aproject.put_object(bucket, key, data)
+                    return
+                async with await aproject.upload_object(bucket, key) as upload:
+                    await upload.write(data[:1024 * 1024])
+                    await upload.write(data[1024 * 1024:])
+
+            task = asyncio.ensure_future(put())
+            await asyncio.sleep(rng.uniform(0, 0.3))
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                outcomes["cancelled"] += 1
+                with pytest.raises(ObjectNotFoundError):
+                    await aproject.stat_object(bucket, key)
+            else:
+                outcomes["stored"] += 1
+                assert await aproject.get_object(bucket, key) == data
+        assert outcomes["cancelled"] > 0
+        assert _async.in_flight() == 0
+
+    run(main, access)
+
+
 def test_cancelled_download_frees_the_handle(access: Access, project: Project,
                                              bucket: str) -> None:
     data = os.urandom(24 * 1024 * 1024)
@@ -293,9 +331,17 @@ def test_access_calls(testnet: Any, leak_check: None) -> None:
             assert access.serialize()
             async with await aio.open_project(access) as aproject:
                 assert isinstance(await aproject.list_buckets(), list)
+            credentials = await aio.register_access(
+                EdgeConfig(testnet.auth_address, insecure_unencrypted_connection=True), access)
+            assert credentials.access_key_id and credentials.secret_key
         async with await aio.open_project(testnet.access) as aproject:
             assert not aproject.closed
         assert aproject.closed
+        # Config's timeouts bound async calls as they bound sync ones.
+        config = Config(request_timeout_milliseconds=1)
+        async with await aio.open_project(testnet.access, config=config) as aproject:
+            with pytest.raises(TimeoutError):
+                await aproject.list_buckets()
 
     asyncio.run(main())
 
