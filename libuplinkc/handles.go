@@ -7,6 +7,7 @@ package main
 import "C"
 
 import (
+	"math/rand/v2"
 	"sync"
 )
 
@@ -22,8 +23,13 @@ type handleTable struct {
 	values map[handle]interface{}
 }
 
+// newHandleTable starts the ids at a random point below 2^31 (room for 2^31
+// more even where size_t has 32 bits): a forked child loads its own copy of
+// the library, and an id of the parent's copy, reaching the child's by
+// mistake, then names no object there instead of one of the child's.
 func newHandleTable() *handleTable {
-	return &handleTable{values: make(map[handle]interface{})}
+	return &handleTable{values: make(map[handle]interface{}),
+		nextID: handle(rand.Uint32N(1 << 30))}
 }
 
 // universe holds every live handle of the process.

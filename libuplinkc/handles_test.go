@@ -116,3 +116,15 @@ func TestNullAndForeignHandles(t *testing.T) {
 		t.Fatalf("leaked handles: %d", universe.Len()-1)
 	}
 }
+
+func TestHandleTablesStartAtRandomIDs(t *testing.T) {
+	// Two copies of the library (a parent's and a forked child's) must not
+	// hand out the same ids: one's stale id would name an object of the other.
+	first, second := newHandleTable().Add(1), newHandleTable().Add(1)
+	if first == second {
+		t.Fatalf("two tables both started at id %d", first)
+	}
+	if first >= 1<<31 || second >= 1<<31 {
+		t.Fatalf("ids %d, %d leave no room below 2^31", first, second)
+	}
+}

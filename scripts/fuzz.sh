@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the reliability tier (tests/test_reliability_*.py and the harness's fault
+# Runs the reliability tier (tests/reliability/: its scenarios and the harness's fault
 # controls) longer than CI does: every round count and the fuzz budget are multiplied
 # by ROUNDS (default 20). Each scenario prints its figures ([reliability] lines:
 # sequences, calls, outcomes, timings); a failure prints the seed to replay it with.
@@ -16,4 +16,4 @@ cd "$(dirname "$0")/.."
 export UPLINK_RELIABILITY_ROUNDS="${ROUNDS:-${UPLINK_RELIABILITY_ROUNDS:-20}}"
 scripts/setup.sh
 echo "== reliability tier, UPLINK_RELIABILITY_ROUNDS=$UPLINK_RELIABILITY_ROUNDS"
-exec .venv/bin/pytest -s -p no:cacheprovider tests/test_testnet_faults.py tests/test_reliability_*.py "$@"
+exec .venv/bin/pytest -s -p no:cacheprovider tests/reliability "$@"

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Build and run the local Storj test network (tests/testnet, storj.io/storj testplanet).
+# The one place that knows how to start it: the pytest fixture (tests/_testnet.py),
+# scripts/with-testnet.sh and the benchmarks all run this script.
 #
 #   scripts/testnet.sh            # build if stale, start PostgreSQL, run the network
 #                                 # in the foreground until Ctrl-C / SIGTERM
 #   scripts/testnet.sh build      # only (re)build tests/testnet/build/testnet.test
+#   scripts/testnet.sh prepare    # build if stale and start PostgreSQL, then exit: after
+#                                 # it, `run` starts the network at once
 #   scripts/testnet.sh smoke      # run the Go smoke test (upload/download, versioning,
 #                                 # Object Lock, revocation) on a fresh network, then exit
 #   scripts/testnet.sh run ARGS   # like the default, extra ARGS go to the test binary
@@ -66,6 +70,10 @@ case "$cmd" in
 	build)
 		build
 		;;
+	prepare)
+		build
+		setup_env
+		;;
 	smoke)
 		build
 		setup_env
@@ -87,7 +95,7 @@ case "$cmd" in
 		exec "$BIN" -test.run '^TestNetwork$' -test.v -test.timeout 0 "$cmd" "$@"
 		;;
 	*)
-		log "error: unknown command '$cmd' (use: run, build, smoke)"
+		log "error: unknown command '$cmd' (use: run, build, prepare, smoke)"
 		exit 2
 		;;
 esac

@@ -1,17 +1,18 @@
 """The local Storj test network for the pytest session (used by tests/conftest.py).
 
 Either attaches to a network that is already running (``UPLINK_TESTNET_INFO_FILE``
-names its JSON info file, as written by ``scripts/testnet.sh``), or starts one:
-scripts/postgres.sh, scripts/testnet.sh build, then the harness binary
-(tests/testnet/build/testnet.test) in its own process group, logging to a file.
-It waits for the info file, and at the end stops the network with SIGINT
-(SIGKILL after a timeout). Any failure is a pytest.fail with the log's tail,
-never a skip.
+names its JSON info file, as written by ``scripts/testnet.sh``), or starts one the way
+everything else does, through scripts/testnet.sh (the one place that knows how):
+``scripts/testnet.sh prepare`` (build the harness if stale, start PostgreSQL), then
+``scripts/testnet.sh run`` in its own process group, logging to a file. It waits for
+the info file, and at the end stops the network with SIGINT (SIGKILL after a timeout).
+Any failure is a pytest.fail with the log's tail, never a skip.
 
 Environment knobs:
   UPLINK_TESTNET_INFO_FILE      use this running network instead of starting one
   UPLINK_TESTNET_START_TIMEOUT  seconds to wait for the network (default 600)
-  UPLINK_TESTNET_BUILD_TIMEOUT  seconds for building the harness (default 1800)
+  UPLINK_TESTNET_BUILD_TIMEOUT  seconds for building the harness and starting PostgreSQL
+                                (default 1800)
   UPLINK_TESTNET_KEEP_LOG       if set, print the log path at the end of the session
   STORJ_TEST_POSTGRES           database URL (default: what scripts/postgres.sh prints)
 """
@@ -35,9 +36,7 @@ from typing import Any, Dict, Iterator, List, Optional
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SCRIPTS = REPO / "scripts"
-HARNESS = REPO / "tests" / "testnet"
-BINARY = HARNESS / "build" / "testnet.test"
+TESTNET_SH = REPO / "scripts" / "testnet.sh"
 
 REQUIRED_KEYS = ("satellite_url", "satellite_address", "api_key", "access", "passphrase", "pid",
                  "auth_address", "auth_http", "control", "storage_node_addresses")
@@ -255,25 +254,14 @@ class LocalNetwork:
         env.pop("UPLINK_TESTNET_INFO_FILE", None)
         env.setdefault("GOTOOLCHAIN", "local")
 
-        postgres = env.get("STORJ_TEST_POSTGRES", "")
-        if not postgres:
-            postgres = _run_script(["bash", str(SCRIPTS / "postgres.sh")],
-                                   "scripts/postgres.sh", 900, env).strip().splitlines()[-1]
-        build_timeout = _env_float("UPLINK_TESTNET_BUILD_TIMEOUT", 1800)
-        _run_script(["bash", str(SCRIPTS / "testnet.sh"), "build"],
-                    "building the harness (scripts/testnet.sh build)", build_timeout, env)
-        if not BINARY.is_file():
-            pytest.fail(f"local Storj network: {BINARY} is missing after the build", pytrace=False)
+        _run_script(["bash", str(TESTNET_SH), "prepare"],
+                    "building the harness and starting PostgreSQL (scripts/testnet.sh prepare)",
+                    _env_float("UPLINK_TESTNET_BUILD_TIMEOUT", 1800), env)
 
         self.tmpdir.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             self.info_path.unlink()
         env.update({
-            "STORJ_TEST_POSTGRES": postgres,
-            "STORJ_TEST_COCKROACH": "omit",
-            "STORJ_TEST_TIDB": "omit",
-            "STORJ_TEST_SPANNER": "omit",
-            "STORJ_TEST_LOG_LEVEL": env.get("STORJ_TEST_LOG_LEVEL", "warn"),
             "UPLINK_TESTNET_INFO": str(self.info_path),
             # The network stops by itself if pytest dies without tearing it down.
             "UPLINK_TESTNET_EXIT_WITH_PARENT": "1",
@@ -281,10 +269,12 @@ class LocalNetwork:
             "TMPDIR": str(self.tmpdir),
         })
         with open(self.log_path, "wb") as log:
+            # testnet.sh execs the harness binary, so this process is the network itself
+            # (its parent, which it watches, is pytest) and SIGINT reaches it directly.
             self.process = subprocess.Popen(
-                [str(BINARY), "-test.run", "^TestNetwork$", "-test.v", "-test.timeout", "0"],
-                cwd=str(HARNESS), env=env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True)
+                ["bash", str(TESTNET_SH), "run"], cwd=str(REPO), env=env,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
         return self._wait_ready(_env_float("UPLINK_TESTNET_START_TIMEOUT", 600))
 
     def _wait_ready(self, timeout: float) -> NetworkInfo:

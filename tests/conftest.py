@@ -1,7 +1,10 @@
-"""Session-wide pytest fixtures.
+"""Session-wide pytest fixtures, for every tier (unit/, network/, reliability/, docs/):
+this folder goes on sys.path, so each tier imports the shared helpers here
+(_testnet, uplink_fixtures, _cabi, _libuplinkc, _child) by name.
 
 ``testnet``: a real local Storj network (1 satellite, 5 storage nodes; see
-tests/testnet and tests/_testnet.py), started once per session, or the one named
+tests/testnet and tests/_testnet.py; started by scripts/testnet.sh), started once per
+session, or the one named
 by ``UPLINK_TESTNET_INFO_FILE`` (its JSON info file) for fast edit-test loops:
 
     UPLINK_TESTNET_INFO=/tmp/testnet.json scripts/testnet.sh &   # once

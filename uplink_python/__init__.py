@@ -28,6 +28,7 @@ from .module_classes import (Bucket, Config, CustomMetadata, CustomMetadataEntry
 from .multipart import PartUpload
 from .project import Project
 from .retry import NO_RETRY, RetryPolicy
+from .transfer import TransferConfig
 from .upload import Upload
 from .uplink import Uplink
 
@@ -46,6 +47,7 @@ __all__ = [
     "ObjectLockConfiguration", "ObjectNotFoundError", "ObjectProtectedError", "Part",
     "NO_RETRY", "PartUpload", "Permission", "PermissionDeniedError", "Project", "Retention",
     "RetentionMode", "RetryPolicy",
-    "SharePrefix", "StorjException", "SystemMetadata", "Upload", "UploadInfo", "UploadOptions",
+    "SharePrefix", "StorjException", "SystemMetadata", "TransferConfig", "Upload", "UploadInfo",
+    "UploadOptions",
     "Uplink", "VersionedObject", "VersioningState", "__version__", "default_access",
 ]

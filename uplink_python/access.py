@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
+import os
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Union
 
 from . import _native
+from ._native import calls
 from .module_classes import Config, EdgeConfig, EdgeCredentials, Permission, SharePrefix
 from .retry import NO_RETRY
 
@@ -30,16 +32,47 @@ class EncryptionKey(_native.HandleOwner):
         return f"<EncryptionKey {'closed' if self.closed else 'open'}>"
 
 
+Recipe = Callable[[], _native.Handle]
+
+
+def _project_recipe(access_recipe: Recipe, config: Optional[Config]) -> Recipe:
+    """Opens the project again in a forked child: from the grant, with the same Config."""
+    def reopen() -> _native.Handle:
+        access = access_recipe()
+        try:
+            return calls.config_open_project2(config, access)
+        finally:
+            access.release()
+    return reopen
+
+
 class Access(_native.HandleOwner):
     """An access grant; opens projects and derives restricted grants.
 
     Obtain one from Uplink. ``close()`` (or a ``with`` block) frees the native
-    handle at once; otherwise it is freed when the object is collected.
+    handle at once; otherwise it is freed when the object is collected. In a
+    forked child it parses its grant again on first use (the grant stays in
+    memory, never on disk), and so do the projects it opened.
     """
 
     def __init__(self, handle: _native.Handle, uplink: Optional["Uplink"] = None) -> None:
         self._handle = handle
         self.uplink = uplink
+        self._recipe: Optional[Recipe] = None
+        self._remember_grant()
+
+    def _remember_grant(self) -> None:
+        if not hasattr(os, "fork"):
+            return   # no fork, nothing to reopen
+        grant = calls.access_serialize(self._handle)
+        self._recipe = lambda: calls.parse_access(grant)
+        self._handle.reopen_with(self._recipe)
+
+    def _open_project(self, config: Optional[Config]) -> _native.Handle:
+        handle = calls.config_open_project2(config, self._handle)
+        if self._recipe is not None:
+            handle.reopen_with(_project_recipe(self._recipe, config))
+        return handle
 
     @property
     def access(self) -> Any:
@@ -54,7 +87,7 @@ class Access(_native.HandleOwner):
         Returns an EncryptionKey; raises StorjException, TypeError/ValueError for bad arguments.
         """
         self._handle.check()  # fail when closed
-        return EncryptionKey(_native.derive_encryption_key(passphrase, salt))
+        return EncryptionKey(calls.derive_encryption_key(passphrase, salt))
 
     def override_encryption_key(self, bucket_name: str, prefix: str,
                                 encryption_key: EncryptionKey) -> "Access":
@@ -67,10 +100,11 @@ class Access(_native.HandleOwner):
             # Go accepts it and the override then applies to no bucket at all.
             raise ValueError("bucket_name must not be empty")
         self._handle.check()  # fail early when closed
-        clone = Access(_native.parse_access(self.serialize()), self.uplink)
+        clone = Access(calls.parse_access(self.serialize()), self.uplink)
         try:
-            _native.access_override_encryption_key(clone._handle, bucket_name, prefix,
-                                                   encryption_key._handle)
+            calls.access_override_encryption_key(clone._handle, bucket_name, prefix,
+                                                 encryption_key._handle)
+            clone._remember_grant()
         except BaseException:
             clone.close()
             raise
@@ -78,11 +112,11 @@ class Access(_native.HandleOwner):
 
     def serialize(self) -> str:
         """Returns the grant as a string for Uplink.parse_access. It is a secret: keep it safe."""
-        return _native.access_serialize(self._handle)
+        return calls.access_serialize(self._handle)
 
     def satellite_address(self) -> str:
         """Returns the address of the satellite this grant belongs to."""
-        return _native.access_satellite_address(self._handle)
+        return calls.access_satellite_address(self._handle)
 
     def share(self, permissions: Optional[Permission] = None,
               shared_prefix: Optional[Iterable[SharePrefix]] = None) -> "Access":
@@ -90,8 +124,11 @@ class Access(_native.HandleOwner):
         (all of this access's buckets when empty). A Permission with Object Lock
         permissions or ``max_object_ttl`` is applied in full (uplink_access_share2).
         Raises StorjException."""
+        # The extended permission set needs uplink_access_share2.
+        row = (calls.access_share2 if isinstance(permissions, Permission) and permissions.extended
+               else calls.access_share)
         return NO_RETRY.call("share", lambda: Access(
-            _native.access_share(self._handle, permissions, shared_prefix), self.uplink))
+            row(self._handle, permissions, shared_prefix), self.uplink))
 
     def register_edge_credentials(self, config: EdgeConfig,
                                   is_public: bool = False) -> EdgeCredentials:
@@ -104,14 +141,13 @@ class Access(_native.HandleOwner):
         """Opens the project of this grant; returns a Project. Raises StorjException."""
         from .project import Project  # pylint: disable=import-outside-toplevel
         return NO_RETRY.call("open_project",
-                             lambda: Project(_native.open_project(self._handle, None),
-                                             self.uplink))
+                             lambda: Project(self._open_project(None), self.uplink))
 
     def config_open_project(self, config: Optional[Config]) -> "Project":
         """Like open_project, dialing with the settings of ``config``."""
         from .project import Project  # pylint: disable=import-outside-toplevel
         return NO_RETRY.call("config_open_project",
-                             lambda: Project(_native.open_project(self._handle, config or Config()),
+                             lambda: Project(self._open_project(config or Config()),
                                              self.uplink))
 
     def close(self) -> None:

@@ -28,7 +28,7 @@ from typing import (IO, Any, AsyncIterator, Callable, Iterable, List, Mapping, O
                     TypeVar, Union)
 
 from . import _native, listing
-from ._native import _async
+from ._native import _async, calls
 from .access import Access
 from .credentials import find_access
 from .errors import ClosedError, StorjException
@@ -56,7 +56,8 @@ async def request_access_with_passphrase(satellite: str, api_key: str, passphras
                                          config: Optional[Config] = None) -> Access:
     """Requests an access grant from the satellite (as
     Uplink.config_request_access_with_passphrase). Raises StorjException."""
-    handle = await _async.request_access(config, satellite, api_key, passphrase)
+    handle = await _async.run(calls.config_request_access_with_passphrase2, config, satellite,
+                              api_key, passphrase)
     return Access(handle, Uplink())
 
 
@@ -66,7 +67,9 @@ async def register_access(config: EdgeConfig, access: Access,
     credentials (as uplink_python.edge.register_access). Raises StorjException."""
     if not isinstance(access, Access):
         raise TypeError(f"access must be an Access, not {type(access).__name__}")
-    return await _async.edge_register_access(config, access._handle, is_public)
+    handle = access._handle  # pylint: disable=protected-access
+    with _native.redacting(calls.access_serialize(handle)):
+        return await _async.run(calls.edge_register_access, config, handle, is_public)
 
 
 async def _access_of(access: Union[Access, str, None], config: Optional[Config]) -> Access:
@@ -157,33 +160,33 @@ class AsyncProject:
 
     async def ensure_bucket(self, bucket_name: str) -> Bucket:
         """Creates the bucket unless it exists; returns it."""
-        return await _async.bucket_call("uplink_ensure_bucket", self._handle, bucket_name)
+        return await _async.run(calls.ensure_bucket, self._handle, bucket_name)
 
     async def stat_bucket(self, bucket_name: str) -> Bucket:
         """Returns the bucket; raises BucketNotFoundError."""
-        return await _async.bucket_call("uplink_stat_bucket", self._handle, bucket_name)
+        return await _async.run(calls.stat_bucket, self._handle, bucket_name)
 
     async def create_bucket(self, bucket_name: str) -> Bucket:
         """Creates a bucket; raises BucketAlreadyExistError when it exists."""
-        return await _async.bucket_call("uplink_create_bucket", self._handle, bucket_name)
+        return await _async.run(calls.create_bucket, self._handle, bucket_name)
 
     async def delete_bucket(self, bucket_name: str) -> Bucket:
         """Deletes an empty bucket; raises BucketNotEmptyError, BucketNotFoundError."""
-        return await _async.bucket_call("uplink_delete_bucket", self._handle, bucket_name)
+        return await _async.run(calls.delete_bucket, self._handle, bucket_name)
 
     async def delete_bucket_with_objects(self, bucket_name: str, *,
                                          bypass_governance_retention: bool = False) -> Bucket:
         """Deletes a bucket and every object in it (see Project)."""
         if bypass_governance_retention is not False and bypass_governance_retention is not True:
             raise TypeError("bypass_governance_retention must be a bool")
-        name = ("uplink_delete_bucket_with_objects_bypass_governance_retention"
-                if bypass_governance_retention else "uplink_delete_bucket_with_objects")
-        return await _async.bucket_call(name, self._handle, bucket_name)
+        row = (calls.delete_bucket_with_objects_bypass_governance_retention
+               if bypass_governance_retention else calls.delete_bucket_with_objects)
+        return await _async.run(row, self._handle, bucket_name)
 
     def iter_buckets(self, list_bucket_options: Optional[ListBucketsOptions] = None
                      ) -> "AsyncListing[Bucket]":
         """The project's buckets, an async iterator fetching pages ahead."""
-        return AsyncListing(_native.iter_buckets(self._handle, list_bucket_options))
+        return AsyncListing(calls.list_buckets(self._handle, list_bucket_options))
 
     async def list_buckets(self, list_bucket_options: Optional[ListBucketsOptions] = None
                            ) -> List[Bucket]:
@@ -194,7 +197,7 @@ class AsyncProject:
 
     async def stat_object(self, bucket_name: str, storj_path: str) -> Object:
         """The object's metadata; raises ObjectNotFoundError, BucketNotFoundError."""
-        return await _async.stat_object(self._handle, bucket_name, storj_path)
+        return await _async.run(calls.stat_object, self._handle, bucket_name, storj_path)
 
     def iter_objects(self, bucket_name: str,
                      list_object_options: Optional[ListObjectsOptions] = None, *,
@@ -204,7 +207,7 @@ class AsyncProject:
         arguments as in Project.iter_objects)."""
         options, keep, sort_key = listing.object_listing(list_object_options, prefix,
                                                          recursive, sort)
-        return AsyncListing(_native.iter_objects(self._handle, bucket_name, options), keep,
+        return AsyncListing(calls.list_objects(self._handle, bucket_name, options), keep,
                             sort_key)
 
     async def list_objects(self, bucket_name: str,
@@ -217,26 +220,26 @@ class AsyncProject:
 
     async def delete_object(self, bucket_name: str, storj_path: str) -> Optional[Object]:
         """Deletes an object; returns what was deleted, or None."""
-        return await _async.delete_object(self._handle, bucket_name, storj_path)
+        return await _async.run(calls.delete_object, self._handle, bucket_name, storj_path)
 
     async def copy_object(self, old_bucket_name: str, old_storj_path: str,
                           new_bucket_name: str, new_storj_path: str) -> Object:
         """Copies an object on the network; returns the copy."""
-        return await _async.copy_object(self._handle, old_bucket_name, old_storj_path,
-                                        new_bucket_name, new_storj_path)
+        return await _async.run(calls.copy_object, self._handle, old_bucket_name,
+                                      old_storj_path, new_bucket_name, new_storj_path)
 
     async def move_object(self, old_bucket_name: str, old_storj_path: str,
                           new_bucket_name: str, new_storj_path: str) -> None:
         """Moves (renames) an object on the network."""
-        await _async.move_object(self._handle, old_bucket_name, old_storj_path,
-                                 new_bucket_name, new_storj_path)
+        await _async.run(calls.move_object, self._handle, old_bucket_name, old_storj_path,
+                               new_bucket_name, new_storj_path)
 
     async def update_object_metadata(self, bucket_name: str, storj_path: str,
                                      custom_metadata: Union[CustomMetadata, Mapping[Any, Any]]
                                      ) -> None:
         """Replaces the object's custom metadata."""
-        await _async.update_object_metadata(self._handle, bucket_name, storj_path,
-                                            custom_metadata)
+        await _async.run(calls.update_object_metadata, self._handle, bucket_name, storj_path,
+                               custom_metadata)
 
     async def put_object(self, bucket_name: str, key: str, data: Any, *,
                          upload_options: Optional[UploadOptions] = None) -> Object:
@@ -248,7 +251,8 @@ class AsyncProject:
     async def get_object(self, bucket_name: str, key: str, *, offset: int = 0,
                          length: int = -1) -> bytes:
         """The bytes of bucket_name/key from ``offset``, ``length`` of them (-1: all)."""
-        return await _async.get_object(self._handle, bucket_name, key, offset, length)
+        return await _async.run(calls.get_object, self._handle, bucket_name, key, offset,
+                                      length)
 
     async def upload_object(self, bucket_name: str, storj_path: str,
                             upload_options: Optional[UploadOptions] = None, *,
@@ -257,17 +261,25 @@ class AsyncProject:
                             legal_hold: bool = False) -> "AsyncUpload":
         """Starts an upload (arguments as in Project.upload_object); returns an AsyncUpload."""
         legal_hold = _native.flag(legal_hold, "legal_hold")
-        handle = await _async.upload_object(self._handle, bucket_name, storj_path,
-                                            upload_options, retention, legal_hold,
-                                            if_none_match)
+        if retention is None and not legal_hold and if_none_match is None:
+            handle = await _async.run(calls.upload_object, self._handle, bucket_name,
+                                      storj_path, upload_options)
+        else:
+            handle = await _async.run(calls.upload_object2, self._handle, bucket_name,
+                                      storj_path, upload_options, retention, legal_hold,
+                                      if_none_match)
         return AsyncUpload(handle, self)
 
     async def download_object(self, bucket_name: str, storj_path: str,
                               download_options: Optional[DownloadOptions] = None, *,
                               version: Optional[bytes] = None) -> "AsyncDownload":
         """Starts a download; returns an AsyncDownload. Raises ObjectNotFoundError."""
-        handle = await _async.download_object(self._handle, bucket_name, storj_path,
-                                              download_options, version)
+        if version is None:
+            handle = await _async.run(calls.download_object, self._handle, bucket_name,
+                                      storj_path, download_options)
+        else:
+            handle = await _async.run(calls.download_object_version, self._handle, bucket_name,
+                                      storj_path, version, download_options)
         return AsyncDownload(handle, self)
 
     async def upload_file(self, bucket_name: str, key: str,
@@ -324,32 +336,32 @@ class AsyncProject:
     async def begin_upload(self, bucket_name: str, key: str,
                            upload_options: Optional[UploadOptions] = None) -> UploadInfo:
         """Starts a multipart upload; returns its UploadInfo."""
-        return await _async.begin_upload(self._handle, bucket_name, key, upload_options)
+        return await _async.run(calls.begin_upload, self._handle, bucket_name, key,
+                                      upload_options)
 
     async def upload_part(self, bucket_name: str, key: str, upload_id: str,
                           part_number: int) -> "AsyncPartUpload":
         """Starts the upload of one part; returns an AsyncPartUpload."""
-        handle = await _async.upload_part(self._handle, bucket_name, key, upload_id,
-                                          part_number)
+        handle = await _async.run(calls.upload_part, self._handle, bucket_name, key, upload_id,
+                                  part_number)
         return AsyncPartUpload(handle, self)
 
     async def commit_upload(self, bucket_name: str, key: str, upload_id: str,
                             custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]]
                             = None) -> Object:
         """Commits a multipart upload; returns the Object."""
-        return await _async.commit_upload(self._handle, bucket_name, key, upload_id,
-                                          custom_metadata)
+        return await _async.run(calls.commit_upload, self._handle, bucket_name, key, upload_id,
+                                      custom_metadata)
 
     async def abort_upload(self, bucket_name: str, key: str, upload_id: str) -> None:
         """Aborts a multipart upload and its parts."""
-        await _async.abort_upload(self._handle, bucket_name, key, upload_id)
+        await _async.run(calls.abort_upload, self._handle, bucket_name, key, upload_id)
 
     def iter_uploads(self, bucket_name: str,
                      list_uploads_options: Optional[ListUploadsOptions] = None
                      ) -> "AsyncListing[UploadInfo]":
         """The bucket's pending multipart uploads, an async iterator."""
-        return AsyncListing(_native.iter_uploads(self._handle, bucket_name,
-                                                 list_uploads_options))
+        return AsyncListing(calls.list_uploads(self._handle, bucket_name, list_uploads_options))
 
     async def list_uploads(self, bucket_name: str,
                            list_uploads_options: Optional[ListUploadsOptions] = None
@@ -361,8 +373,8 @@ class AsyncProject:
                           list_upload_parts_options: Optional[ListUploadPartsOptions] = None
                           ) -> "AsyncListing[Part]":
         """The parts of a multipart upload, an async iterator."""
-        return AsyncListing(_native.iter_upload_parts(self._handle, bucket_name, key, upload_id,
-                                                      list_upload_parts_options))
+        return AsyncListing(calls.list_upload_parts(self._handle, bucket_name, key, upload_id,
+                                                  list_upload_parts_options))
 
     async def list_upload_parts(self, bucket_name: str, key: str, upload_id: str,
                                 list_upload_parts_options: Optional[ListUploadPartsOptions]
@@ -375,32 +387,34 @@ class AsyncProject:
 
     async def get_bucket_versioning(self, bucket_name: str) -> VersioningState:
         """The bucket's versioning state."""
-        state: VersioningState = await _async.get_bucket_versioning(self._handle, bucket_name)
+        state: VersioningState = await _async.run(calls.get_bucket_versioning, self._handle,
+                                                bucket_name)
         return state
 
     async def set_bucket_versioning(self, bucket_name: str, enabled: bool) -> None:
         """Enables (True) or suspends (False) versioning of the bucket."""
-        await _async.set_bucket_versioning(self._handle, bucket_name, enabled)
+        await _async.run(calls.set_bucket_versioning, self._handle, bucket_name, enabled)
 
     async def stat_object_version(self, bucket_name: str, key: str,
                                   version: Optional[bytes] = None) -> VersionedObject:
         """One version of an object (the latest when None)."""
-        return await _async.stat_object_version(self._handle, bucket_name, key, version)
+        return await _async.run(calls.stat_object_version, self._handle, bucket_name, key,
+                                      version)
 
     async def delete_object_version(self, bucket_name: str, key: str,
                                     version: Optional[bytes] = None, *,
                                     bypass_governance_retention: bool = False
                                     ) -> Optional[VersionedObject]:
         """Deletes one version of an object (see Project.delete_object_version)."""
-        return await _async.delete_object_version(self._handle, bucket_name, key, version,
-                                                  bypass_governance_retention)
+        return await _async.run(calls.delete_object_version, self._handle, bucket_name, key,
+                                      version, bypass_governance_retention)
 
     def iter_object_versions(self, bucket_name: str,
                              list_object_versions_options: Optional[ListObjectVersionsOptions]
                              = None) -> "AsyncListing[VersionedObject]":
         """Every version of the bucket's objects, an async iterator."""
-        return AsyncListing(_native.iter_object_versions(self._handle, bucket_name,
-                                                         list_object_versions_options))
+        return AsyncListing(calls.list_object_versions(self._handle, bucket_name,
+                                                     list_object_versions_options))
 
     async def list_object_versions(self, bucket_name: str,
                                    list_object_versions_options:
@@ -415,42 +429,46 @@ class AsyncProject:
     async def create_bucket_with_object_lock(self, bucket_name: str,
                                              object_lock_enabled: bool = True) -> Bucket:
         """Creates a bucket with Object Lock (and versioning) enabled."""
-        return await _async.create_bucket_with_object_lock(self._handle, bucket_name,
-                                                           object_lock_enabled)
+        return await _async.run(calls.create_bucket_with_object_lock, self._handle,
+                                      bucket_name, object_lock_enabled)
 
     async def get_bucket_object_lock_configuration(self, bucket_name: str
                                                    ) -> ObjectLockConfiguration:
         """The bucket's Object Lock configuration."""
-        return await _async.get_bucket_object_lock_configuration(self._handle, bucket_name)
+        return await _async.run(calls.get_bucket_object_lock_configuration, self._handle,
+                                      bucket_name)
 
     async def set_bucket_object_lock_configuration(
             self, bucket_name: str, configuration: ObjectLockConfiguration) -> None:
         """Sets the bucket's Object Lock configuration."""
-        await _async.set_bucket_object_lock_configuration(self._handle, bucket_name,
-                                                          configuration)
+        await _async.run(calls.set_bucket_object_lock_configuration, self._handle,
+                               bucket_name, configuration)
 
     async def set_object_retention(self, bucket_name: str, key: str,
                                    retention: Optional[Retention], *,
                                    version: Optional[bytes] = None,
                                    bypass_governance_retention: bool = False) -> None:
         """Sets (None: removes) the retention of an object version."""
-        await _async.set_object_retention(self._handle, bucket_name, key, version, retention,
-                                          bypass_governance_retention)
+        await _async.run(calls.set_object_retention, self._handle, bucket_name, key, version,
+                               retention, bypass_governance_retention)
 
     async def get_object_retention(self, bucket_name: str, key: str, *,
                                    version: Optional[bytes] = None) -> Optional[Retention]:
         """The retention of an object version (None when it has none)."""
-        return await _async.get_object_retention(self._handle, bucket_name, key, version)
+        return await _async.run(calls.get_object_retention, self._handle, bucket_name, key,
+                                      version)
 
     async def set_object_legal_hold(self, bucket_name: str, key: str, enabled: bool, *,
                                     version: Optional[bytes] = None) -> None:
         """Places or removes a legal hold on an object version."""
-        await _async.set_object_legal_hold(self._handle, bucket_name, key, version, enabled)
+        await _async.run(calls.set_object_legal_hold, self._handle, bucket_name, key, version,
+                               enabled)
 
     async def get_object_legal_hold(self, bucket_name: str, key: str, *,
                                     version: Optional[bytes] = None) -> bool:
         """Whether a legal hold is placed on an object version."""
-        return await _async.get_object_legal_hold(self._handle, bucket_name, key, version)
+        return await _async.run(calls.get_object_legal_hold, self._handle, bucket_name, key,
+                                      version)
 
     async def delete_objects(self, bucket_name: str,
                              keys_or_items: Iterable[Union[str, Object,
@@ -471,7 +489,7 @@ class AsyncProject:
         """Revokes ``access`` (one shared from this project's grant)."""
         if not isinstance(access, Access):
             raise TypeError(f"access must be an Access, not {type(access).__name__}")
-        await _async.revoke_access(self._handle, access._handle)
+        await _async.run(calls.revoke_access, self._handle, access._handle)
 
 
 async def _copy_into(stream: IO[bytes], upload: "AsyncUpload",
@@ -508,6 +526,8 @@ class AsyncUpload:
     ``abort()``). ``async with`` commits on a clean exit and aborts when the block
     raises (or is cancelled)."""
 
+    _ABORT = calls.upload_abort
+
     def __init__(self, handle: _native.Handle, project: AsyncProject) -> None:
         self._handle = handle
         self.project = project
@@ -525,16 +545,16 @@ class AsyncUpload:
 
     async def abort(self) -> None:
         """Aborts the upload and frees it: nothing is stored."""
-        _native.close_upload(self._handle, abort=True)
+        self._handle.release(close=self._ABORT)
 
     def set_custom_metadata(self, custom_metadata: Union[CustomMetadata, Mapping[Any, Any]]
                             ) -> None:
         """Sets the custom metadata the commit stores."""
-        _native.upload_set_custom_metadata(self._handle, custom_metadata)
+        calls.upload_set_custom_metadata(self._handle, custom_metadata)
 
     def info(self) -> Object:
         """The object as uploaded (complete after commit)."""
-        return _native.upload_info(self._handle)
+        return calls.upload_info(self._handle)
 
     @property
     def closed(self) -> bool:
@@ -544,7 +564,7 @@ class AsyncUpload:
     def close(self) -> None:
         """Frees the upload; one that was not committed is aborted (without
         waiting for the satellite to drop what it received)."""
-        _native.close_upload(self._handle, abort=False)
+        self._handle.release()
 
     async def __aenter__(self) -> "AsyncUpload":
         self._handle.check()
@@ -566,13 +586,15 @@ class AsyncUpload:
 class AsyncPartUpload(AsyncUpload):
     """The upload of one part of a multipart upload (write, commit, abort as AsyncUpload)."""
 
+    _ABORT = calls.part_upload_abort
+
     def set_etag(self, etag: Union[str, bytes]) -> None:
         """Sets the ETag stored with the part."""
-        _native.part_upload_set_etag(self._handle, etag)
+        calls.part_upload_set_etag(self._handle, etag)
 
     def info(self) -> Part:  # type: ignore[override]
         """The part as uploaded so far."""
-        return _native.part_upload_info(self._handle)
+        return calls.part_upload_info(self._handle)
 
     def __repr__(self) -> str:
         return f"<AsyncPartUpload {'closed' if self.closed else 'open'}>"
@@ -622,7 +644,7 @@ class AsyncDownload:
 
     def info(self) -> Object:
         """The object being downloaded."""
-        return _native.download_info(self._handle)
+        return calls.download_info(self._handle)
 
     @property
     def closed(self) -> bool:
@@ -631,7 +653,7 @@ class AsyncDownload:
 
     def close(self) -> None:
         """Frees the download; later calls do nothing."""
-        _native.close_download(self._handle, stream_open=self._handle.alive)
+        self._handle.release(close=calls.close_download if self._handle.alive else None)
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._chunks()

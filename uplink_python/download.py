@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple, TypeVar
 
 from . import _native
+from ._args import binary_target, check_buffer_size
+from ._native import calls
 from .errors import ClosedError
 from .module_classes import Object, VersionedObject
-from .upload import check_buffer_size, binary_target
 
 if TYPE_CHECKING:
     from .project import Project
@@ -26,6 +27,9 @@ _WRITE_BUFSIZE = 256 * 1024
 # call (16 MiB by read(4096): client CPU 1.16x -> 1.10x Go's against 64 KiB).
 _SMALL_READ = 64 * 1024
 _SPARE_SIZE = 256 * 1024
+
+
+_Self = TypeVar("_Self", bound="Download")
 
 
 class Download:
@@ -77,7 +81,7 @@ class Download:
         if size_to_read < 0:
             data = self.readall()
             return data, len(data)
-        _native.check_fork()  # before the turn: a fork may have copied it taken
+        self._handle.check_fork()  # before the turn: a fork may have copied it taken
         with self._turn:
             if self._spare:
                 spare = self._take_spare(size_to_read)
@@ -140,7 +144,7 @@ class Download:
         return self._readinto(buffer, full=False)
 
     def _readinto(self, buffer: Any, full: bool) -> int:
-        _native.check_fork()  # before the turn: a fork may have copied it taken
+        self._handle.check_fork()  # before the turn: a fork may have copied it taken
         with self._turn:
             if self._spare:
                 return self._readinto_after_spare(buffer, full)
@@ -178,7 +182,7 @@ class Download:
             raise TypeError(f"size must be an int, not {type(size).__name__}")
         parts: List[bytes] = []
         left = size if size >= 0 else sys.maxsize
-        _native.check_fork()  # before the turn: a fork may have copied it taken
+        self._handle.check_fork()  # before the turn: a fork may have copied it taken
         with self._turn:
             while left > 0:
                 if self._spare:
@@ -222,7 +226,7 @@ class Download:
     def readall(self) -> bytes:
         """Reads everything that is left; raises StorjException."""
         chunks: List[bytes] = []
-        _native.check_fork()  # before the turn: a fork may have copied it taken
+        self._handle.check_fork()  # before the turn: a fork may have copied it taken
         with self._turn:
             spare = self._take_spare(sys.maxsize)
             if spare is not None:
@@ -262,11 +266,11 @@ class Download:
 
     def info(self) -> Object:
         """Returns the object being downloaded; raises StorjException."""
-        return _native.download_info(self._handle)
+        return calls.download_info(self._handle)
 
     def versioned_info(self) -> VersionedObject:
         """Like info(), with the version being downloaded; raises StorjException."""
-        return _native.download_info_versioned(self._handle)
+        return calls.download_info_versioned(self._handle)
 
     def file_size(self) -> int:
         """Returns the size of the whole object in bytes (no network round trip)."""
@@ -280,7 +284,7 @@ class Download:
     def _close_stream(self) -> None:
         if self._handle.alive and not self._stream_closed:
             self._stream_closed = True
-            _native.close_download_stream(self._handle)
+            calls.close_download(self._handle)
 
     def cancel(self) -> None:
         """Stops the download from any thread: the call in progress (and any later one)
@@ -295,9 +299,9 @@ class Download:
         Raises StorjException."""
         stream_open = self._handle.alive and not self._stream_closed
         self._stream_closed = True
-        _native.close_download(self._handle, stream_open)
+        self._handle.release(close=calls.close_download if stream_open else None)
 
-    def __enter__(self) -> "Download":
+    def __enter__(self: _Self) -> _Self:
         self._handle.check()  # fail early when closed
         return self
 

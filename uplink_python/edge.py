@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import _native
+from ._native import calls
 from .module_classes import EdgeConfig, EdgeCredentials
 
 if TYPE_CHECKING:
@@ -33,8 +34,9 @@ def register_access(config: EdgeConfig, access: "Access", is_public: bool = Fals
     from .access import Access  # pylint: disable=import-outside-toplevel
     if not isinstance(access, Access):
         raise TypeError(f"access must be an Access, not {type(access).__name__}")
-    return _native.edge_register_access(config, access._handle,  # pylint: disable=protected-access
-                                        is_public)
+    handle = access._handle  # pylint: disable=protected-access
+    with _native.redacting(calls.access_serialize(handle)):
+        return calls.edge_register_access(config, handle, is_public)
 
 
 def join_share_url(base_url: str, access_key_id: str, bucket: str = "", key: str = "",
@@ -47,4 +49,4 @@ def join_share_url(base_url: str, access_key_id: str, bucket: str = "", key: str
     only). Raises StorjException (InternalError) for invalid combinations,
     such as a key without a bucket.
     """
-    return _native.edge_join_share_url(base_url, access_key_id, bucket, key, raw)
+    return calls.edge_join_share_url(base_url, access_key_id, bucket, key, raw)

@@ -324,8 +324,9 @@ class ClosedError(_CodedError, ValueError):
 
 
 class ForkError(_CodedError, RuntimeError):
-    """libuplinkc was loaded before this process was forked and cannot be used in the child."""
-    MESSAGE, CODE = "libuplinkc cannot be used after fork()", ERROR_FORKED
+    """In a forked child: an object tied to the parent's Go runtime (a stream, an
+    encryption key) was used, or no private copy of libuplinkc could be loaded."""
+    MESSAGE, CODE = "not usable after fork()", ERROR_FORKED
 
 
 class NoAccessError(_CodedError, LookupError):

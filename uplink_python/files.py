@@ -23,13 +23,12 @@ import io
 import threading
 import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, TypeVar, Union
 
+from ._args import at_least
 from .errors import ClosedError, FailedPreconditionError, InternalError, StorjException
 from .module_classes import CustomMetadata, DownloadOptions, Object, UploadOptions
-from .multipart import MIN_PART_SIZE
-from .transfer import DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE
-from .transfer import _positive as _size_arg
+from .transfer import TransferConfig
 
 if TYPE_CHECKING:
     import datetime
@@ -57,7 +56,7 @@ class RawObjectReader(io.RawIOBase):
         self._project = project
         self.bucket_name = bucket_name
         self.key = key
-        self._block_size = _size_arg(block_size, "buffer_size", 1)
+        self._block_size = at_least(block_size, "buffer_size", 1)
         self._download: Optional["Download"] = None
         self._range_end: Optional[int] = None   # end of the open download; None: the object's
         # Opening the download at once costs no more than a stat (one request to the
@@ -229,6 +228,9 @@ class ObjectReader(io.BufferedReader):
         return f"<ObjectReader {self.name}{' closed' if self.closed else ''}>"
 
 
+_WriterSelf = TypeVar("_WriterSelf", bound="ObjectWriter")
+
+
 class ObjectWriter(io.BufferedIOBase):
     """A binary file object that becomes one object when it is closed.
 
@@ -248,16 +250,17 @@ class ObjectWriter(io.BufferedIOBase):
     def __init__(self, project: "Project", bucket_name: str, key: str, *,
                  custom_metadata: Metadata = None,
                  expires: "Union[int, datetime.datetime, None]" = None,
-                 part_size: int = DEFAULT_PART_SIZE,
-                 concurrency: int = DEFAULT_CONCURRENCY, exclusive: bool = False) -> None:
+                 part_size: Optional[int] = None, concurrency: Optional[int] = None,
+                 exclusive: bool = False,
+                 transfer_config: Optional[TransferConfig] = None) -> None:
         # Fail now, not at close, when the project is closed.
         project._handle.check()  # pylint: disable=protected-access
         super().__init__()
         self._project = project
         self.bucket_name = bucket_name
         self.key = key
-        self._part_size = _size_arg(part_size, "part_size", MIN_PART_SIZE)
-        self._concurrency = _size_arg(concurrency, "concurrency", 1)
+        config = TransferConfig.of(transfer_config, part_size, concurrency).for_upload()
+        self._part_size, self._concurrency = config.part_size, config.concurrency
         if custom_metadata is not None and not isinstance(custom_metadata,
                                                           (CustomMetadata, Mapping)):
             raise TypeError("custom_metadata must be a CustomMetadata or a dict, "
@@ -437,7 +440,7 @@ class ObjectWriter(io.BufferedIOBase):
         if self.closed:
             raise ClosedError(f"{self.name} is closed")
 
-    def __enter__(self) -> "ObjectWriter":
+    def __enter__(self: _WriterSelf) -> _WriterSelf:
         self._check_open()
         return self
 
@@ -472,11 +475,13 @@ def open_object(project: "Project", bucket_name: str, key: str, mode: str = "rb"
                 buffer_size: int = DEFAULT_BUFFER_SIZE, version: Optional[bytes] = None,
                 custom_metadata: Metadata = None,
                 expires: "Union[int, datetime.datetime, None]" = None,
-                part_size: int = DEFAULT_PART_SIZE,
-                concurrency: int = DEFAULT_CONCURRENCY) -> Union[ObjectReader, ObjectWriter]:
+                part_size: Optional[int] = None, concurrency: Optional[int] = None,
+                transfer_config: Optional[TransferConfig] = None
+                ) -> Union[ObjectReader, ObjectWriter]:
     """What Project.open does (see there)."""
     if mode in ("rb", "br"):
-        for name, value in (("custom_metadata", custom_metadata), ("expires", expires)):
+        for name, value in (("custom_metadata", custom_metadata), ("expires", expires),
+                            ("transfer_config", transfer_config)):
             if value is not None:
                 raise TypeError(f"{name} applies to mode 'wb' only")
         raw = RawObjectReader(project, bucket_name, key, version=version,
@@ -487,6 +492,6 @@ def open_object(project: "Project", bucket_name: str, key: str, mode: str = "rb"
             raise TypeError("version applies to mode 'rb' only")
         return ObjectWriter(project, bucket_name, key, custom_metadata=custom_metadata,
                             expires=expires, part_size=part_size, concurrency=concurrency,
-                            exclusive="x" in mode)
+                            exclusive="x" in mode, transfer_config=transfer_config)
     raise ValueError(f"mode must be 'rb', 'wb' or 'xb', not {mode!r} (wrap a binary file "
                      "in io.TextIOWrapper for text)")

@@ -32,7 +32,7 @@ import os
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
-from fsspec.asyn import AsyncFileSystem
+from fsspec.asyn import AsyncFileSystem, get_loop
 from fsspec.callbacks import DEFAULT_CALLBACK, Callback
 from fsspec.spec import AbstractFileSystem, make_instance
 
@@ -41,7 +41,7 @@ from .access import Access
 from .aio import AsyncProject
 from .credentials import default_access
 from .edge import join_share_url, register_access
-from .files import DEFAULT_BUFFER_SIZE, ObjectReader, ObjectWriter
+from .fs_file import StorjFile
 from .module_classes import (Bucket, Config, DeleteStatus, DownloadOptions, EdgeConfig,
                              ListObjectsOptions, Object, Permission, SharePrefix)
 from .project import Project
@@ -110,6 +110,8 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
 
     protocol = ("sj", "storj")
     root_marker = ""
+    _pid: int      # set by AsyncFileSystem.__init__: the process that made it
+    _loop: Any
     # The hook for default credentials: returns an access grant or an Access.
     access_discovery: Optional[Callable[[], AccessLike]] = _discovered_grant
 
@@ -144,6 +146,18 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
         self._aproject: Optional[AsyncProject] = None
 
     # -- plumbing
+
+    @property
+    def loop(self) -> Any:
+        """The event loop the sync methods run on (fsspec's io thread). In a
+        forked child it is the child's own: fsspec's AsyncFileSystem refuses the
+        parent's, and a file system made before a fork keeps working, as its
+        Project does (which reopens in the child)."""
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            if not self.asynchronous:
+                self._loop = get_loop()
+        return self._loop
 
     @property
     def _access(self) -> Access:
@@ -371,26 +385,15 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
 
     def _open(self, path: str, mode: str = "rb", block_size: Optional[int] = None,
               autocommit: bool = True, cache_options: Optional[Dict[str, Any]] = None,
-              **kwargs: Any) -> Union[ObjectReader, ObjectWriter]:
-        if not autocommit:
-            raise NotImplementedError("Storj file systems have no transactions")
-        bucket, key = self._split(path)
-        if not key:
-            raise IsADirectoryError(errno.EISDIR, "a bucket is no file", path)
-        if mode in ("rb", "br"):
-            with _translated(path):
-                return self.project.open(bucket, key, "rb", version=kwargs.get("version"),
-                                         buffer_size=block_size or DEFAULT_BUFFER_SIZE)
-        if mode in ("xb", "bx") and self.exists(path):
-            raise FileExistsError(errno.EEXIST, "the object exists", path)
-        if mode not in ("wb", "bw", "xb", "bx"):
+              **kwargs: Any) -> StorjFile:
+        """A StorjFile (fsspec's buffered file): ``"rb"``, ``"wb"`` or ``"xb"``;
+        inside ``fs.transaction`` writes are committed at its end."""
+        if mode not in ("rb", "wb", "xb", "ab"):
             raise ValueError(f"mode must be 'rb', 'wb' or 'xb', not {mode!r}")
-        with _translated(path):
-            return _TranslatedWriter(
-                self.project, bucket, key, exclusive="x" in mode,
-                custom_metadata=kwargs.get("custom_metadata"), expires=kwargs.get("expires"),
-                part_size=kwargs.get("part_size", self._part_size),
-                concurrency=kwargs.get("concurrency", self._concurrency))
+        if mode == "xb" and self.exists(path):
+            raise FileExistsError(errno.EEXIST, "the object exists", path)
+        return StorjFile(self, path, mode, block_size=block_size, autocommit=autocommit,
+                         cache_options=cache_options, **kwargs)
 
     async def _cat_file(self, path: str, start: Optional[int] = None,
                         end: Optional[int] = None, **kwargs: Any) -> bytes:
@@ -610,12 +613,3 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
                 credentials = register_access(self._edge, shared, is_public=True)
         return join_share_url(self._linkshare_url, credentials.access_key_id, bucket, key,
                               raw=True)
-
-
-class _TranslatedWriter(ObjectWriter):
-    """An ObjectWriter whose close raises builtin OSErrors, as fsspec users expect."""
-
-    def close(self) -> None:
-        with _translated(f"{self.bucket_name}/{self.key}"):
-            super().close()
-

@@ -9,6 +9,8 @@ from .errors import ClosedError
 from .module_classes import ListObjectsOptions, Object
 
 T = TypeVar("T")
+# Self: what a with-block on a Listing (or a subclass) binds.
+_Self = TypeVar("_Self", bound="Listing[Any]")
 
 
 class Listing(Iterator[T]):
@@ -72,7 +74,7 @@ class Listing(Iterator[T]):
         """True once the listing ended or was closed."""
         return not self._cursor.handle.alive
 
-    def __enter__(self) -> "Listing[T]":
+    def __enter__(self: _Self) -> _Self:
         if self._cursor.closed_by_caller:
             raise ClosedError(f"the {self._cursor.kind} listing is closed")
         return self

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional, Union
 
 from . import _native
+from ._native import calls
 from .module_classes import Part
 from .upload import UploadStream
 
@@ -26,6 +27,8 @@ class PartUpload(UploadStream):
     """
 
     _WHAT = "part upload"
+    _WRITE, _COMMIT, _ABORT = (calls.part_upload_write, calls.part_upload_commit,
+                               calls.part_upload_abort)
 
     def __init__(self, handle: _native.Handle, project: Optional["Project"] = None,
                  bucket_name: str = "", key: str = "", upload_id: str = "",
@@ -40,11 +43,11 @@ class PartUpload(UploadStream):
     def set_etag(self, etag: Union[str, bytes]) -> None:
         """Sets the part's ETag (stored with it, returned by info() and list_upload_parts).
         Raises StorjException, TypeError/ValueError for a bad etag."""
-        _native.part_upload_set_etag(self._handle, etag)
+        calls.part_upload_set_etag(self._handle, etag)
 
     def info(self) -> Part:
         """Returns the part as uploaded so far. Raises StorjException."""
-        return _native.part_upload_info(self._handle)
+        return calls.part_upload_info(self._handle)
 
     def __repr__(self) -> str:
         return (f"<PartUpload {self.bucket_name}/{self.key} part {self.part_number} "

@@ -7,6 +7,7 @@ from typing import (IO, TYPE_CHECKING, Any, Callable, Iterable, List, Literal, M
                     Tuple, Union, overload)
 
 from . import _native, files, listing, transfer
+from ._native import calls
 from .retry import DEFAULT_RETRY, ONCE, READ, WRITE, RetryPolicy, project_call
 from .access import Access
 from .download import Download
@@ -18,6 +19,7 @@ from .module_classes import (Bucket, CustomMetadata, DeleteResult, DownloadOptio
                              ObjectLockConfiguration, Part, Retention, UploadInfo, UploadOptions,
                              VersionedObject, VersioningState)
 from .multipart import PartUpload
+from .transfer import TransferConfig
 from .upload import Upload
 
 if TYPE_CHECKING:
@@ -49,7 +51,7 @@ class Project(_native.HandleOwner):
 
     def close(self) -> None:
         """Closes the project and frees it; later calls do nothing. Raises StorjException."""
-        _native.close_project(self._handle)
+        self._handle.release(close=calls.close_project)
 
     def __reduce__(self) -> Any:
         raise TypeError("a Project cannot be pickled")
@@ -63,24 +65,24 @@ class Project(_native.HandleOwner):
     def ensure_bucket(self, bucket_name: str) -> Bucket:
         """Creates the bucket unless it exists; returns it. Raises StorjException
         (e.g. BucketNameInvalidError)."""
-        return _native.bucket_call("uplink_ensure_bucket", self._handle, bucket_name)
+        return calls.ensure_bucket(self._handle, bucket_name)
 
     @project_call(READ)
     def stat_bucket(self, bucket_name: str) -> Bucket:
         """Returns the bucket; raises BucketNotFoundError when it does not exist."""
-        return _native.bucket_call("uplink_stat_bucket", self._handle, bucket_name)
+        return calls.stat_bucket(self._handle, bucket_name)
 
     @project_call(WRITE)
     def create_bucket(self, bucket_name: str) -> Bucket:
         """Creates a bucket and returns it; raises BucketAlreadyExistError when it
         exists (the existing bucket is in the exception's ``bucket`` attribute)."""
-        return _native.bucket_call("uplink_create_bucket", self._handle, bucket_name)
+        return calls.create_bucket(self._handle, bucket_name)
 
     @project_call(WRITE)
     def delete_bucket(self, bucket_name: str) -> Bucket:
         """Deletes an empty bucket and returns it; raises BucketNotEmptyError or
         BucketNotFoundError."""
-        return _native.bucket_call("uplink_delete_bucket", self._handle, bucket_name)
+        return calls.delete_bucket(self._handle, bucket_name)
 
     @project_call(WRITE)
     def delete_bucket_with_objects(self, bucket_name: str, *,
@@ -90,15 +92,15 @@ class Project(_native.HandleOwner):
         (the access needs that permission). Raises BucketNotFoundError, StorjException."""
         if bypass_governance_retention is not False and bypass_governance_retention is not True:
             raise TypeError("bypass_governance_retention must be a bool")
-        name = ("uplink_delete_bucket_with_objects_bypass_governance_retention"
-                if bypass_governance_retention else "uplink_delete_bucket_with_objects")
-        return _native.bucket_call(name, self._handle, bucket_name)
+        row = (calls.delete_bucket_with_objects_bypass_governance_retention
+               if bypass_governance_retention else calls.delete_bucket_with_objects)
+        return row(self._handle, bucket_name)
 
     def iter_buckets(self, list_bucket_options: Optional[ListBucketsOptions] = None
                      ) -> Listing[Bucket]:
         """Yields the project's buckets one at a time (a Listing); raises StorjException
         while iterating."""
-        return Listing(_native.iter_buckets(self._handle, list_bucket_options))
+        return Listing(calls.list_buckets(self._handle, list_bucket_options))
 
     @project_call(READ)
     def list_buckets(self, list_bucket_options: Optional[ListBucketsOptions] = None
@@ -111,7 +113,7 @@ class Project(_native.HandleOwner):
     @project_call(READ)
     def stat_object(self, bucket_name: str, storj_path: str) -> Object:
         """Returns the object's metadata; raises ObjectNotFoundError or BucketNotFoundError."""
-        return _native.stat_object(self._handle, bucket_name, storj_path)
+        return calls.stat_object(self._handle, bucket_name, storj_path)
 
     def iter_objects(self, bucket_name: str,
                      list_object_options: Optional[ListObjectsOptions] = None, *,
@@ -129,7 +131,7 @@ class Project(_native.HandleOwner):
         """
         options, keep, sort_key = listing.object_listing(list_object_options, prefix,
                                                          recursive, sort)
-        return Listing(_native.iter_objects(self._handle, bucket_name, options), keep, sort_key)
+        return Listing(calls.list_objects(self._handle, bucket_name, options), keep, sort_key)
 
     @project_call(READ)
     def list_objects(self, bucket_name: str,
@@ -145,20 +147,20 @@ class Project(_native.HandleOwner):
     def delete_object(self, bucket_name: str, storj_path: str) -> Optional[Object]:
         """Deletes an object; returns what was deleted, or None if there was nothing.
         Raises StorjException (e.g. PermissionDeniedError)."""
-        return _native.delete_object(self._handle, bucket_name, storj_path)
+        return calls.delete_object(self._handle, bucket_name, storj_path)
 
     @project_call(WRITE)
     def copy_object(self, old_bucket_name: str, old_storj_path: str, new_bucket_name: str,
                     new_storj_path: str) -> Object:
         """Copies an object on the network; returns the copy. Raises ObjectNotFoundError."""
-        return _native.copy_object(self._handle, old_bucket_name, old_storj_path,
+        return calls.copy_object(self._handle, old_bucket_name, old_storj_path,
                                    new_bucket_name, new_storj_path)
 
     @project_call(WRITE)
     def move_object(self, old_bucket_name: str, old_storj_path: str, new_bucket_name: str,
                     new_storj_path: str) -> None:
         """Moves (renames) an object on the network. Raises ObjectNotFoundError."""
-        _native.move_object(self._handle, old_bucket_name, old_storj_path,
+        calls.move_object(self._handle, old_bucket_name, old_storj_path,
                             new_bucket_name, new_storj_path)
 
     @project_call(WRITE)
@@ -168,7 +170,9 @@ class Project(_native.HandleOwner):
         bucket_name/key in one native call and returns the stored Object. Nothing is
         stored when it fails. Raises StorjException, TypeError for data that is not
         bytes-like."""
-        return _native.put_object(self._handle, bucket_name, key, data, upload_options)
+        with _native.readable_buffer(data, None, "data", "size") as (pointer, count):
+            return calls.put_object(self._handle, bucket_name, key, pointer, count,
+                                    upload_options)
 
     @project_call(READ)
     def get_object(self, bucket_name: str, key: str, *, offset: int = 0,
@@ -176,13 +180,13 @@ class Project(_native.HandleOwner):
         """Returns the bytes of bucket_name/key from ``offset``, ``length`` of them
         (-1: to the end), read in one native call. Raises ObjectNotFoundError and
         other StorjException."""
-        return _native.get_object(self._handle, bucket_name, key, offset, length)
+        return calls.get_object(self._handle, bucket_name, key, offset, length)
 
     @project_call(WRITE)
     def update_object_metadata(self, bucket_name: str, storj_path: str,
                                custom_metadata: Union[CustomMetadata, Mapping[Any, Any]]) -> None:
         """Replaces the object's custom metadata. Raises ObjectNotFoundError."""
-        _native.update_object_metadata(self._handle, bucket_name, storj_path, custom_metadata)
+        calls.update_object_metadata(self._handle, bucket_name, storj_path, custom_metadata)
 
     @project_call(WRITE)
     def upload_object(self, bucket_name: str, storj_path: str,
@@ -198,9 +202,9 @@ class Project(_native.HandleOwner):
         """
         legal_hold = _native.flag(legal_hold, "legal_hold")
         if if_none_match is None and retention is None and not legal_hold:
-            handle = _native.upload_object(self._handle, bucket_name, storj_path, upload_options)
+            handle = calls.upload_object(self._handle, bucket_name, storj_path, upload_options)
         else:
-            handle = _native.upload_object2(self._handle, bucket_name, storj_path,
+            handle = calls.upload_object2(self._handle, bucket_name, storj_path,
                                             upload_options, retention, legal_hold, if_none_match)
         return Upload(handle, self.uplink, project=self, bucket_name=bucket_name,
                       storj_path=storj_path)
@@ -212,10 +216,10 @@ class Project(_native.HandleOwner):
         """Starts a download of bucket_name/storj_path (of one ``version`` of it when
         given); returns a Download. Raises ObjectNotFoundError and other StorjException."""
         if version is None:
-            handle = _native.download_object(self._handle, bucket_name, storj_path,
+            handle = calls.download_object(self._handle, bucket_name, storj_path,
                                              download_options)
         else:
-            handle = _native.download_object_version(self._handle, bucket_name, storj_path,
+            handle = calls.download_object_version(self._handle, bucket_name, storj_path,
                                                      version, download_options)
         return Download(handle, self.uplink, self, bucket_name, storj_path)
 
@@ -223,43 +227,45 @@ class Project(_native.HandleOwner):
     def upload_file(self, bucket_name: str, key: str,
                     source: Union[str, "os.PathLike[str]", IO[bytes]], *,
                     progress: Optional[Callable[[int], Any]] = None,
-                    part_size: int = transfer.DEFAULT_PART_SIZE,
-                    concurrency: int = transfer.DEFAULT_CONCURRENCY,
+                    part_size: Optional[int] = None, concurrency: Optional[int] = None,
                     upload_options: Optional[UploadOptions] = None,
-                    custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None
-                    ) -> Object:
+                    custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None,
+                    transfer_config: Optional[TransferConfig] = None) -> Object:
         """Uploads a local file (a path, or a binary file object read from its current
         position) to bucket_name/key and returns the stored Object.
 
-        A file larger than ``part_size`` is sent as a multipart upload, its parts on
-        ``concurrency`` threads (needs a seekable source). ``progress(n)`` is called with
+        A file larger than the part size is sent as a multipart upload, its parts on
+        several threads (needs a seekable source), as ``transfer_config`` (a
+        TransferConfig) says; ``part_size`` and ``concurrency`` replace its fields. ``progress(n)`` is called with
         the number of bytes sent since the last call. Nothing is stored when it fails.
         See uplink_python.transfer.
         """
         return transfer.upload_file(self, bucket_name, key, source, progress=progress,
                                     part_size=part_size, concurrency=concurrency,
                                     upload_options=upload_options,
-                                    custom_metadata=custom_metadata)
+                                    custom_metadata=custom_metadata,
+                                    transfer_config=transfer_config)
 
     @project_call(ONCE)
     def download_file(self, bucket_name: str, key: str,
                       target: Union[str, "os.PathLike[str]", IO[bytes]], *,
                       progress: Optional[Callable[[int], Any]] = None,
-                      part_size: int = transfer.DEFAULT_PART_SIZE,
-                      concurrency: int = transfer.DEFAULT_CONCURRENCY,
-                      version: Optional[bytes] = None) -> Object:
+                      part_size: Optional[int] = None, concurrency: Optional[int] = None,
+                      version: Optional[bytes] = None,
+                      transfer_config: Optional[TransferConfig] = None) -> Object:
         """Downloads bucket_name/key into a local file (a path, or a binary file object
         written from its current position) and returns the Object.
 
-        An object larger than ``part_size`` is fetched as ranges on ``concurrency``
-        threads (needs a seekable target), all of the same version. ``progress(n)`` is
+        An object larger than the part size is fetched as ranges on several threads
+        (needs a seekable target), all of the same version, as ``transfer_config``
+        says; ``part_size`` and ``concurrency`` replace its fields. ``progress(n)`` is
         called with the number of bytes received since the last call. A path is
         written under a temporary name and renamed at the end, so it never holds half
         an object. See uplink_python.transfer.
         """
         return transfer.download_file(self, bucket_name, key, target, progress=progress,
                                       part_size=part_size, concurrency=concurrency,
-                                      version=version)
+                                      version=version, transfer_config=transfer_config)
 
     # file objects
 
@@ -271,14 +277,15 @@ class Project(_native.HandleOwner):
     def open(self, bucket_name: str, key: str, mode: Literal["wb", "xb"], *,
              custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = ...,
              expires: "Union[int, datetime.datetime, None]" = ...,
-             part_size: int = ..., concurrency: int = ...) -> ObjectWriter: ...
+             part_size: Optional[int] = ..., concurrency: Optional[int] = ...,
+             transfer_config: Optional[TransferConfig] = ...) -> ObjectWriter: ...
 
     def open(self, bucket_name: str, key: str, mode: str = "rb", *,
              buffer_size: int = files.DEFAULT_BUFFER_SIZE, version: Optional[bytes] = None,
              custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None,
              expires: "Union[int, datetime.datetime, None]" = None,
-             part_size: int = transfer.DEFAULT_PART_SIZE,
-             concurrency: int = transfer.DEFAULT_CONCURRENCY
+             part_size: Optional[int] = None, concurrency: Optional[int] = None,
+             transfer_config: Optional[TransferConfig] = None
              ) -> Union[ObjectReader, ObjectWriter]:
         """Opens bucket_name/key as a standard binary file object.
 
@@ -287,15 +294,17 @@ class Project(_native.HandleOwner):
         seek downloads nothing. ``"wb"`` returns an ObjectWriter: the object is
         stored when it is closed, with ``custom_metadata`` and ``expires`` (unix
         seconds or a datetime), and nothing is stored when the ``with`` block
-        raises. Writes larger than ``part_size`` go out as a multipart upload on
-        ``concurrency`` threads (see uplink_python.files). ``"xb"`` writes as one
+        raises. Writes larger than the part size go out as a multipart upload on
+        several threads, as ``transfer_config`` says (``part_size`` and
+        ``concurrency`` replace its fields; see uplink_python.files). ``"xb"`` writes as one
         upload that fails at close with FailedPreconditionError if the key exists.
         Raises ObjectNotFoundError ("rb"), StorjException, ValueError for another
         mode.
         """
         return files.open_object(self, bucket_name, key, mode, buffer_size=buffer_size,
                                  version=version, custom_metadata=custom_metadata,
-                                 expires=expires, part_size=part_size, concurrency=concurrency)
+                                 expires=expires, part_size=part_size, concurrency=concurrency,
+                                 transfer_config=transfer_config)
 
     # multipart uploads
 
@@ -304,13 +313,13 @@ class Project(_native.HandleOwner):
                      upload_options: Optional[UploadOptions] = None) -> UploadInfo:
         """Starts a multipart upload; returns its UploadInfo (``upload_id``).
         Raises StorjException."""
-        return _native.begin_upload(self._handle, bucket_name, key, upload_options)
+        return calls.begin_upload(self._handle, bucket_name, key, upload_options)
 
     def upload_part(self, bucket_name: str, key: str, upload_id: str,
                     part_number: int) -> PartUpload:
         """Starts the upload of part ``part_number`` (parts are assembled in number
         order); returns a PartUpload to write, then commit. Raises StorjException."""
-        handle = _native.upload_part(self._handle, bucket_name, key, upload_id, part_number)
+        handle = calls.upload_part(self._handle, bucket_name, key, upload_id, part_number)
         return PartUpload(handle, self, bucket_name, key, upload_id, part_number)
 
     @project_call(WRITE)
@@ -319,18 +328,18 @@ class Project(_native.HandleOwner):
                       ) -> Object:
         """Assembles the committed parts into the object and returns it.
         Raises StorjException (e.g. ObjectNotFoundError for an unknown upload_id)."""
-        return _native.commit_upload(self._handle, bucket_name, key, upload_id, custom_metadata)
+        return calls.commit_upload(self._handle, bucket_name, key, upload_id, custom_metadata)
 
     @project_call(WRITE)
     def abort_upload(self, bucket_name: str, key: str, upload_id: str) -> None:
         """Abandons a multipart upload and its parts. Raises StorjException."""
-        _native.abort_upload(self._handle, bucket_name, key, upload_id)
+        calls.abort_upload(self._handle, bucket_name, key, upload_id)
 
     def iter_uploads(self, bucket_name: str,
                      list_uploads_options: Optional[ListUploadsOptions] = None
                      ) -> Listing[UploadInfo]:
         """Yields the bucket's pending multipart uploads (a Listing)."""
-        return Listing(_native.iter_uploads(self._handle, bucket_name, list_uploads_options))
+        return Listing(calls.list_uploads(self._handle, bucket_name, list_uploads_options))
 
     @project_call(READ)
     def list_uploads(self, bucket_name: str,
@@ -343,7 +352,7 @@ class Project(_native.HandleOwner):
                           list_upload_parts_options: Optional[ListUploadPartsOptions] = None
                           ) -> Listing[Part]:
         """Yields the committed parts of a multipart upload (a Listing)."""
-        return Listing(_native.iter_upload_parts(self._handle, bucket_name, key, upload_id,
+        return Listing(calls.list_upload_parts(self._handle, bucket_name, key, upload_id,
                                                  list_upload_parts_options))
 
     iter_parts = iter_upload_parts
@@ -361,21 +370,21 @@ class Project(_native.HandleOwner):
     @project_call(READ)
     def get_bucket_versioning(self, bucket_name: str) -> VersioningState:
         """Returns the bucket's VersioningState. Raises BucketNotFoundError."""
-        state: VersioningState = _native.get_bucket_versioning(self._handle, bucket_name)
+        state: VersioningState = calls.get_bucket_versioning(self._handle, bucket_name)
         return state
 
     @project_call(WRITE)
     def set_bucket_versioning(self, bucket_name: str, enabled: bool) -> None:
         """Enables versioning of a bucket (True), or suspends it (False).
         Raises StorjException."""
-        _native.set_bucket_versioning(self._handle, bucket_name, enabled)
+        calls.set_bucket_versioning(self._handle, bucket_name, enabled)
 
     @project_call(READ)
     def stat_object_version(self, bucket_name: str, key: str,
                             version: Optional[bytes] = None) -> VersionedObject:
         """Returns one version of an object (the latest when ``version`` is None).
         Raises ObjectNotFoundError."""
-        return _native.stat_object_version(self._handle, bucket_name, key, version)
+        return calls.stat_object_version(self._handle, bucket_name, key, version)
 
     @project_call(WRITE)
     def delete_object_version(self, bucket_name: str, key: str,
@@ -386,7 +395,7 @@ class Project(_native.HandleOwner):
         deleted). Without ``version``, a versioned bucket gets a delete marker
         (returned). Raises ObjectProtectedError when retention or a legal hold
         protects the version."""
-        return _native.delete_object_version(self._handle, bucket_name, key, version,
+        return calls.delete_object_version(self._handle, bucket_name, key, version,
                                              bypass_governance_retention)
 
     def iter_object_versions(self, bucket_name: str,
@@ -394,7 +403,7 @@ class Project(_native.HandleOwner):
                              Optional[ListObjectVersionsOptions] = None
                              ) -> Listing[VersionedObject]:
         """Yields every version of the bucket's objects, newest first per key (a Listing)."""
-        return Listing(_native.iter_object_versions(self._handle, bucket_name,
+        return Listing(calls.list_object_versions(self._handle, bucket_name,
                                                     list_object_versions_options))
 
     @project_call(READ)
@@ -412,21 +421,21 @@ class Project(_native.HandleOwner):
                                        object_lock_enabled: bool = True) -> Bucket:
         """Creates a bucket with Object Lock (and so versioning) enabled.
         Raises BucketAlreadyExistError and other StorjException."""
-        return _native.create_bucket_with_object_lock(self._handle, bucket_name,
+        return calls.create_bucket_with_object_lock(self._handle, bucket_name,
                                                       object_lock_enabled)
 
     @project_call(READ)
     def get_bucket_object_lock_configuration(self, bucket_name: str) -> ObjectLockConfiguration:
         """Returns the bucket's ObjectLockConfiguration. Raises
         ObjectLockNotAvailableError when the bucket has no Object Lock."""
-        return _native.get_bucket_object_lock_configuration(self._handle, bucket_name)
+        return calls.get_bucket_object_lock_configuration(self._handle, bucket_name)
 
     @project_call(WRITE)
     def set_bucket_object_lock_configuration(self, bucket_name: str,
                                              configuration: ObjectLockConfiguration) -> None:
         """Sets the bucket's Object Lock configuration (e.g. a default retention).
         Raises StorjException."""
-        _native.set_bucket_object_lock_configuration(self._handle, bucket_name, configuration)
+        calls.set_bucket_object_lock_configuration(self._handle, bucket_name, configuration)
 
     @project_call(WRITE)
     def set_object_retention(self, bucket_name: str, key: str,
@@ -436,27 +445,27 @@ class Project(_native.HandleOwner):
         """Sets the retention of an object version (the latest when ``version`` is None);
         None removes it. Shortening or removing a GOVERNANCE retention needs
         ``bypass_governance_retention``. Raises ObjectProtectedError, StorjException."""
-        _native.set_object_retention(self._handle, bucket_name, key, version, retention,
+        calls.set_object_retention(self._handle, bucket_name, key, version, retention,
                                      bypass_governance_retention)
 
     @project_call(READ)
     def get_object_retention(self, bucket_name: str, key: str, *,
                              version: Optional[bytes] = None) -> Optional[Retention]:
         """Returns the retention of an object version (None when it has none)."""
-        return _native.get_object_retention(self._handle, bucket_name, key, version)
+        return calls.get_object_retention(self._handle, bucket_name, key, version)
 
     @project_call(WRITE)
     def set_object_legal_hold(self, bucket_name: str, key: str, enabled: bool, *,
                               version: Optional[bytes] = None) -> None:
         """Places (True) or removes (False) a legal hold on an object version; a held
         version cannot be deleted. Raises StorjException."""
-        _native.set_object_legal_hold(self._handle, bucket_name, key, version, enabled)
+        calls.set_object_legal_hold(self._handle, bucket_name, key, version, enabled)
 
     @project_call(READ)
     def get_object_legal_hold(self, bucket_name: str, key: str, *,
                               version: Optional[bytes] = None) -> bool:
         """Returns whether a legal hold is placed on an object version."""
-        return _native.get_object_legal_hold(self._handle, bucket_name, key, version)
+        return calls.get_object_legal_hold(self._handle, bucket_name, key, version)
 
     # bulk delete
 
@@ -478,7 +487,7 @@ class Project(_native.HandleOwner):
         items = _delete_items(keys_or_items)
         results: List[DeleteResult] = []
         for start in range(0, len(items), DELETE_OBJECTS_MAX_ITEMS):
-            results += _native.delete_objects(
+            results += calls.delete_objects(
                 self._handle, bucket_name, items[start:start + DELETE_OBJECTS_MAX_ITEMS],
                 bypass_governance_retention, quiet)
         return results
@@ -488,7 +497,7 @@ class Project(_native.HandleOwner):
         """Revokes ``access`` (one shared from this project's grant). Raises StorjException."""
         if not isinstance(access, Access):
             raise TypeError(f"access must be an Access, not {type(access).__name__}")
-        _native.revoke_access(self._handle, access._handle)  # pylint: disable=protected-access
+        calls.revoke_access(self._handle, access._handle)  # pylint: disable=protected-access
 
 
 # The satellite takes at most this many items in one delete_objects request.

@@ -30,13 +30,14 @@ import io
 import os
 import threading
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import (IO, TYPE_CHECKING, Any, Callable, Iterator, List, Mapping, Optional, Set,
                     Tuple, Union)
 
+from ._args import at_least, binary_source, binary_target
 from .errors import InternalError, StorjException
 from .module_classes import CustomMetadata, DownloadOptions, Object, UploadOptions
 from .multipart import MIN_PART_SIZE
-from .upload import binary_source, binary_target
 
 if TYPE_CHECKING:
     from .download import Download
@@ -52,6 +53,63 @@ CHUNK_SIZE = MIB
 # still in the CPU cache when the kernel copies it into the page cache (with
 # 1 MiB pieces that copy, from memory, cost a fifth of download_file's CPU).
 WRITE_CHUNK_SIZE = 256 * 1024
+
+@dataclass(frozen=True)
+class TransferConfig:
+    """How large transfers are split, for upload_file, download_file and open
+    (as s3transfer's TransferConfig): checked once, when it is made.
+
+    ``part_size``: bytes per part (default 64 MiB, Storj's segment size); an
+    upload's parts must be at least 5 MiB (MIN_PART_SIZE), ranged downloads
+    take any size. ``concurrency``: threads moving parts at once (default 4;
+    1 streams through a single upload or download).
+
+    Memory: upload_file and download_file hold one 1 MiB buffer per thread
+    (``file_memory``), whatever ``part_size`` is; an ObjectWriter (``open(...,
+    "wb")``) gathers whole parts, up to ``concurrency`` x ``part_size`` bytes
+    (``writer_memory``). Raises TypeError/ValueError naming a bad field.
+    """
+
+    part_size: int = DEFAULT_PART_SIZE
+    concurrency: int = DEFAULT_CONCURRENCY
+
+    def __post_init__(self) -> None:
+        at_least(self.part_size, "part_size", 1)
+        at_least(self.concurrency, "concurrency", 1)
+
+    @property
+    def file_memory(self) -> int:
+        """The most bytes upload_file or download_file buffer at once."""
+        return self.concurrency * CHUNK_SIZE
+
+    @property
+    def writer_memory(self) -> int:
+        """The most bytes an ObjectWriter buffers at once."""
+        return self.concurrency * self.part_size
+
+    def for_upload(self) -> "TransferConfig":
+        """Itself; raises ValueError when its parts are too small for a multipart upload."""
+        if self.part_size < MIN_PART_SIZE:
+            raise ValueError(f"part_size must be at least {MIN_PART_SIZE} (5 MiB) for an "
+                             f"upload, got {self.part_size}")
+        return self
+
+    @classmethod
+    def of(cls, config: Optional["TransferConfig"], part_size: Optional[int] = None,
+           concurrency: Optional[int] = None) -> "TransferConfig":
+        """The config of a call: ``config`` (None: the defaults) with the
+        ``part_size`` and ``concurrency`` keywords, which came before it, in
+        place of its fields when given."""
+        if config is None:
+            config = cls()
+        elif not isinstance(config, TransferConfig):
+            raise TypeError(f"transfer_config must be a TransferConfig, "
+                            f"not {type(config).__name__}")
+        if part_size is None and concurrency is None:
+            return config
+        return cls(config.part_size if part_size is None else part_size,
+                   config.concurrency if concurrency is None else concurrency)
+
 
 PathOrFile = Union[str, "os.PathLike[str]", IO[bytes]]
 Progress = Optional[Callable[[int], Any]]
@@ -129,14 +187,6 @@ class _Workers:
             pool.shutdown(wait=True)
 
 
-def _positive(value: Any, what: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{what} must be an int, not {type(value).__name__}")
-    if value < low:
-        raise ValueError(f"{what} must be at least {low}, got {value}")
-    return value
-
-
 def _read_into(source: Any, view: memoryview) -> int:
     """Fills ``view`` from a binary file object as far as one read goes; 0 at the end."""
     readinto = getattr(source, "readinto", None)
@@ -199,18 +249,18 @@ def _pwrite_all(descriptor: int, view: memoryview, position: int) -> None:
 # Upload
 
 def upload_file(project: "Project", bucket: str, key: str, source: PathOrFile, *,
-                progress: Progress = None, part_size: int = DEFAULT_PART_SIZE,
-                concurrency: int = DEFAULT_CONCURRENCY,
+                progress: Progress = None, part_size: Optional[int] = None,
+                concurrency: Optional[int] = None,
                 upload_options: Optional[UploadOptions] = None,
-                custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None
-                ) -> Object:
+                custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None,
+                transfer_config: Optional[TransferConfig] = None) -> Object:
     """Uploads a path or a binary file object to bucket/key; returns the stored Object.
 
     Raises StorjException, OSError for the local file, TypeError/ValueError for
     bad arguments (``part_size`` below 5 MiB, ``concurrency`` below 1).
     """
-    part_size = _positive(part_size, "part_size", MIN_PART_SIZE)
-    concurrency = _positive(concurrency, "concurrency", 1)
+    config = TransferConfig.of(transfer_config, part_size, concurrency).for_upload()
+    part_size, concurrency = config.part_size, config.concurrency
     report = _Progress(progress)
     if not isinstance(source, (str, os.PathLike)):
         binary_source(source, "source")
@@ -294,17 +344,17 @@ def _upload_parts(project: "Project", bucket: str, key: str, handle: Any, start:
 # Download
 
 def download_file(project: "Project", bucket: str, key: str, target: PathOrFile, *,
-                  progress: Progress = None, part_size: int = DEFAULT_PART_SIZE,
-                  concurrency: int = DEFAULT_CONCURRENCY,
-                  version: Optional[bytes] = None) -> Object:
+                  progress: Progress = None, part_size: Optional[int] = None,
+                  concurrency: Optional[int] = None, version: Optional[bytes] = None,
+                  transfer_config: Optional[TransferConfig] = None) -> Object:
     """Downloads bucket/key (one ``version`` of it when given) into a path or a binary
     file object; returns the Object.
 
     Raises StorjException (ObjectNotFoundError, ...), OSError for the local file,
     TypeError/ValueError for bad arguments.
     """
-    part_size = _positive(part_size, "part_size", 1)
-    concurrency = _positive(concurrency, "concurrency", 1)
+    config = TransferConfig.of(transfer_config, part_size, concurrency)
+    part_size, concurrency = config.part_size, config.concurrency
     report = _Progress(progress)
     if not isinstance(target, (str, os.PathLike)):
         binary_target(target, "target")

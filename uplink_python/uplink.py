@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from . import _native
+from ._native import calls
 from .access import Access
 from .module_classes import Config
 from .retry import NO_RETRY
@@ -34,7 +35,8 @@ class Uplink:
         """
         return NO_RETRY.call(
             "request_access_with_passphrase",
-            lambda: Access(_native.request_access(None, satellite, api_key, passphrase), self),
+            lambda: Access(calls.config_request_access_with_passphrase2(
+                None, satellite, api_key, passphrase), self),
             describe=_satellite_for_log(satellite))
 
     def config_request_access_with_passphrase(self, config: Optional[Config], satellite: str,
@@ -44,13 +46,14 @@ class Uplink:
             config = Config()
         return NO_RETRY.call(
             "config_request_access_with_passphrase",
-            lambda: Access(_native.request_access(config, satellite, api_key, passphrase), self),
+            lambda: Access(calls.config_request_access_with_passphrase2(
+                config, satellite, api_key, passphrase), self),
             describe=_satellite_for_log(satellite))
 
     def parse_access(self, serialized_access: str) -> Access:
         """Returns the Access of a serialized grant; raises StorjException when it is malformed."""
         return NO_RETRY.call("parse_access",
-                             lambda: Access(_native.parse_access(serialized_access), self))
+                             lambda: Access(calls.parse_access(serialized_access), self))
 
     def __repr__(self) -> str:
         return "Uplink()"

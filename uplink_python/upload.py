@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, TypeVar, Union
 
 from . import _native
+from ._native import calls
+from ._args import binary_source, check_buffer_size
 from .errors import ClosedError, UploadDoneError
 from .module_classes import CustomMetadata, Object, VersionedObject
 
@@ -19,37 +21,6 @@ _COPY_BUFSIZE = 1024 * 1024
 _W = TypeVar("_W", bound="UploadStream")
 
 
-def check_buffer_size(buffer_size: Any) -> int:
-    """Checks a ``buffer_size`` argument (0 for the default)."""
-    if isinstance(buffer_size, bool) or not isinstance(buffer_size, int):
-        raise TypeError(f"buffer_size must be an int, not {type(buffer_size).__name__}")
-    if buffer_size < 0:
-        raise ValueError(f"buffer_size must not be negative, got {buffer_size}")
-    return buffer_size
-
-
-def binary_source(file_handle: Any, what: str) -> Optional[Callable[[Any], Any]]:
-    """Checks that ``file_handle`` is a binary file object to read from; returns its
-    readinto method (None when it only has read)."""
-    if isinstance(file_handle, io.TextIOBase):
-        raise TypeError(f"{what} must be opened in binary mode, not text mode")
-    if not callable(getattr(file_handle, "read", None)) and \
-            not callable(getattr(file_handle, "readinto", None)):
-        raise TypeError(f"{what} must be a binary file object (with read or readinto), "
-                        f"not {type(file_handle).__name__}")
-    readinto = getattr(file_handle, "readinto", None)
-    return readinto if callable(readinto) else None
-
-
-def binary_target(file_handle: Any, what: str) -> None:
-    """Checks that ``file_handle`` is a binary file object to write to."""
-    if isinstance(file_handle, io.TextIOBase):
-        raise TypeError(f"{what} must be opened in binary mode, not text mode")
-    if not callable(getattr(file_handle, "write", None)):
-        raise TypeError(f"{what} must be a binary file object (with write), "
-                        f"not {type(file_handle).__name__}")
-
-
 class UploadStream(io.RawIOBase):
     """What Upload and PartUpload share: a writable, zero-copy stream that is a
     transaction. Write the data, then ``commit()``; as a context manager it
@@ -59,6 +30,8 @@ class UploadStream(io.RawIOBase):
     """
 
     _WHAT = "upload"
+    # The rows that differ between a whole-object upload and a part upload.
+    _WRITE, _COMMIT, _ABORT = calls.upload_write, calls.upload_commit, calls.upload_abort
 
     def __init__(self, handle: _native.Handle) -> None:
         super().__init__()
@@ -76,7 +49,7 @@ class UploadStream(io.RawIOBase):
         than the data.
         """
         self._check_not_finished()
-        count = _native.upload_write(self._handle, data_to_write, size_to_write)
+        count = _native.write(self._WRITE, self._handle, data_to_write, size_to_write)
         self._wrote = self._wrote or count > 0
         return count
 
@@ -108,7 +81,7 @@ class UploadStream(io.RawIOBase):
         """Makes the written data permanent. Raises StorjException (UploadDoneError when
         already committed or aborted, CancelledError after cancel())."""
         try:
-            _native.upload_commit(self._handle)
+            self._COMMIT(self._handle)
         finally:
             # Go uplink takes a commit that failed as done (it refuses a second commit
             # and an abort alike), and libuplinkc has aborted a cancelled transfer:
@@ -117,7 +90,7 @@ class UploadStream(io.RawIOBase):
 
     def abort(self) -> None:
         """Throws the written data away; nothing is stored. Raises StorjException."""
-        _native.upload_abort(self._handle)
+        self._ABORT(self._handle)
         self._finished = True
 
     def writable(self) -> bool:
@@ -163,7 +136,7 @@ class UploadStream(io.RawIOBase):
             abort = self._handle.alive and not self._finished
             self._finished = True
             try:
-                _native.close_upload(self._handle, abort)
+                self._handle.release(close=self._ABORT if abort else None)
             except UploadDoneError:
                 pass  # Go holds it finished already: there is nothing to abort
         finally:
@@ -240,16 +213,16 @@ class Upload(UploadStream):
                             ) -> None:
         """Sets the custom metadata stored at commit (a CustomMetadata or a dict).
         Raises StorjException, TypeError for other types."""
-        _native.upload_set_custom_metadata(self._handle, custom_metadata)
+        calls.upload_set_custom_metadata(self._handle, custom_metadata)
 
     def info(self) -> Object:
         """Returns the object as known so far (after commit: as stored). Raises StorjException."""
-        return _native.upload_info(self._handle)
+        return calls.upload_info(self._handle)
 
     def versioned_info(self) -> VersionedObject:
         """Like info(), with the version the upload created (known after commit).
         Raises StorjException."""
-        return _native.upload_info_versioned(self._handle)
+        return calls.upload_info_versioned(self._handle)
 
     def __repr__(self) -> str:
         return f"<Upload {self.bucket_name}/{self.storj_path} {self._state()}>"

@@ -12,7 +12,7 @@ from typing import Any, Callable, List, Mapping, Optional, Tuple, Union
 
 from .. import module_def as d
 from ..module_classes import (Bucket, Config, CustomMetadata, CustomMetadataEntry,
-                              DownloadOptions, EdgeCredentials, ListBucketsOptions,
+                              DownloadOptions, EdgeConfig, EdgeCredentials, ListBucketsOptions,
                               ListObjectsOptions, ListObjectVersionsOptions,
                               ListUploadPartsOptions, ListUploadsOptions, Object,
                               ObjectLockConfiguration, Part, Permission, Retention,
@@ -444,3 +444,90 @@ def edge_credentials_value(struct: Any) -> EdgeCredentials:
     return EdgeCredentials(access_key_id=decode(struct.access_key_id),
                            secret_key=decode(struct.secret_key),
                            endpoint=decode(struct.endpoint))
+
+
+# Structs built from several arguments, passed by pointer
+
+def upload_options_v2(options: Optional[UploadOptions], retention: Optional[Retention],
+                      legal_hold: Any, if_none_match: Optional[str]) -> Any:
+    """The UploadOptionsV2 of an upload with retention, legal hold or if-none-match."""
+    if options is not None:
+        expect(options, UploadOptions, "upload_options")
+    expires = expiry(options.expires, "upload_options.expires") if options else 0
+    match = None
+    if if_none_match is not None:
+        match = encode(if_none_match, "if_none_match")
+        if match not in (b"", b"*"):
+            raise ValueError(f'if_none_match must be "*" (or None), got {if_none_match!r}')
+    return byref(d._UploadOptionsV2Struct(expires, retention_struct(retention, "retention"),
+                                          flag(legal_hold, "legal_hold"), match))
+
+
+def commit_upload_options(metadata: Any) -> Any:
+    """The options of a multipart commit: the custom metadata (None for none)."""
+    if metadata is None:
+        return None
+    return byref(d._CommitUploadOptionsStruct(custom_metadata(metadata)))
+
+
+def delete_object_options(bypass_governance_retention: Any) -> Any:
+    return byref(d._DeleteObjectOptionsStruct(
+        flag(bypass_governance_retention, "bypass_governance_retention")))
+
+
+def delete_objects_options(bypass_governance_retention: Any, quiet: Any) -> Any:
+    return byref(d._DeleteObjectsOptionsStruct(
+        flag(bypass_governance_retention, "bypass_governance_retention"), flag(quiet, "quiet")))
+
+
+def lock_configuration_struct(configuration: ObjectLockConfiguration) -> Any:
+    """A pointer to the C struct of an ObjectLockConfiguration."""
+    expect(configuration, ObjectLockConfiguration, "configuration")
+    return byref(d._ObjectLockConfigurationStruct(
+        flag(configuration.enabled, "configuration.enabled"),
+        int(RetentionMode(configuration.default_retention_mode)),
+        integer(configuration.default_retention_days, "configuration.default_retention_days",
+                0, INT32[1]),
+        integer(configuration.default_retention_years, "configuration.default_retention_years",
+                0, INT32[1])))
+
+
+def edge_config_struct(config: EdgeConfig) -> Any:
+    expect(config, EdgeConfig, "config")
+    pem = config.certificate_pem
+    return d._EdgeConfigStruct(
+        encode(config.auth_service_address, "config.auth_service_address"),
+        None if pem is None else encode(pem, "config.certificate_pem"),
+        flag(config.insecure_unencrypted_connection, "config.insecure_unencrypted_connection"))
+
+
+def edge_register_options(is_public: Any) -> Any:
+    return byref(d._EdgeRegisterAccessOptionsStruct(flag(is_public, "is_public")))
+
+
+def edge_share_url_options(raw: Any) -> Any:
+    return byref(d._EdgeShareURLOptionsStruct(flag(raw, "raw")))
+
+
+def config_structs(config: Optional[Config]) -> Tuple[Any, Any]:
+    """The Config and a pointer to its timeouts, as the "2" calls take them (None: defaults)."""
+    return config_struct(config), byref(timeouts_struct(config))
+
+
+def bytes_arg(value: Any, what: str) -> Tuple[bytes, int]:
+    """A str (as UTF-8) or bytes-like argument as (bytes, length)."""
+    if isinstance(value, str):
+        data = utf8(value, what)
+    else:
+        try:
+            with memoryview(value) as view:
+                data = view.tobytes()
+        except TypeError:
+            raise TypeError(f"{what} must be str or a bytes-like object, "
+                            f"not {type(value).__name__}") from None
+    return data, len(data)
+
+
+def string_value(raw: Optional[bytes]) -> str:
+    """A C string from libuplinkc (NULL: "")."""
+    return raw.decode("utf-8", "surrogateescape") if raw else ""

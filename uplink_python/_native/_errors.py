@@ -10,7 +10,10 @@ import re
 from typing import Any, Iterator, Optional, Tuple
 
 from .. import errors
-from ._loader import _ERR, EOF, forked, function
+from .. import module_def as d
+from ._loader import EOF, function
+
+ERROR: Any = ctypes.POINTER(d._Error)   # UplinkError*
 
 
 def _copy_and_free_error(err: Any) -> Optional[Tuple[int, str]]:
@@ -21,8 +24,7 @@ def _copy_and_free_error(err: Any) -> Optional[Tuple[int, str]]:
         code = int(err.contents.code)
         raw = err.contents.message
     finally:
-        if not forked():  # in a forked child the memory is left alone
-            function("uplink_free_error")(err)
+        function("uplink_free_error")(err)
     return code, _without_go_frames(raw.decode("utf-8", "replace")) if raw else ""
 
 
@@ -55,7 +57,7 @@ def pop_error(result: Any) -> Optional[errors.StorjException]:
     if not result.error:
         return None
     # A pointer read from a struct field is a view of the field: copy it first.
-    err = ctypes.cast(result.error, _ERR)
+    err = ctypes.cast(result.error, ERROR)
     result.error = None
     return take_error(err)
 
@@ -64,7 +66,7 @@ def pop_read_error(result: Any) -> bool:
     """Like _pop_error for read results: True at EOF; raises any other error."""
     if not result.error:
         return False
-    err = ctypes.cast(result.error, _ERR)
+    err = ctypes.cast(result.error, ERROR)
     result.error = None
     copied = _copy_and_free_error(err)
     assert copied is not None

@@ -1,15 +1,20 @@
 """The gate: the one place every call into libuplinkc passes through.
 
-``call(name, *args, take=...)``
+``apply(row, args)`` (what calling a ``_row.Row`` does):
 
-* refuses in a child forked after the library was loaded (ForkError), so no
-  object made before a fork ever runs Go code in the child;
+* converts the Python arguments as the row says (a bad one raises
+  TypeError/ValueError before anything else happens);
+* never passes a handle of an older library generation (one made before a
+  fork, see ``_loader``): an Access or Project reopens itself in the child's
+  library first, any other handle raises ForkError;
 * holds each ``Handle`` argument for the length of the call and passes its C
   pointer: ``release()`` from another thread first interrupts the call (it
   cancels the handle's work in libuplinkc), then waits for it to leave, so a
   handle is never freed under a call; the interrupted call raises ClosedError;
-* converts the result with ``take`` (which frees it and raises its error)
-  while the handles are still held.
+* takes the result with the row's Result (which frees it, converts it and
+  raises its error) while the handles are still held.
+
+``call(name, *args, take=...)`` is the same path for C arguments as they are.
 
 Calls on one upload, download, part upload or listing take turns inside
 libuplinkc (a lock per handle, so C callers are protected as well); cancelling
@@ -18,34 +23,41 @@ does not wait for that lock, which is how it interrupts a call in progress.
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from ctypes import byref, pointer
-from typing import Any, Callable, List, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, TypeVar
 
 from .. import errors
-from .. import module_def as d
-from ._errors import check, pop_error
-from ._loader import check_fork, forked, function
+from ._errors import check, redacting
+from ._loader import function, generation
+
+if TYPE_CHECKING:
+    from ._row import Row
 
 _T = TypeVar("_T")
+# Self (typing.Self is 3.11+): a with-block binds the object with its own class.
+_Owner = TypeVar("_Owner", bound="HandleOwner")
 
 
 def free(name: str, result: Any) -> None:
-    """Frees a native result with its ``uplink_free_*`` function; in a forked
-    child the memory is left alone (the Go runtime that owns it is gone)."""
-    if not forked():
-        function(name)(result)
+    """Frees a native result with its ``uplink_free_*`` function."""
+    function(name)(result)
 
 
-def _release(free_name: str, owned: Any, parent: Optional["Handle"]) -> None:
-    """Frees one native allocation. ``parent`` is only carried so that it outlives the child."""
+def _release(free_name: str, owned: Any, parent: Optional["Handle"], made_in: int) -> None:
+    """Frees one native allocation, unless it belongs to a library of an earlier
+    generation (a forked child leaves its parent's memory alone). ``parent`` is
+    only carried so that it outlives the child."""
     del parent
-    free(free_name, owned)
+    if made_in == generation():
+        free(free_name, owned)
 
 
 def _cancel(handle: "Handle") -> None:
-    check(function("uplink_cancel")(byref(d._HandleStruct(handle._id))))
+    from ._calls import cancel as cancel_row  # pylint: disable=import-outside-toplevel
+    apply(cancel_row, (handle,))
 
 
 class Handle:
@@ -58,7 +70,7 @@ class Handle:
     """
 
     __slots__ = ("kind", "_id", "_struct", "_ref", "_finalizer", "_cancellable", "_mutex",
-                 "_lock", "_calls", "_closing", "__weakref__")
+                 "_lock", "_calls", "_closing", "_generation", "_reopen", "__weakref__")
 
     def __init__(self, kind: str, c_pointer: Any, free_name: str, owned: Any,
                  parent: Optional["Handle"] = None, cancellable: bool = False) -> None:
@@ -73,9 +85,14 @@ class Handle:
         self._lock = threading.Condition(self._mutex)
         self._calls = 0
         self._closing = False
-        self._finalizer = weakref.finalize(self, _release, free_name, owned, parent)
+        self._generation = generation()
+        self._reopen: Optional[Callable[[], Handle]] = None
+        self._finalizer = weakref.finalize(self, _release, free_name, owned, parent,
+                                           self._generation)
 
     def _enter(self) -> Any:
+        if self._generation != generation():
+            self._renew()
         with self._mutex:
             if self._closing or not self._finalizer.alive:
                 raise errors.ClosedError(f"the {self.kind} is closed")
@@ -89,9 +106,8 @@ class Handle:
                 self._lock.notify_all()
 
     def check(self) -> None:
-        """Raises ClosedError once released (or being released), ForkError in a
-        forked child."""
-        check_fork()
+        """Raises ClosedError once released (or being released); see check_fork."""
+        self.check_fork()
         if self._closing or not self._finalizer.alive:
             raise errors.ClosedError(f"the {self.kind} is closed")
 
@@ -106,30 +122,29 @@ class Handle:
         self.check()
         return pointer(self._struct(self._id))
 
-    def release(self, close: Optional[str] = None) -> None:
+    def release(self, close: Optional["Row[None]"] = None) -> None:
         """Frees the native handle; later calls do nothing.
 
         A call in progress on another thread is interrupted (a cancellable
         handle is cancelled; ``close`` interrupts the others) and waited for,
-        and raises ClosedError. ``close`` names a ``(T*) -> UplinkError*``
+        and raises ClosedError. ``close`` is the row of a ``(T*) -> UplinkError*``
         function run before freeing (uplink_close_project, an abort, ...); its
         error is raised after the handle is freed, unless the handle had to be
         cancelled, which makes that error moot.
         """
+        if self._generation != generation() and self._forget():
+            return
         with self._lock:
             if self._closing or not self._finalizer.alive:
                 return
             self._closing = True
             interrupt = self._calls > 0 and self._cancellable
-        if forked():
-            self._finalizer.detach()
-            return
         error: Optional[BaseException] = None
         try:
             if interrupt:
                 _cancel(self)
             if close is not None:
-                check(function(close)(self._ref))
+                check(function(close.name)(self._ref))
         except errors.StorjException as exc:
             error = exc
         with self._lock:
@@ -137,6 +152,69 @@ class Handle:
         self._finalizer()
         if error is not None and not interrupt:
             raise error
+
+    # -- library generations (reopening after fork(), see _loader)
+
+    def reopen_with(self, recipe: Callable[[], "Handle"]) -> None:
+        """Lets this handle reopen itself in a forked child: ``recipe`` makes an
+        equivalent handle there (an Access from its grant, a Project from its
+        grant and Config). Without one, a child's use raises ForkError."""
+        self._reopen = recipe
+
+    def check_fork(self) -> None:
+        """In a forked child, reopens a handle made before the fork, or raises
+        ForkError when it cannot be (uploads, downloads, listings, keys)."""
+        if self._generation != generation():
+            self._renew()
+
+    def _renew(self) -> None:
+        with _Renewal.lock:
+            if self._generation == generation():
+                return
+            # A parent thread may have held these at the fork: they would never
+            # be released here. No call can be on this handle in this process.
+            self._mutex = threading.Lock()
+            self._lock = threading.Condition(self._mutex)
+            self._calls = 0
+            if self._closing or not self._finalizer.alive:
+                self._generation = generation()   # closed it stays
+                return
+            if self._reopen is None:
+                raise errors.ForkError(
+                    f"this {self.kind} was opened before this process ({os.getpid()}) was "
+                    f"forked from its parent: it belongs to the parent's Go runtime, which "
+                    f"does not survive fork(); open a new {self.kind} in this process")
+            fresh = self._reopen()
+            detached = fresh._finalizer.detach()
+            assert detached is not None
+            _, release, args, kwargs = detached
+            self._finalizer.detach()   # the parent's memory is left alone
+            self._id, self._ref = fresh._id, fresh._ref
+            self._finalizer = weakref.finalize(self, release, *args, **kwargs)
+            self._generation = fresh._generation
+
+    def _forget(self) -> bool:
+        """Releases a handle of an earlier generation without calling the library;
+        False when it has been renewed meanwhile."""
+        with _Renewal.lock:
+            if self._generation == generation():
+                return False
+            self._closing = True
+            self._finalizer.detach()
+            return True
+
+
+class _Renewal:
+    # One handle renews at a time, so two threads never reopen the same one.
+    lock = threading.RLock()
+
+
+def _after_fork_in_child() -> None:
+    _Renewal.lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _raise_if_closed_under(handle: Handle, exc: errors.StorjException) -> None:
@@ -146,30 +224,35 @@ def _raise_if_closed_under(handle: Handle, exc: errors.StorjException) -> None:
             f"the {handle.kind} was closed while a call on it was in progress") from exc
 
 
-def call(name: str, *args: Any, take: Optional[Callable[[Any], Any]] = None,
-         settle: Optional[Callable[[Any, List[Handle]], Any]] = None) -> Any:
-    """Calls libuplinkc's ``name`` through the gate (see the module docstring)
-    and returns ``take(result)``, or the raw result without ``take``.
+# What a call that only starts an operation (uplink_async_*) does with its
+# result instead of taking it: ``settle(result, held, c_args)`` gets the result,
+# the handles still held (until the operation ends: ``leave``) and the C
+# arguments (kept alive until then), and returns the call's value.
+Settle = Callable[[Any, List["Handle"], List[Any]], Any]
 
-    ``settle`` is for calls that only start an operation (uplink_async_*):
-    it gets the result and the held handles and returns ``settle``'s value;
-    the handles stay held until the operation ends, when ``leave`` lets them go.
-    """
-    func = function(name)
+
+def _invoke(func: Any, c_args: List[Any], hold: bool,
+            take: Callable[[Any, Sequence[Any]], _T], args: Sequence[Any],
+            settle: Optional[Settle] = None) -> _T:
+    """Calls ``func`` with ``c_args`` and returns ``take(result, args)``. A Handle
+    among the arguments is held for the call (see the module docstring), or
+    without ``hold`` passed as its pointer (the caller checked it). With
+    ``settle`` the hold outlives the call (see ``Settle``)."""
     held: List[Handle] = []
     try:
-        c_args = []
-        for arg in args:
+        for index, arg in enumerate(c_args):
             if type(arg) is Handle:  # pylint: disable=unidiomatic-typecheck
-                c_args.append(arg._enter())
-                held.append(arg)
-            else:
-                c_args.append(arg)
+                if hold:
+                    c_args[index] = arg._enter()
+                    held.append(arg)
+                else:
+                    c_args[index] = arg._ref
         result = func(*c_args)
         if settle is not None:
             holding, held = held, []
-            return settle(result, holding)
-        return result if take is None else take(result)
+            settled: _T = settle(result, holding, c_args)
+            return settled
+        return take(result, args)
     except errors.StorjException as exc:
         for handle in held:
             _raise_if_closed_under(handle, exc)
@@ -180,9 +263,9 @@ def call(name: str, *args: Any, take: Optional[Callable[[Any], Any]] = None,
 
 
 def leave(held: List[Handle], exc: Optional[BaseException] = None) -> Optional[BaseException]:
-    """Ends the hold of a ``settle`` call's handles once its operation ended;
-    returns ``exc`` as the call would raise it (ClosedError when a release
-    interrupted the operation)."""
+    """Ends the hold of a settled call's handles once its operation ended;
+    returns ``exc`` as the call would have raised it (ClosedError when a
+    release interrupted the operation)."""
     try:
         if isinstance(exc, errors.StorjException):
             for handle in held:
@@ -196,22 +279,36 @@ def leave(held: List[Handle], exc: Optional[BaseException] = None) -> Optional[B
     return exc
 
 
-def handle_caller(name: str, take: Callable[[Any], _T]) -> Callable[..., _T]:
-    """``call(name, handle, *args, take=take)`` for hot paths (reads, writes,
-    listing pages) whose only Handle is the first argument: the same rules,
-    without scanning the arguments or building a closure per call."""
-    def call_on(handle: Handle, *args: Any) -> _T:
-        func = function(name)  # refuses in a forked child
-        ref = handle._enter()
-        try:
-            return take(func(ref, *args))
-        except errors.StorjException as exc:
-            _raise_if_closed_under(handle, exc)
-            raise
-        finally:
-            handle._exit()
-    call_on.__name__ = f"call_{name}"
-    return call_on
+def apply(row: "Row[_T]", args: Sequence[Any], settle: Optional[Settle] = None) -> _T:
+    """The one path of every row (``_row.Row.__call__``): converts the Python
+    arguments (a bad one raises TypeError/ValueError before anything is held),
+    calls through the gate, and takes the result with the row's Result while
+    the handles are still held; an error names no secret of ``row.redact``.
+    ``settle``: the row only starts an operation (see ``Settle``)."""
+    if row.plain:
+        if len(args) != row.arity:
+            raise TypeError(f"{row.name} takes {row.arity} arguments, got {len(args)}")
+        c_args = list(args)
+    else:
+        c_args = row.c_args(args)
+    func = function(row.name)
+    if not row.redact:
+        return _invoke(func, c_args, row.hold, row.result.take, args, settle)
+    with redacting(*(args[index] for index in row.redact if isinstance(args[index], str))):
+        return _invoke(func, c_args, row.hold, row.result.take, args, settle)
+
+
+def call(name: str, *args: Any, take: Optional[Callable[[Any], Any]] = None) -> Any:
+    """Calls libuplinkc's ``name`` with C arguments as they are (Handles are
+    held) and returns ``take(result)``, or the raw result without ``take``: for
+    ``Uplink.m_libuplink``, the listing pages and tests; the library's own calls
+    are rows."""
+    return _invoke(function(name), list(args), True, _as_it_is if take is None else
+                   lambda result, _: take(result), args)
+
+
+def _as_it_is(result: Any, args: Sequence[Any]) -> Any:
+    return result
 
 
 def cancel(handle: Handle) -> None:
@@ -219,76 +316,6 @@ def cancel(handle: Handle) -> None:
     thread, without waiting for the call in progress; raises ClosedError once released."""
     handle.check()
     _cancel(handle)
-
-
-def own(result: Any, field: str, free_name: str, kind: str,
-        parent: Optional[Handle] = None, cancellable: bool = False) -> Handle:
-    """Takes ownership of a ``{T* x; UplinkError* error;}`` result holding a handle."""
-    exc = pop_error(result)
-    c_pointer = getattr(result, field)
-    if exc is not None or not c_pointer:
-        free(free_name, result)
-        raise exc or errors.InternalError(f"libuplinkc returned no {kind}")
-    return Handle(kind, c_pointer, free_name, result, parent, cancellable)
-
-
-def taker(field: str, free_name: str, convert: Callable[[Any], _T],
-          attach: Optional[str] = None) -> Callable[[Any], Optional[_T]]:
-    """A ``take`` for ``{T* field; UplinkError* error;}`` results: converts the
-    value (None for NULL), frees the result, and raises its error if any. With
-    ``attach``, a value returned together with an error is set on the exception."""
-    def take(result: Any) -> Optional[_T]:
-        try:
-            exc = pop_error(result)
-            c_pointer = getattr(result, field)
-            value = convert(c_pointer.contents) if c_pointer else None
-        finally:
-            free(free_name, result)
-        if exc is not None:
-            if attach and value is not None:
-                setattr(exc, attach, value)
-            raise exc
-        return value
-    return take
-
-
-def value_taker(field: str, free_name: str, convert: Callable[[Any], _T],
-                attach: Optional[str] = None) -> Callable[[Any], _T]:
-    """Like taker, for calls that always return a value on success."""
-    take = taker(field, free_name, convert, attach)
-
-    def take_value(result: Any) -> _T:
-        value = take(result)
-        if value is None:
-            raise errors.InternalError(f"libuplinkc returned no {field}")
-        return value
-    return take_value
-
-
-def take_string(result: Any) -> str:
-    """Copies the string out of a StringResult, frees it, and raises its error if any."""
-    try:
-        exc = pop_error(result)
-        raw = result.string
-    finally:
-        free("uplink_free_string_result", result)
-    if exc is not None:
-        raise exc
-    return raw.decode("utf-8", "surrogateescape") if raw else ""
-
-
-def scalar_taker(free_name: str) -> Callable[[Any], Any]:
-    """A ``take`` for ``{value; UplinkError*}`` results."""
-    def take(result: Any) -> Any:
-        try:
-            exc = pop_error(result)
-            value = result.value
-        finally:
-            free(free_name, result)
-        if exc is not None:
-            raise exc
-        return value
-    return take
 
 
 class HandleOwner:
@@ -305,7 +332,7 @@ class HandleOwner:
         """True once closed."""
         return not self._handle.alive
 
-    def __enter__(self: Any) -> Any:
+    def __enter__(self: _Owner) -> _Owner:
         self._handle.check()
         return self
 

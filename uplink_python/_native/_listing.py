@@ -6,21 +6,17 @@ import collections
 import ctypes
 import threading
 from ctypes import POINTER
-from typing import (Any, Callable, Deque, Generic, List, NoReturn, Optional, Set, Tuple,
-                    TypeVar)
+from typing import (Any, Callable, Deque, Generic, List, NoReturn, Optional, Sequence, Set,
+                    Tuple, TypeVar)
 
 from .. import errors
 from .. import module_def as d
-from ..module_classes import (Bucket, ListBucketsOptions, ListObjectsOptions,
-                              ListObjectVersionsOptions, ListUploadPartsOptions,
-                              ListUploadsOptions, Object, Part, UploadInfo, VersionedObject)
-from ._convert import (bucket_value, encode, key_arg, list_buckets_options,
-                       list_object_versions_options,
-                       list_objects_options, list_upload_parts_options, list_uploads_options,
-                       object_value, part_value, upload_info_value, versioned_object_value)
+from ..module_classes import Bucket, Object, Part, UploadInfo, VersionedObject
+from ._convert import (bucket_value, object_value, part_value, upload_info_value,
+                       versioned_object_value)
 from ._errors import pop_error
 from ._gate import Handle, call, cancel, free
-from ._loader import check_fork
+from ._row import Result
 
 _T = TypeVar("_T")
 
@@ -63,10 +59,10 @@ PAGE_SIZE = 1000
 
 # The UPLINK_ITEM_* kinds of a listing page (uplink_extensions.h), and the C
 # struct of each.
-_ITEM_OBJECT, _ITEM_BUCKET, _ITEM_UPLOAD_INFO, _ITEM_PART, _ITEM_VERSIONED_OBJECT = 1, 2, 3, 4, 5
-_ITEM_STRUCTS = {_ITEM_OBJECT: d._ObjectStruct, _ITEM_BUCKET: d._BucketStruct,
-                 _ITEM_UPLOAD_INFO: d._UploadInfoStruct, _ITEM_PART: d._PartStruct,
-                 _ITEM_VERSIONED_OBJECT: d._VersionedObjectStruct}
+ITEM_OBJECT, ITEM_BUCKET, ITEM_UPLOAD_INFO, ITEM_PART, ITEM_VERSIONED_OBJECT = 1, 2, 3, 4, 5
+_ITEM_STRUCTS = {ITEM_OBJECT: d._ObjectStruct, ITEM_BUCKET: d._BucketStruct,
+                 ITEM_UPLOAD_INFO: d._UploadInfoStruct, ITEM_PART: d._PartStruct,
+                 ITEM_VERSIONED_OBJECT: d._VersionedObjectStruct}
 
 
 class Cursor(Generic[_T]):
@@ -80,13 +76,13 @@ class Cursor(Generic[_T]):
     and ``close()`` interrupt one in progress.
     """
 
-    def __init__(self, kind: str, prefix: str, c_pointer: Any, parent: Handle,
+    def __init__(self, kind: str, free_name: str, c_pointer: Any, parent: Handle,
                  convert: Callable[[Any], _T], identity: Callable[[_T], Tuple[Any, ...]],
                  item_kind: int) -> None:
         if not c_pointer:
             raise errors.InternalError(f"libuplinkc returned no {kind} iterator")
         self.kind = kind
-        self.handle = Handle(f"{kind} listing", c_pointer, f"uplink_free_{prefix}_iterator",
+        self.handle = Handle(f"{kind} listing", c_pointer, free_name,
                              c_pointer, parent=parent, cancellable=True)
         self._item_kind = item_kind
         self._item_pointer = POINTER(POINTER(_ITEM_STRUCTS[item_kind]))
@@ -131,7 +127,7 @@ class Cursor(Generic[_T]):
         """The next item, or None once the listing is over; raises ClosedError
         once closed by ``close()`` (also when that interrupted this call)."""
         # Before the lock: a fork may have copied it held by another thread.
-        check_fork()
+        self.handle.check_fork()
         with self._turn:
             buffer = self._buffer
             if buffer and not self._cancelled and not self.closed_by_caller \
@@ -194,51 +190,50 @@ class Cursor(Generic[_T]):
         self.handle.release()
 
 
-def _cursor(list_name: str, kind: str, prefix: str, project: Handle,
-            convert: Callable[[Any], _T], identity: Callable[[_T], Tuple[Any, ...]],
-            item_kind: int, *args: Any) -> Cursor[_T]:
-    """Starts a listing with ``list_name(project, *args)`` and wraps its iterator."""
-    cursor: Cursor[_T] = call(
-        list_name, project, *args,
-        take=lambda c_pointer: Cursor(kind, prefix, c_pointer, project, convert, identity,
-                                      item_kind))
-    return cursor
+class Listed(Result[Cursor[_T]]):
+    """The result of a ``uplink_list_*`` call: its iterator, as a Cursor that
+    keeps the project (the call's first argument) alive and frees the iterator
+    with ``free``. ``identity`` tells two items apart (for the repeat guard);
+    ``item_kind`` is the UPLINK_ITEM_* kind of its pages."""
+
+    def __init__(self, iterator: Any, kind: str, free: Any, item_kind: int,
+                 convert: Callable[[Any], _T], identity: Callable[[_T], Tuple[Any, ...]]
+                 ) -> None:
+        self.restype = POINTER(iterator)
+        self.kind = kind
+        self.free = free.name
+        self.item_kind = item_kind
+        self.convert = convert
+        self.identity = identity
+
+    def take(self, result: Any, args: Sequence[Any]) -> Cursor[_T]:
+        return Cursor(self.kind, self.free, result, args[0], self.convert, self.identity,
+                      self.item_kind)
 
 
-def iter_buckets(project: Handle, options: Optional[ListBucketsOptions]) -> Cursor[Bucket]:
-    """Starts a bucket listing."""
-    return _cursor("uplink_list_buckets", "bucket", "bucket", project, bucket_value, lambda b: (b.name,),
-                   _ITEM_BUCKET, list_buckets_options(options))
+def buckets(iterator: Any, free: Any) -> Listed[Bucket]:
+    """The result of uplink_list_buckets."""
+    return Listed(iterator, "bucket", free, ITEM_BUCKET, bucket_value, lambda b: (b.name,))
 
 
-def iter_objects(project: Handle, bucket: str,
-                 options: Optional[ListObjectsOptions]) -> Cursor[Object]:
-    """Starts an object listing."""
-    return _cursor("uplink_list_objects", "object", "object", project, object_value, lambda o: (o.key, o.is_prefix),
-                   _ITEM_OBJECT, encode(bucket, "bucket_name"),
-                   list_objects_options(options))
+def objects(iterator: Any, free: Any) -> Listed[Object]:
+    """The result of uplink_list_objects."""
+    return Listed(iterator, "object", free, ITEM_OBJECT, object_value,
+                  lambda o: (o.key, o.is_prefix))
 
 
-def iter_uploads(project: Handle, bucket: str,
-                 options: Optional[ListUploadsOptions]) -> Cursor[UploadInfo]:
-    """Starts a listing of pending multipart uploads."""
-    return _cursor("uplink_list_uploads", "upload", "upload", project, upload_info_value,
-                   lambda u: (u.key, u.upload_id, u.is_prefix), _ITEM_UPLOAD_INFO,
-                   encode(bucket, "bucket_name"), list_uploads_options(options))
+def uploads(iterator: Any, free: Any) -> Listed[UploadInfo]:
+    """The result of uplink_list_uploads."""
+    return Listed(iterator, "upload", free, ITEM_UPLOAD_INFO, upload_info_value,
+                  lambda u: (u.key, u.upload_id, u.is_prefix))
 
 
-def iter_upload_parts(project: Handle, bucket: str, key: str, upload_id: str,
-                      options: Optional[ListUploadPartsOptions]) -> Cursor[Part]:
-    """Starts a listing of the parts of a multipart upload."""
-    return _cursor("uplink_list_upload_parts", "part", "part", project, part_value, lambda p: (p.part_number,),
-                   _ITEM_PART, encode(bucket, "bucket_name"), key_arg(key, "key"),
-                   encode(upload_id, "upload_id"), list_upload_parts_options(options))
+def parts(iterator: Any, free: Any) -> Listed[Part]:
+    """The result of uplink_list_upload_parts."""
+    return Listed(iterator, "part", free, ITEM_PART, part_value, lambda p: (p.part_number,))
 
 
-def iter_object_versions(project: Handle, bucket: str,
-                         options: Optional[ListObjectVersionsOptions]
-                         ) -> Cursor[VersionedObject]:
-    """Starts a listing of object versions."""
-    return _cursor("uplink_list_object_versions", "object version", "versioned_object", project, versioned_object_value,
-                   lambda o: (o.key, o.version, o.is_prefix), _ITEM_VERSIONED_OBJECT,
-                   encode(bucket, "bucket_name"), list_object_versions_options(options))
+def object_versions(iterator: Any, free: Any) -> Listed[VersionedObject]:
+    """The result of uplink_list_object_versions."""
+    return Listed(iterator, "object version", free, ITEM_VERSIONED_OBJECT,
+                  versioned_object_value, lambda o: (o.key, o.version, o.is_prefix))

@@ -1,5 +1,5 @@
-"""Loading libuplinkc: the signature table (every exported function declared
-once), the search for the library file, and fork detection. Only the gate
+"""Loading libuplinkc: the search for the library file, the declaration of
+every function from its row (``_calls.TABLE``), and fork detection. Only the gate
 (``_gate``) and the error choke point (``_errors``) fetch functions from here.
 """
 
@@ -8,310 +8,24 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import tempfile
 import threading
-from ctypes import POINTER, c_bool, c_char_p, c_size_t, c_ssize_t, c_uint32, c_void_p
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from .. import errors
-from .. import module_def as d
 
 ENV_LIBRARY = "UPLINK_PYTHON_LIBRARY"
 EOF = -1
 
-# ---------------------------------------------------------------------------
-# The signature table: every function libuplinkc exports, declared once.
-
-_cc = c_char_p          # const char*
-_GoInt = c_ssize_t      # Go's int: pointer sized
-_P = POINTER
-_VER = (c_void_p, c_size_t)   # version id: uint8_t* + length
-_OP = ctypes.c_uint64         # an async operation id
-
-_ERR: Any = _P(d._Error)
-_ACCESS: Any = _P(d._AccessStruct)
-_PROJECT: Any = _P(d._ProjectStruct)
-_UPLOAD: Any = _P(d._UploadStruct)
-_DOWNLOAD: Any = _P(d._DownloadStruct)
-_PART_UPLOAD: Any = _P(d._PartUploadStruct)
-
-class _ListPageResult(ctypes.Structure):
-    """UplinkListPageResult (uplink_extensions.h): one page of any listing."""
-    _fields_ = [("kind", ctypes.c_int32), ("items", _P(c_void_p)), ("count", c_size_t),
-                ("more", c_bool), ("error", _ERR)]
-
-
-class _BytesResult(ctypes.Structure):
-    """UplinkBytesResult (uplink_extensions.h): the bytes of uplink_get_object."""
-    _fields_ = [("data", c_void_p), ("length", c_size_t), ("error", _ERR)]
-
-
-_SIGNATURES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
-    # access and encryption keys
-    ("uplink_parse_access", d._AccessResult, (_cc,)),
-    ("uplink_request_access_with_passphrase", d._AccessResult, (_cc, _cc, _cc)),
-    ("uplink_config_request_access_with_passphrase", d._AccessResult,
-     (d._ConfigStruct, _cc, _cc, _cc)),
-    ("uplink_config_request_access_with_passphrase2", d._AccessResult,
-     (d._ConfigStruct, _P(d._ConfigTimeoutsStruct), _cc, _cc, _cc)),
-    ("uplink_access_satellite_address", d._StringResult, (_ACCESS,)),
-    ("uplink_access_serialize", d._StringResult, (_ACCESS,)),
-    ("uplink_access_share", d._AccessResult,
-     (_ACCESS, d._PermissionStruct, _P(d._SharePrefixStruct), _GoInt)),
-    ("uplink_access_override_encryption_key", _ERR,
-     (_ACCESS, _cc, _cc, _P(d._EncryptionKeyStruct))),
-    ("uplink_derive_encryption_key", d._EncryptionKeyResult, (_cc, c_void_p, c_size_t)),
-    ("uplink_free_string_result", None, (d._StringResult,)),
-    ("uplink_free_access_result", None, (d._AccessResult,)),
-    ("uplink_free_encryption_key_result", None, (d._EncryptionKeyResult,)),
-    # project
-    ("uplink_open_project", d._ProjectResult, (_ACCESS,)),
-    ("uplink_config_open_project", d._ProjectResult, (d._ConfigStruct, _ACCESS)),
-    ("uplink_config_open_project2", d._ProjectResult,
-     (d._ConfigStruct, _P(d._ConfigTimeoutsStruct), _ACCESS)),
-    ("uplink_close_project", _ERR, (_PROJECT,)),
-    ("uplink_revoke_access", _ERR, (_PROJECT, _ACCESS)),
-    ("uplink_free_project_result", None, (d._ProjectResult,)),
-    # buckets
-    ("uplink_stat_bucket", d._BucketResult, (_PROJECT, _cc)),
-    ("uplink_create_bucket", d._BucketResult, (_PROJECT, _cc)),
-    ("uplink_ensure_bucket", d._BucketResult, (_PROJECT, _cc)),
-    ("uplink_delete_bucket", d._BucketResult, (_PROJECT, _cc)),
-    ("uplink_delete_bucket_with_objects", d._BucketResult, (_PROJECT, _cc)),
-    ("uplink_free_bucket_result", None, (d._BucketResult,)),
-    ("uplink_free_bucket", None, (_P(d._BucketStruct),)),
-    ("uplink_list_buckets", _P(d._BucketIteratorStruct),
-     (_PROJECT, _P(d._ListBucketsOptionsStruct))),
-    ("uplink_bucket_iterator_next", c_bool, (_P(d._BucketIteratorStruct),)),
-    ("uplink_bucket_iterator_err", _ERR, (_P(d._BucketIteratorStruct),)),
-    ("uplink_bucket_iterator_item", _P(d._BucketStruct), (_P(d._BucketIteratorStruct),)),
-    ("uplink_free_bucket_iterator", None, (_P(d._BucketIteratorStruct),)),
-    # objects
-    ("uplink_stat_object", d._ObjectResult, (_PROJECT, _cc, _cc)),
-    ("uplink_delete_object", d._ObjectResult, (_PROJECT, _cc, _cc)),
-    ("uplink_update_object_metadata", _ERR,
-     (_PROJECT, _cc, _cc, d._CustomMetadataStruct, _P(d._UploadObjectMetadataOptionsStruct))),
-    ("uplink_copy_object", d._ObjectResult,
-     (_PROJECT, _cc, _cc, _cc, _cc, _P(d._CopyObjectOptionsStruct))),
-    ("uplink_move_object", _ERR, (_PROJECT, _cc, _cc, _cc, _cc, _P(d._MoveObjectOptionsStruct))),
-    ("uplink_free_object_result", None, (d._ObjectResult,)),
-    ("uplink_free_object", None, (_P(d._ObjectStruct),)),
-    ("uplink_list_objects", _P(d._ObjectIteratorStruct),
-     (_PROJECT, _cc, _P(d._ListObjectsOptionsStruct))),
-    ("uplink_object_iterator_next", c_bool, (_P(d._ObjectIteratorStruct),)),
-    ("uplink_object_iterator_err", _ERR, (_P(d._ObjectIteratorStruct),)),
-    ("uplink_object_iterator_item", _P(d._ObjectStruct), (_P(d._ObjectIteratorStruct),)),
-    ("uplink_free_object_iterator", None, (_P(d._ObjectIteratorStruct),)),
-    # upload
-    ("uplink_upload_object", d._UploadResult, (_PROJECT, _cc, _cc, _P(d._UploadOptionsStruct))),
-    ("uplink_upload_write", d._WriteResult, (_UPLOAD, c_void_p, c_size_t)),
-    ("uplink_upload_commit", _ERR, (_UPLOAD,)),
-    ("uplink_upload_abort", _ERR, (_UPLOAD,)),
-    ("uplink_upload_info", d._ObjectResult, (_UPLOAD,)),
-    ("uplink_upload_set_custom_metadata", _ERR, (_UPLOAD, d._CustomMetadataStruct)),
-    ("uplink_free_write_result", None, (d._WriteResult,)),
-    ("uplink_free_upload_result", None, (d._UploadResult,)),
-    # download
-    ("uplink_download_object", d._DownloadResult,
-     (_PROJECT, _cc, _cc, _P(d._DownloadOptionsStruct))),
-    ("uplink_download_read", d._ReadResult, (_DOWNLOAD, c_void_p, c_size_t)),
-    ("uplink_download_info", d._ObjectResult, (_DOWNLOAD,)),
-    ("uplink_close_download", _ERR, (_DOWNLOAD,)),
-    ("uplink_free_read_result", None, (d._ReadResult,)),
-    ("uplink_free_download_result", None, (d._DownloadResult,)),
-    # multipart
-    ("uplink_begin_upload", d._UploadInfoResult, (_PROJECT, _cc, _cc, _P(d._UploadOptionsStruct))),
-    ("uplink_free_upload_info_result", None, (d._UploadInfoResult,)),
-    ("uplink_free_upload_info", None, (_P(d._UploadInfoStruct),)),
-    ("uplink_commit_upload", d._CommitUploadResult,
-     (_PROJECT, _cc, _cc, _cc, _P(d._CommitUploadOptionsStruct))),
-    ("uplink_free_commit_upload_result", None, (d._CommitUploadResult,)),
-    ("uplink_abort_upload", _ERR, (_PROJECT, _cc, _cc, _cc)),
-    ("uplink_upload_part", d._PartUploadResult, (_PROJECT, _cc, _cc, _cc, c_uint32)),
-    ("uplink_part_upload_write", d._WriteResult, (_PART_UPLOAD, c_void_p, c_size_t)),
-    ("uplink_part_upload_commit", _ERR, (_PART_UPLOAD,)),
-    ("uplink_part_upload_abort", _ERR, (_PART_UPLOAD,)),
-    ("uplink_part_upload_set_etag", _ERR, (_PART_UPLOAD, _cc)),
-    ("uplink_part_upload_info", d._PartResult, (_PART_UPLOAD,)),
-    ("uplink_free_part_result", None, (d._PartResult,)),
-    ("uplink_free_part_upload_result", None, (d._PartUploadResult,)),
-    ("uplink_free_part", None, (_P(d._PartStruct),)),
-    ("uplink_list_uploads", _P(d._UploadIteratorStruct),
-     (_PROJECT, _cc, _P(d._ListUploadsOptionsStruct))),
-    ("uplink_upload_iterator_next", c_bool, (_P(d._UploadIteratorStruct),)),
-    ("uplink_upload_iterator_err", _ERR, (_P(d._UploadIteratorStruct),)),
-    ("uplink_upload_iterator_item", _P(d._UploadInfoStruct), (_P(d._UploadIteratorStruct),)),
-    ("uplink_free_upload_iterator", None, (_P(d._UploadIteratorStruct),)),
-    ("uplink_list_upload_parts", _P(d._PartIteratorStruct),
-     (_PROJECT, _cc, _cc, _cc, _P(d._ListUploadPartsOptionsStruct))),
-    ("uplink_part_iterator_next", c_bool, (_P(d._PartIteratorStruct),)),
-    ("uplink_part_iterator_err", _ERR, (_P(d._PartIteratorStruct),)),
-    ("uplink_part_iterator_item", _P(d._PartStruct), (_P(d._PartIteratorStruct),)),
-    ("uplink_free_part_iterator", None, (_P(d._PartIteratorStruct),)),
-    # edge
-    ("edge_register_access", d._EdgeCredentialsResult,
-     (d._EdgeConfigStruct, _ACCESS, _P(d._EdgeRegisterAccessOptionsStruct))),
-    ("edge_free_credentials_result", None, (d._EdgeCredentialsResult,)),
-    ("edge_free_credentials", None, (_P(d._EdgeCredentialsStruct),)),
-    ("edge_join_share_url", d._StringResult, (_cc, _cc, _cc, _cc, _P(d._EdgeShareURLOptionsStruct))),
-    # misc
-    ("uplink_free_error", None, (_ERR,)),
-    ("uplink_internal_UniverseIsEmpty", c_bool, ()),
-    # libuplinkc extensions (uplink_extensions.h)
-    ("uplink_internal_HandleCount", c_size_t, ()),
-    ("uplink_access_share2", d._AccessResult,
-     (_ACCESS, d._PermissionV2Struct, _P(d._SharePrefixStruct), _GoInt)),
-    ("uplink_get_bucket_versioning", d._Int32Result, (_PROJECT, _cc)),
-    ("uplink_set_bucket_versioning", _ERR, (_PROJECT, _cc, c_bool)),
-    ("uplink_create_bucket_with_object_lock", d._BucketResult, (_PROJECT, _cc, c_bool)),
-    ("uplink_delete_bucket_with_objects_bypass_governance_retention", d._BucketResult,
-     (_PROJECT, _cc)),
-    ("uplink_get_bucket_object_lock_configuration", d._ObjectLockConfigurationResult,
-     (_PROJECT, _cc)),
-    ("uplink_set_bucket_object_lock_configuration", _ERR,
-     (_PROJECT, _cc, _P(d._ObjectLockConfigurationStruct))),
-    ("uplink_upload_object2", d._UploadResult, (_PROJECT, _cc, _cc, _P(d._UploadOptionsV2Struct))),
-    ("uplink_upload_info_versioned", d._VersionedObjectResult, (_UPLOAD,)),
-    ("uplink_stat_object_version", d._VersionedObjectResult, (_PROJECT, _cc, _cc) + _VER),
-    ("uplink_delete_object_version", d._VersionedObjectResult,
-     (_PROJECT, _cc, _cc) + _VER + (_P(d._DeleteObjectOptionsStruct),)),
-    ("uplink_download_object_version", d._DownloadResult,
-     (_PROJECT, _cc, _cc) + _VER + (_P(d._DownloadOptionsStruct),)),
-    ("uplink_download_info_versioned", d._VersionedObjectResult, (_DOWNLOAD,)),
-    ("uplink_list_object_versions", _P(d._VersionedObjectIteratorStruct),
-     (_PROJECT, _cc, _P(d._ListObjectVersionsOptionsStruct))),
-    ("uplink_versioned_object_iterator_next", c_bool, (_P(d._VersionedObjectIteratorStruct),)),
-    ("uplink_versioned_object_iterator_err", _ERR, (_P(d._VersionedObjectIteratorStruct),)),
-    ("uplink_versioned_object_iterator_item", _P(d._VersionedObjectStruct),
-     (_P(d._VersionedObjectIteratorStruct),)),
-    ("uplink_free_versioned_object_iterator", None, (_P(d._VersionedObjectIteratorStruct),)),
-    ("uplink_set_object_retention", _ERR,
-     (_PROJECT, _cc, _cc) + _VER + (d._RetentionStruct, c_bool)),
-    ("uplink_get_object_retention", d._RetentionResult, (_PROJECT, _cc, _cc) + _VER),
-    ("uplink_set_object_legal_hold", _ERR, (_PROJECT, _cc, _cc) + _VER + (c_bool,)),
-    ("uplink_get_object_legal_hold", d._BoolResult, (_PROJECT, _cc, _cc) + _VER),
-    ("uplink_delete_objects", d._DeleteObjectsResult,
-     (_PROJECT, _cc, _P(d._DeleteObjectsItemStruct), c_size_t,
-      _P(d._DeleteObjectsOptionsStruct))),
-    ("uplink_cancel", _ERR, (_P(d._HandleStruct),)),
-    ("uplink_download_read_full", d._ReadResult, (_DOWNLOAD, c_void_p, c_size_t)),
-    ("uplink_download_read_some", d._ReadResult, (_DOWNLOAD, c_void_p, c_size_t)),
-    # any iterator (all are {size_t _handle}) as an UplinkHandle*
-    ("uplink_iterator_next_page", _ListPageResult, (c_void_p, c_size_t)),
-    ("uplink_free_list_page_result", None, (_ListPageResult,)),
-    ("uplink_free_versioned_object_result", None, (d._VersionedObjectResult,)),
-    ("uplink_free_versioned_object", None, (_P(d._VersionedObjectStruct),)),
-    ("uplink_free_object_lock_configuration_result", None, (d._ObjectLockConfigurationResult,)),
-    ("uplink_free_retention_result", None, (d._RetentionResult,)),
-    ("uplink_free_bool_result", None, (d._BoolResult,)),
-    ("uplink_free_int32_result", None, (d._Int32Result,)),
-    ("uplink_free_delete_objects_result", None, (d._DeleteObjectsResult,)),
-    # whole objects (wholeobject.go)
-    ("uplink_put_object", d._ObjectResult,
-     (_PROJECT, _cc, _cc, c_void_p, c_size_t, _P(d._UploadOptionsStruct))),
-    ("uplink_get_object", _BytesResult, (_PROJECT, _cc, _cc, ctypes.c_int64, ctypes.c_int64)),
-    ("uplink_free_bytes_result", None, (_BytesResult,)),
-    # async operations (async.go): uplink_async_<call> takes <call>'s arguments
-    # and returns an operation id; the result is <call>'s, taken by id.
-    ("uplink_async_wait", c_size_t, (ctypes.c_int64, _P(ctypes.c_uint64), c_size_t)),
-    ("uplink_async_wake", None, ()),
-    ("uplink_async_take", _ERR, (ctypes.c_uint64, c_void_p, c_size_t)),
-    ("uplink_async_cancel", None, (ctypes.c_uint64,)),
-    ("uplink_async_discard", None, (ctypes.c_uint64,)),
-    ("uplink_internal_AsyncCount", c_size_t, ()),
-    ("uplink_async_stat_bucket", _OP,
-     (_PROJECT, _cc)),
-    ("uplink_async_create_bucket", _OP,
-     (_PROJECT, _cc)),
-    ("uplink_async_ensure_bucket", _OP,
-     (_PROJECT, _cc)),
-    ("uplink_async_delete_bucket", _OP,
-     (_PROJECT, _cc)),
-    ("uplink_async_delete_bucket_with_objects", _OP,
-     (_PROJECT, _cc)),
-    ("uplink_async_delete_bucket_with_objects_bypass_governance_retention", _OP,
-     (_PROJECT, _cc)),
-    ("uplink_async_create_bucket_with_object_lock", _OP,
-     (_PROJECT, _cc, c_bool)),
-    ("uplink_async_get_bucket_versioning", _OP,
-     (_PROJECT, _cc)),
-    ("uplink_async_set_bucket_versioning", _OP,
-     (_PROJECT, _cc, c_bool)),
-    ("uplink_async_get_bucket_object_lock_configuration", _OP,
-     (_PROJECT, _cc)),
-    ("uplink_async_set_bucket_object_lock_configuration", _OP,
-     (_PROJECT, _cc, _P(d._ObjectLockConfigurationStruct))),
-    ("uplink_async_stat_object", _OP,
-     (_PROJECT, _cc, _cc)),
-    ("uplink_async_delete_object", _OP,
-     (_PROJECT, _cc, _cc)),
-    ("uplink_async_update_object_metadata", _OP,
-     (_PROJECT, _cc, _cc, d._CustomMetadataStruct, _P(d._UploadObjectMetadataOptionsStruct))),
-    ("uplink_async_copy_object", _OP,
-     (_PROJECT, _cc, _cc, _cc, _cc, _P(d._CopyObjectOptionsStruct))),
-    ("uplink_async_move_object", _OP,
-     (_PROJECT, _cc, _cc, _cc, _cc, _P(d._MoveObjectOptionsStruct))),
-    ("uplink_async_stat_object_version", _OP,
-     (_PROJECT, _cc, _cc) + _VER),
-    ("uplink_async_delete_object_version", _OP,
-     (_PROJECT, _cc, _cc) + _VER + (_P(d._DeleteObjectOptionsStruct),)),
-    ("uplink_async_delete_objects", _OP,
-     (_PROJECT, _cc, _P(d._DeleteObjectsItemStruct), c_size_t, _P(d._DeleteObjectsOptionsStruct))),
-    ("uplink_async_set_object_retention", _OP,
-     (_PROJECT, _cc, _cc) + _VER + (d._RetentionStruct, c_bool)),
-    ("uplink_async_get_object_retention", _OP,
-     (_PROJECT, _cc, _cc) + _VER),
-    ("uplink_async_set_object_legal_hold", _OP,
-     (_PROJECT, _cc, _cc) + _VER + (c_bool,)),
-    ("uplink_async_get_object_legal_hold", _OP,
-     (_PROJECT, _cc, _cc) + _VER),
-    ("uplink_async_put_object", _OP,
-     (_PROJECT, _cc, _cc, c_void_p, c_size_t, _P(d._UploadOptionsStruct))),
-    ("uplink_async_get_object", _OP,
-     (_PROJECT, _cc, _cc, ctypes.c_int64, ctypes.c_int64)),
-    ("uplink_async_begin_upload", _OP,
-     (_PROJECT, _cc, _cc, _P(d._UploadOptionsStruct))),
-    ("uplink_async_commit_upload", _OP,
-     (_PROJECT, _cc, _cc, _cc, _P(d._CommitUploadOptionsStruct))),
-    ("uplink_async_abort_upload", _OP,
-     (_PROJECT, _cc, _cc, _cc)),
-    ("uplink_async_revoke_access", _OP,
-     (_PROJECT, _ACCESS)),
-    ("uplink_async_upload_object", _OP,
-     (_PROJECT, _cc, _cc, _P(d._UploadOptionsStruct))),
-    ("uplink_async_upload_object2", _OP,
-     (_PROJECT, _cc, _cc, _P(d._UploadOptionsV2Struct))),
-    ("uplink_async_download_object", _OP,
-     (_PROJECT, _cc, _cc, _P(d._DownloadOptionsStruct))),
-    ("uplink_async_download_object_version", _OP,
-     (_PROJECT, _cc, _cc) + _VER + (_P(d._DownloadOptionsStruct),)),
-    ("uplink_async_upload_part", _OP,
-     (_PROJECT, _cc, _cc, _cc, c_uint32)),
-    ("uplink_async_upload_write", _OP,
-     (_UPLOAD, c_void_p, c_size_t)),
-    ("uplink_async_upload_commit", _OP,
-     (_UPLOAD,)),
-    ("uplink_async_upload_abort", _OP,
-     (_UPLOAD,)),
-    ("uplink_async_part_upload_write", _OP,
-     (_PART_UPLOAD, c_void_p, c_size_t)),
-    ("uplink_async_part_upload_commit", _OP,
-     (_PART_UPLOAD,)),
-    ("uplink_async_download_read_some", _OP,
-     (_DOWNLOAD, c_void_p, c_size_t)),
-    ("uplink_async_download_read_full", _OP,
-     (_DOWNLOAD, c_void_p, c_size_t)),
-    ("uplink_async_iterator_next_page", _OP,
-     (c_void_p, c_size_t)),
-    ("uplink_async_config_request_access_with_passphrase2", _OP,
-     (d._ConfigStruct, _P(d._ConfigTimeoutsStruct), _cc, _cc, _cc)),
-    ("uplink_async_edge_register_access", _OP,
-     (d._EdgeConfigStruct, _ACCESS, _P(d._EdgeRegisterAccessOptionsStruct))),
-)
+def _table() -> Tuple[Any, ...]:
+    """The rows of every function libuplinkc exports (``_calls.TABLE``)."""
+    from ._calls import TABLE  # pylint: disable=import-outside-toplevel  # it builds on the gate
+    return TABLE
 
 
 def symbol_names() -> List[str]:
-    """Returns the names of every function declared in the signature table."""
-    return [name for name, _, _ in _SIGNATURES]
+    """Returns the names of every function declared in the table of calls."""
+    return [row.name for row in _table()]
 
 
 # ---------------------------------------------------------------------------
@@ -323,20 +37,11 @@ class _State:
     functions: Dict[str, Any] = {}
     path: Optional[str] = None
     pid: Optional[int] = None
-    forked = False
     missing: Tuple[str, ...] = ()
-
-
-def _after_fork_in_child() -> None:
-    # The Go runtime's threads do not survive fork(): once the library is loaded,
-    # a child must never call into it (it would hang, or talk on the parent's
-    # connections). Objects made before the fork see this flag at the gate.
-    if _State.lib is not None:
-        _State.forked = True
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    # See "Library generations" below.
+    generation = 0
+    source: Optional[str] = None
+    fork_problem: Optional[str] = None
 
 
 def library_filename() -> str:
@@ -421,15 +126,16 @@ def _missing_function(name: str) -> Callable[..., Any]:
 def _bind(lib: ctypes.CDLL) -> Tuple[str, ...]:
     missing = []
     functions: Dict[str, Any] = {}
-    for name, restype, argtypes in _SIGNATURES:
+    for row in _table():
+        name = row.name
         try:
             func = getattr(lib, name)
         except AttributeError:
             missing.append(name)
             functions[name] = _missing_function(name)
             continue
-        func.restype = restype
-        func.argtypes = argtypes
+        func.restype = row.restype
+        func.argtypes = row.argtypes
         functions[name] = func
     _State.functions = functions
     return tuple(missing)
@@ -438,12 +144,14 @@ def _bind(lib: ctypes.CDLL) -> Tuple[str, ...]:
 def _open(path: str) -> ctypes.CDLL:
     lib = ctypes.CDLL(path)
     _State.missing = _bind(lib)
-    _State.path = path
+    _State.path = _State.source = path
     _State.pid = os.getpid()
     return lib
 
 
 def _load() -> ctypes.CDLL:
+    if _State.generation:
+        return _load_private_copy()
     override = os.environ.get(ENV_LIBRARY)
     if override:
         # An explicit choice is never silently replaced by the bundled library.
@@ -470,21 +178,11 @@ def _load() -> ctypes.CDLL:
         "could not load libuplinkc; tried: " + "; ".join(tried) + ". " + _advice())
 
 
-def _fork_error() -> errors.ForkError:
-    return errors.ForkError(
-        f"libuplinkc was loaded in process {_State.pid} and this process "
-        f"({os.getpid()}) is a fork() of it: the Go runtime does not survive fork(). "
-        "Use multiprocessing with the 'spawn' start method "
-        "(multiprocessing.get_context('spawn')) and open uplink objects in the child.")
-
-
 def lib() -> ctypes.CDLL:
     """The loaded library, loading it on first use; raises LibUplinkSoError or ForkError.
 
     For tests and introspection only: calls go through ``function``.
     """
-    if _State.forked:
-        raise _fork_error()
     loaded = _State.lib
     if loaded is not None:
         return loaded
@@ -495,23 +193,122 @@ def lib() -> ctypes.CDLL:
 
 
 def function(name: str) -> Any:
-    """The declared function ``name``; raises ForkError in a forked child."""
-    if _State.forked:
-        raise _fork_error()
+    """The declared function ``name`` (loading the library on first use)."""
     if _State.lib is None:
         lib()
     return _State.functions[name]
 
 
-def check_fork() -> None:
-    """Raises ForkError in a child forked after the library was loaded."""
-    if _State.forked:
-        raise _fork_error()
+# ---------------------------------------------------------------------------
+# Library generations: reloading after fork()
+#
+# The Go runtime's threads do not survive fork(), so a child never calls into
+# the library its parent loaded. Instead its first native call loads a private
+# copy of the same file, which starts a Go runtime of its own: from an
+# anonymous memory file (memfd_create), or else from a temporary file removed
+# as soon as it is loaded. Each load is a new generation; handles record
+# theirs, and the gate never passes a handle of an older generation to the
+# library (its ids would name other objects, or none, in the new table).
+
+def generation() -> int:
+    """The generation of the library this process calls (0 until a fork)."""
+    return _State.generation
 
 
-def forked() -> bool:
-    """True in a child forked after the library was loaded."""
-    return _State.forked
+def _after_fork_in_child() -> None:
+    # Locks a parent thread held at the fork would never be released here.
+    _State.lock = threading.Lock()
+    if _State.lib is not None:
+        _State.lib = None
+        _State.functions = {}
+        _State.generation += 1
+        _State.fork_problem = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _copy_into(fd: int, source: str) -> None:
+    with open(source, "rb") as src:
+        size = os.fstat(src.fileno()).st_size
+        sent = 0
+        if hasattr(os, "sendfile"):   # a copy inside the kernel
+            while sent < size:
+                count = os.sendfile(fd, src.fileno(), sent, size - sent)
+                if count <= 0:
+                    break
+                sent += count
+        src.seek(sent)
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
+
+
+def _memfd_copy(source: str) -> ctypes.CDLL:
+    memfd_create = getattr(os, "memfd_create", None)
+    if memfd_create is None:
+        raise OSError("memfd_create is not available")
+    fd = memfd_create("libuplinkc", getattr(os, "MFD_CLOEXEC", 0))
+    try:
+        _copy_into(fd, source)
+        # The process id makes the name unique: a child's child must not find
+        # this copy among the loaded libraries by name.
+        return ctypes.CDLL(f"/proc/{os.getpid()}/fd/{fd}")
+    finally:
+        os.close(fd)   # the mapping keeps the memory file alive
+
+
+def _temp_dirs() -> Iterator[str]:
+    yield tempfile.gettempdir()
+    yield from ("/dev/shm", "/var/tmp", os.path.expanduser("~"))
+
+
+def _temp_file_copy(source: str) -> ctypes.CDLL:
+    problems = []
+    for folder in _temp_dirs():
+        try:
+            fd, path = tempfile.mkstemp(prefix="libuplinkc-", suffix=".so", dir=folder)
+        except OSError as exc:
+            problems.append(f"{folder}: {exc}")
+            continue
+        try:
+            try:
+                _copy_into(fd, source)
+            finally:
+                os.close(fd)
+            return ctypes.CDLL(path)
+        except OSError as exc:   # a noexec mount, a full disk
+            problems.append(f"{folder}: {exc}")
+        finally:
+            os.unlink(path)
+    raise OSError("; ".join(problems))
+
+
+def _load_private_copy() -> ctypes.CDLL:
+    """Loads a copy of the parent's library in a forked child; raises ForkError."""
+    source = _State.source
+    assert source is not None
+    if _State.fork_problem is None:
+        problems = []
+        for copy in (_memfd_copy, _temp_file_copy):
+            try:
+                loaded = copy(source)
+            except OSError as exc:
+                problems.append(f"{copy.__name__.strip('_')}: {exc}")
+                continue
+            _State.missing = _bind(loaded)
+            _State.path = loaded._name
+            _State.pid = os.getpid()
+            return loaded
+        _State.fork_problem = "; ".join(problems)
+    raise errors.ForkError(
+        f"this process ({os.getpid()}) is a fork() of one that had loaded libuplinkc, "
+        "whose Go runtime does not survive fork(), and no private copy of the library "
+        f"could be loaded here ({_State.fork_problem}). Use multiprocessing with the "
+        "'spawn' start method (multiprocessing.get_context('spawn')) and open uplink "
+        "objects in the child.")
 
 
 def library_path() -> str:

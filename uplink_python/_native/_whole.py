@@ -1,41 +1,21 @@
-"""Whole objects in one native call: put_object and get_object (sync; the async
-ones are in ``_async``)."""
+"""Whole objects in one native call (``calls.put_object``, ``calls.get_object``
+and their async rows): the bytes result of uplink_get_object, copied out once."""
 
 from __future__ import annotations
 
 import ctypes
 import sys
+from ctypes import c_size_t, c_void_p
 from typing import Any, Optional
 
-from ..module_classes import Object, UploadOptions
-from ._buffers import readable_buffer
-from ._calls import OBJECT
-from ._convert import encode, integer, key_arg, upload_options
-from ._errors import pop_error
-from ._gate import Handle, call, free
+from ._errors import ERROR, pop_error
+from ._gate import free
 
 
-def put_object(project: Handle, bucket: str, key: str, data: Any,
-               options: Optional[UploadOptions]) -> Object:
-    """Stores ``data`` (any bytes-like object, read in place) as bucket/key."""
-    with readable_buffer(data, None, "data", "size") as (pointer, count):
-        stored: Object = call("uplink_put_object", project, encode(bucket, "bucket_name"),
-                              key_arg(key, "key"), pointer, count, upload_options(options),
-                              take=OBJECT)
-        return stored
+class BytesResult(ctypes.Structure):
+    """UplinkBytesResult (uplink_extensions.h): the bytes of uplink_get_object."""
+    _fields_ = [("data", c_void_p), ("length", c_size_t), ("error", ERROR)]
 
-
-def get_object(project: Handle, bucket: str, key: str, offset: int, length: int) -> bytes:
-    """The bytes of bucket/key from ``offset``, ``length`` of them (-1: all)."""
-    data: bytes = call("uplink_get_object", project, *get_object_args(bucket, key, offset, length),
-                       take=take_bytes)
-    return data
-
-
-def get_object_args(bucket: str, key: str, offset: int, length: int) -> Any:
-    """The checked arguments of uplink_get_object after the project."""
-    return (encode(bucket, "bucket_name"), key_arg(key, "key"),
-            integer(offset, "offset", 0, 2**63 - 1), integer(length, "length", -1, 2**63 - 1))
 
 
 def take_bytes(result: Any) -> bytes:
