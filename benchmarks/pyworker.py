@@ -32,6 +32,46 @@ def _drain_readinto(download: Any, chunk: int) -> int:
             received += count
 
 
+class _Delegating:
+    """Download.read and readline as they would be over an io.BufferedReader of
+    a raw reader that hands out what the library has (readinto1), with the
+    same argument checks and buffer size (256 KiB) as Download's own buffer."""
+
+    def __init__(self, download: Any) -> None:
+        import io
+
+        from uplink_python import _native
+
+        class _Raw(io.RawIOBase):
+            def readable(self) -> bool:
+                return True
+
+            def readinto(self, buffer: Any) -> int:
+                count, _ = _native.download_readinto(download._handle, buffer, full=False)
+                return count
+
+        self._buffered = io.BufferedReader(_Raw(), 256 * 1024)
+        self._turn = threading.Lock()
+        self._check_fork = _native.check_fork
+
+    def read(self, size: int) -> Any:
+        if type(size) is not int and (isinstance(size, bool) or not isinstance(size, int)):
+            raise TypeError("size_to_read must be an int")
+        if size > sys.maxsize:
+            raise ValueError("size_to_read too large")
+        self._check_fork()
+        with self._turn:
+            data = self._buffered.read1(size)
+        return data, len(data)
+
+    def readline(self, size: int = -1) -> bytes:
+        if isinstance(size, bool) or not isinstance(size, int):
+            raise TypeError("size must be an int")
+        self._check_fork()
+        with self._turn:
+            return self._buffered.readline(size)
+
+
 def python_case(access: str, args: Dict[str, Any]) -> Dict[str, float]:
     """Runs one case; returns wall seconds, CPU seconds and peak RSS."""
     from uplink_python.module_classes import ListObjectsOptions
@@ -60,6 +100,23 @@ def python_case(access: str, args: Dict[str, Any]) -> Dict[str, float]:
                     if not count:
                         break
                     received += count
+        elif mode == "readline":
+            with project.download_object(bucket, key) as download:
+                received = sum(len(line) for line in iter(download.readline, b""))
+        elif mode in ("bufread", "bufreadline"):
+            # What Download would be with its buffering delegated to an
+            # io.BufferedReader over a raw reader (library.md, design notes).
+            with project.download_object(bucket, key) as download:
+                buffered = _Delegating(download)
+                if mode == "bufreadline":
+                    received = sum(len(line) for line in iter(buffered.readline, b""))
+                else:
+                    received = 0
+                    while True:
+                        _, count = buffered.read(chunk)
+                        if not count:
+                            break
+                        received += count
         elif mode == "readfile":
             with open(args["path"], "wb") as target, \
                     project.download_object(bucket, key) as download:

@@ -46,8 +46,7 @@ case "$(uname -m)" in
 	aarch64 | arm64) target=linux-aarch64 ;;
 	*) log "error: no wheel target for $(uname -m) in scripts/build-dist.sh"; exit 1 ;;
 esac
-# The test tools: a new pyproject.toml (its test extra), requirements-test.txt (when there
-# is one) or python3 makes a new .venv.
+# The test tools: a new pyproject.toml, requirements-test.txt or python3 makes a new .venv.
 venv_key="$(hash_files pyproject.toml requirements-test.txt) $(command -v python3) $(python3 -c 'import sys; print(sys.version)')"
 venv_fresh=
 stamp_fresh venv "$venv_key" && [[ -x .venv/bin/python ]] && venv_fresh=1
@@ -77,7 +76,7 @@ else
 		rm -rf .venv
 		python3 -m venv .venv
 		env PATH="$PWD/.venv/bin" .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
-		env PATH="$PWD/.venv/bin" .venv/bin/python -m pip install -q --disable-pip-version-check "$wheel[test]"
+		env PATH="$PWD/.venv/bin" .venv/bin/python -m pip install -q --disable-pip-version-check "$wheel" -r requirements-test.txt
 		stamp_done venv "$venv_key"
 		stamp_done venv-wheel "$(hash_files "$wheel")"
 	fi

@@ -173,6 +173,24 @@ def _looks_like_grant(text: str) -> bool:
     return len(text) >= 50 and text.isalnum()
 
 
+def _shown(text: str) -> str:
+    # A long text may be a damaged grant: a secret never goes into a message.
+    return repr(text) if len(text) <= 40 else f"<{len(text)} characters>"
+
+
+def _looks_like_path(text: str) -> bool:
+    return os.sep in text or "/" in text or text.startswith(("~", "."))
+
+
+def _not_grant(text: str) -> str:
+    """What else the text given for an access is not: a grant or an existing file."""
+    if not text:
+        return ""
+    if _looks_like_path(text):
+        return f"; and file {text!r} does not exist"
+    return "; nor is it a serialized access grant (malformed grant) or a file"
+
+
 def _describe(description: str, origin: str, config_dir: str) -> AccessSource:
     """Resolves what the CLI's --access takes: a grant, a file holding one, or a saved
     access's name (the default access when empty)."""
@@ -184,6 +202,13 @@ def _describe(description: str, origin: str, config_dir: str) -> AccessSource:
             return AccessSource(f"{origin} (file {text})", grant=handle.read().strip())
     info = load_access_info(config_dir)
     if info is None:
+        if text and _looks_like_path(text):
+            # Base58 grants hold no "/", so a path is shown whole.
+            raise NoAccessError(f"{origin}: file {text!r} does not exist")
+        if text:
+            raise NoAccessError(f"{origin}: {_shown(text)} is a malformed grant (not a "
+                                "serialized access grant), not a file, and there is no "
+                                f"{os.path.join(config_dir, ACCESS_FILE)} to name an access")
         raise NoAccessError(f"{origin} names access {text!r}, but there is no "
                             f"{os.path.join(config_dir, ACCESS_FILE)}")
     name = text or info.default
@@ -194,8 +219,9 @@ def _describe(description: str, origin: str, config_dir: str) -> AccessSource:
                             f"{os.path.join(config_dir, ACCESS_FILE)})", grant=name)
     if name not in info.accesses:
         saved = ", ".join(sorted(info.accesses)) or "none"
-        raise NoAccessError(f"{origin}: no access named {name!r} in "
-                            f"{os.path.join(config_dir, ACCESS_FILE)} (saved: {saved})")
+        raise NoAccessError(f"{origin}: no access named {_shown(name)} in "
+                            f"{os.path.join(config_dir, ACCESS_FILE)} (saved: {saved})"
+                            f"{_not_grant(text)}")
     return AccessSource(f"{origin} (access {name!r} of {os.path.join(config_dir, ACCESS_FILE)})",
                         grant=info.accesses[name])
 

@@ -78,6 +78,10 @@ def _restore(cls: Type["StorjException"], message: str, code: int, details: str,
     return exc
 
 
+# "X (uplink: X (Y))": one error class wrapped around itself.
+_NESTED = re.compile(r"(?P<head>[^()]+?) \((?:uplink: )?(?P=head) \((?P<inner>.*)\)\)\Z", re.S)
+
+
 class StorjException(Exception):
     """Base class of every error raised by uplink_python.
 
@@ -103,7 +107,15 @@ class StorjException(Exception):
     def reason(self) -> str:
         """The native library's text without Go's "uplink: " prefix."""
         details = self.details.strip()
-        return details[len("uplink: "):] if details.startswith("uplink: ") else details
+        # Go wraps some errors twice: "uplink: uplink: permission denied (...)", or
+        # "uplink: permission denied (uplink: permission denied (metaclient: ...))".
+        while details.startswith("uplink: "):
+            details = details[len("uplink: "):].lstrip()
+        while True:
+            nested = _NESTED.match(details)
+            if nested is None:
+                return details
+            details = f"{nested['head']} ({nested['inner']})"
 
     def __str__(self) -> str:
         reason = self.reason()

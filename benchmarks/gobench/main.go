@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -35,7 +36,7 @@ type options struct {
 func main() {
 	var o options
 	access := flag.String("access", "", "serialized access grant")
-	flag.StringVar(&o.mode, "mode", "", "put|upload|read|readfile|rangedfile|multipartfile|threads|stat|list|fill|mkbucket|rmbucket|many-put|many-get|many-stat")
+	flag.StringVar(&o.mode, "mode", "", "put|upload|read|readline|readfile|rangedfile|multipartfile|threads|stat|list|fill|mkbucket|rmbucket|many-put|many-get|many-stat")
 	flag.StringVar(&o.bucket, "bucket", "", "bucket (must exist)")
 	flag.StringVar(&o.key, "key", "", "object key")
 	flag.StringVar(&o.prefix, "prefix", "", "key prefix (fill, list)")
@@ -86,6 +87,8 @@ func run(serialized string, o *options) error {
 		err = upload(ctx, project, o.bucket, o.key, data, o.chunk)
 	case "read":
 		err = read(ctx, project, o.bucket, o.key, o.chunk, o.size)
+	case "readline":
+		err = readLines(ctx, project, o.bucket, o.key, o.size)
 	case "readfile":
 		err = readFile(ctx, project, o)
 	case "rangedfile":
@@ -159,6 +162,32 @@ func read(ctx context.Context, project *uplink.Project, bucket, key string, chun
 			break
 		}
 		if err != nil {
+			return err
+		}
+	}
+	if received != size {
+		return fmt.Errorf("read %d bytes of %d", received, size)
+	}
+	return nil
+}
+
+// readLines reads the object a line at a time through a bufio.Reader, as
+// Python's readline does through its buffer.
+func readLines(ctx context.Context, project *uplink.Project, bucket, key string, size int64) error {
+	down, err := project.DownloadObject(ctx, bucket, key, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = down.Close() }()
+	lines := bufio.NewReaderSize(down, 256<<10)
+	var received int64
+	for {
+		line, err := lines.ReadSlice('\n')
+		received += int64(len(line))
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
 			return err
 		}
 	}

@@ -73,5 +73,10 @@ def test_documents_name_every_public_call() -> None:
                  "set_bucket_object_lock_configuration", "set_object_retention",
                  "get_object_retention", "set_object_legal_hold", "get_object_legal_hold",
                  "register_access", "register_edge_credentials", "join_share_url",
-                 "open", "StorjFileSystem", "sign"):
+                 "open", "StorjFileSystem", "sign",
+                 # credentials, files and retry helpers
+                 "load_access_info", "save_access_info", "AccessInfo", "uplink_config_dir",
+                 "find_access", "open_object", "RawObjectReader", "delays"):
         assert f"{name}(" in text, name
+    for name in ("DEFAULT_RETRY", "NO_RETRY"):
+        assert name in text, name

@@ -125,7 +125,7 @@ def test_objects_round_trip(cli: Cli, cli_bucket: str, tmp_path: Any) -> None:
     # Three 5 MiB parts moved by two threads: a multipart upload.
     out = cli.out("cp", str(source), f"sj://{cli_bucket}/dir/", "--parallelism", "2",
                   "--part-size", str(5 * MIB))
-    assert f"{source} --> {remote}" in out
+    assert f"upload: {source} to {remote}" in out
 
     listed = cli.out("ls", f"sj://{cli_bucket}")
     assert listed.split() == ["KIND", "CREATED", "SIZE", "KEY", "PRE", "dir/"]
@@ -180,14 +180,14 @@ def test_recursive_copy_and_remove(cli: Cli, cli_bucket: str, tmp_path: Any) -> 
     assert cli.out("ls", "-r", "--json", f"sj://{cli_bucket}/copy/") == ""
 
     removed = cli.out("rm", "-r", f"sj://{cli_bucket}/up/")
-    assert removed.count("removed ") == 3
+    assert removed.count("delete: ") == 3
     left = [json.loads(line)["key"] for line in
             cli.out("ls", "-r", "--json", f"sj://{cli_bucket}").splitlines()]
     assert sorted(left) == ["moved/b.txt", "moved/deeper/c.bin"]
 
 
 def test_usage_errors_exit_2_and_failures_exit_1(cli: Cli, tmp_path: Any) -> None:
-    assert "usage:" in cli.err(code=2)
+    assert "see 'uplink-py --help'" in cli.err(code=2)
     assert "invalid choice" in cli.err("frobnicate", code=2)
     assert "only sj://" in cli.err("ls", "s3://bucket", code=2)
     assert "one of the locations must be sj://" in cli.err("cp", "a", "b", code=2)
@@ -204,7 +204,7 @@ def test_usage_errors_exit_2_and_failures_exit_1(cli: Cli, tmp_path: Any) -> Non
 
 def test_help_everywhere(cli: Cli) -> None:
     assert "ls" in cli.out("--help") and "share" in cli.out("-h")
-    for command in ("ls", "mb", "rb", "cp", "mv", "cat", "rm", "share", "access",
+    for command in ("ls", "mb", "rb", "cp", "mv", "sync", "cat", "rm", "share", "access",
                     "access import", "access list", "access inspect", "access use",
                     "access remove"):
         out = cli.out(*command.split(), "--help")
@@ -273,6 +273,7 @@ def test_progress_bar_on_a_terminal_only(cli: Cli, cli_bucket: str, tmp_path: An
     source.write_bytes(os.urandom(3 * MIB))
     on_terminal = _progress_output(cli, "cp", str(source), f"sj://{cli_bucket}/p.bin")
     assert b"\rcp:" in on_terminal and b"3.00M" in on_terminal and b"B/s" in on_terminal
+    assert b"100%" in on_terminal  # the finished bar stays, at 100%
     piped = cli.run("cp", f"sj://{cli_bucket}/p.bin", str(tmp_path / "q.bin"))
     assert piped.stderr == b""
     forced = cli.run("cp", "--progress", f"sj://{cli_bucket}/p.bin", str(tmp_path / "r.bin"))
@@ -326,6 +327,7 @@ def test_console_script_is_installed() -> None:
 
 def test_locations_times_and_auth_services_parse() -> None:
     from uplink_python import cli as module  # pylint: disable=import-outside-toplevel
+    from uplink_python.cli import _access  # pylint: disable=import-outside-toplevel
 
     assert module.parse_location("sj://b/dir/k") == module.Location("b", "dir/k")
     assert module.parse_location("sj://b") == module.Location("b", "")
@@ -335,25 +337,25 @@ def test_locations_times_and_auth_services_parse() -> None:
         with pytest.raises(module.UsageError):
             module.parse_location(bad)
 
-    assert module._unix_time("1700000000") == 1700000000
-    assert module._unix_time("2030-01-31T12:00:00Z") == 1896091200
-    assert module._unix_time("2030-01-31T13:00:00+01:00") == 1896091200
+    assert _access._unix_time("1700000000") == 1700000000
+    assert _access._unix_time("2030-01-31T12:00:00Z") == 1896091200
+    assert _access._unix_time("2030-01-31T13:00:00+01:00") == 1896091200
     now = int(time.time())
-    assert now + 7200 - 5 <= module._unix_time("+2h") <= now + 7200 + 5
-    assert now + 7 * 86400 - 5 <= module._unix_time("+7d") <= now + 7 * 86400 + 5
+    assert now + 7200 - 5 <= _access._unix_time("+2h") <= now + 7200 + 5
+    assert now + 7 * 86400 - 5 <= _access._unix_time("+7d") <= now + 7 * 86400 + 5
     for bad in ("+", "+2", "+xh", "tomorrow", "2030-13-01"):
         with pytest.raises(argparse.ArgumentTypeError):
-            module._unix_time(bad)
+            _access._unix_time(bad)
 
-    remote = module._edge_config("https://auth.storjshare.io")
+    remote = _access._edge_config("https://auth.storjshare.io")
     assert remote.auth_service_address == "auth.storjshare.io:7777"
     assert remote.insecure_unencrypted_connection is False
-    local = module._edge_config("http://127.0.0.1:20000/")
+    local = _access._edge_config("http://127.0.0.1:20000/")
     assert local.auth_service_address == "127.0.0.1:20000"
     assert local.insecure_unencrypted_connection is True
-    assert module._edge_config("auth.example:8888").auth_service_address == "auth.example:8888"
+    assert _access._edge_config("auth.example:8888").auth_service_address == "auth.example:8888"
     with pytest.raises(module.UsageError):
-        module._edge_config("ftp://auth.example")
+        _access._edge_config("ftp://auth.example")
 
 
 def test_ctrl_c_exits_130_and_stores_nothing(cli: Cli, cli_bucket: str) -> None:

@@ -221,7 +221,8 @@ class Row(Generic[_T]):
     of an error the call raises.
     """
 
-    __slots__ = ("name", "args", "result", "hold", "redact", "argtypes", "arity", "plain")
+    __slots__ = ("name", "args", "result", "hold", "redact", "argtypes", "arity", "plain",
+                 "on_handle")
 
     def __init__(self, name: str, args: Sequence[Arg], result: Result[_T], *,
                  hold: bool = True, redact: Tuple[int, ...] = ()) -> None:
@@ -235,6 +236,11 @@ class Row(Generic[_T]):
         # Every argument passed as it is: the gate skips the conversion step.
         self.plain = all(arg.convert is None and arg.takes == 1 and len(arg.ctypes) == 1
                          for arg in self.args)
+        # Plain, held, nothing to redact, and the first argument its only
+        # Handle: the gate's hot path.
+        self.on_handle = (self.plain and hold and not redact and bool(self.args)
+                          and self.args[0].handle
+                          and not any(arg.handle for arg in self.args[1:]))
 
     @property
     def restype(self) -> Any:
