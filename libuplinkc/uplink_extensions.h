@@ -210,4 +210,11 @@ typedef struct UplinkListPageResult {
     UplinkError *error;
 } UplinkListPageResult;
 
+// The bytes of uplink_get_object, in C memory; freed by uplink_free_bytes_result.
+typedef struct UplinkBytesResult {
+    void *data;
+    size_t length;
+    UplinkError *error;
+} UplinkBytesResult;
+
 #endif

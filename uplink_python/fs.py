@@ -14,10 +14,17 @@ bare bucket name creates the bucket and ``rmdir`` deletes an empty one. Copies
 and moves happen on the network (``cp_file``, ``mv``); ``rm`` deletes in bulk.
 Storj errors become the builtin ``OSError`` subclasses fsspec users expect
 (FileNotFoundError, FileExistsError, PermissionError).
+
+It is an fsspec ``AsyncFileSystem`` on top of ``uplink_python.aio``: the
+``_``-prefixed coroutines are the implementation, fsspec's sync wrappers give
+the usual methods, and bulk calls (``cat`` of many paths, ``get``/``put`` of
+folders, ``rm`` of many) run concurrently. ``fsspec.filesystem("sj",
+asynchronous=True)`` inside a running loop gives the coroutines themselves.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime
 import errno
@@ -25,11 +32,13 @@ import os
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
+from fsspec.asyn import AsyncFileSystem, get_loop
 from fsspec.callbacks import DEFAULT_CALLBACK, Callback
 from fsspec.spec import AbstractFileSystem, make_instance
 
 from . import errors
 from .access import Access
+from .aio import AsyncProject
 from .credentials import default_access
 from .edge import join_share_url, register_access
 from .fs_file import StorjFile
@@ -84,7 +93,7 @@ def _discovered_grant() -> str:
     return grant
 
 
-class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[misc]
+class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
     """Storj buckets and objects as an fsspec file system (protocols ``sj``, ``storj``).
 
     ``access``: a serialized access grant, or an Access (which the file system
@@ -94,19 +103,24 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
     STORJ_API_KEY / STORJ_PASSPHRASE variables, the uplink CLI's config). ``config``: the Config
     to open the project with. ``edge`` (an EdgeConfig) and ``linkshare_url``
     enable ``sign``. ``part_size`` and ``concurrency`` tune large transfers (as
-    in Project.upload_file). ``close()`` frees the native handles.
+    in Project.upload_file). ``asynchronous=True`` (inside a running event loop)
+    makes the ``_``-prefixed coroutines the ones to call. ``close()`` frees the
+    native handles.
     """
 
     protocol = ("sj", "storj")
     root_marker = ""
+    _pid: int      # set by AsyncFileSystem.__init__: the process that made it
+    _loop: Any
     # The hook for default credentials: returns an access grant or an Access.
     access_discovery: Optional[Callable[[], AccessLike]] = _discovered_grant
 
     def __init__(self, access: Optional[AccessLike] = None, *, config: Optional[Config] = None,
                  edge: Optional[EdgeConfig] = None, linkshare_url: Optional[str] = None,
                  part_size: Optional[int] = None, concurrency: Optional[int] = None,
+                 asynchronous: bool = False, loop: Any = None,
                  **storage_options: Any) -> None:
-        super().__init__(**storage_options)
+        super().__init__(asynchronous=asynchronous, loop=loop, **storage_options)
         discover = type(self).access_discovery
         if access is None and discover is not None:
             access = discover()
@@ -129,8 +143,21 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
         self._part_size = part_size if part_size is not None else DEFAULT_PART_SIZE
         self._concurrency = concurrency if concurrency is not None else DEFAULT_CONCURRENCY
         self._project: Optional[Project] = None
+        self._aproject: Optional[AsyncProject] = None
 
     # -- plumbing
+
+    @property
+    def loop(self) -> Any:
+        """The event loop the sync methods run on (fsspec's io thread). In a
+        forked child it is the child's own: fsspec's AsyncFileSystem refuses the
+        parent's, and a file system made before a fork keeps working, as its
+        Project does (which reopens in the child)."""
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            if not self.asynchronous:
+                self._loop = get_loop()
+        return self._loop
 
     @property
     def _access(self) -> Access:
@@ -148,11 +175,20 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
             self._project = self._access.config_open_project(self._config)
         return self._project
 
+    @property
+    def aproject(self) -> AsyncProject:
+        """The open project as an AsyncProject (on the same native project as ``project``)."""
+        project = self.project
+        if self._aproject is None or self._aproject.sync is not project:
+            self._aproject = AsyncProject(project)
+        return self._aproject
+
     def close(self) -> None:
         """Closes the project, and the access when the file system parsed it, freeing
         their native handles. The file system stays usable: it opens them again when
         needed (fsspec reuses instances)."""
         project, self._project = self._project, None
+        self._aproject = None
         owned, self._owned_access = self._owned_access, None
         try:
             if project is not None:
@@ -201,34 +237,36 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
             info["metadata"] = item.custom.to_dict()
         return info
 
-    def _objects(self, bucket: str, prefix: str, recursive: bool) -> Iterator[Object]:
+    async def _objects(self, bucket: str, prefix: str, recursive: bool) -> List[Object]:
         with _translated(f"{bucket}/{prefix}"):
-            yield from self.project.iter_objects(
+            return await self.aproject.list_objects(
                 bucket, ListObjectsOptions(prefix=prefix, recursive=recursive, system=True))
 
-    def ls(self, path: str, detail: bool = True, **kwargs: Any) -> Union[List[Info], List[str]]:
+    async def _ls(self, path: str, detail: bool = True, **kwargs: Any
+                  ) -> Union[List[Info], List[str]]:
         """Lists a directory (a bucket, or a prefix in one), or the buckets for ``""``,
         sorted by name. A file lists as itself. Raises FileNotFoundError."""
-        entries = self._entries(path)
+        entries = await self._entries(path)
         return entries if detail else [entry["name"] for entry in entries]
 
-    def _entries(self, path: str) -> List[Info]:
+    async def _entries(self, path: str) -> List[Info]:
         bucket, key = self._split(path)
         if not bucket:
             with _translated(path):
-                entries = [self._bucket_info(b) for b in self.project.iter_buckets()]
+                entries = [self._bucket_info(b) for b in await self.aproject.list_buckets()]
         else:
             prefix = key.rstrip("/") + "/" if key else ""
             entries = [self._object_info(bucket, item)
-                       for item in self._objects(bucket, prefix, recursive=False)]
+                       for item in await self._objects(bucket, prefix, recursive=False)]
             if not entries:
-                entries = [self.info(path)]   # a file, an empty bucket, or FileNotFoundError
+                # a file, an empty bucket, or FileNotFoundError
+                entries = [await self._info(path)]
                 if entries[0]["type"] == "directory":
                     entries = []
         entries.sort(key=lambda entry: entry["name"])
         return entries
 
-    def info(self, path: str, **kwargs: Any) -> Info:
+    async def _info(self, path: str, **kwargs: Any) -> Info:
         """Describes a file, a directory (prefix) or a bucket: name, size, type,
         created (and mtime, expires, metadata for files). Raises FileNotFoundError."""
         bucket, key = self._split(path)
@@ -236,16 +274,22 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
             return {"name": "", "size": 0, "type": "directory"}
         with _translated(path):
             if not key:
-                return self._bucket_info(self.project.stat_bucket(bucket))
+                return self._bucket_info(await self.aproject.stat_bucket(bucket))
             if not key.endswith("/"):
                 with contextlib.suppress(errors.ObjectNotFoundError):
-                    return self._object_info(bucket, self.project.stat_object(bucket, key))
-        for _ in self._objects(bucket, key.rstrip("/") + "/", recursive=False):
-            return {"name": f"{bucket}/{key.rstrip('/')}", "size": 0, "type": "directory"}
+                    return self._object_info(bucket,
+                                             await self.aproject.stat_object(bucket, key))
+        listing = self.aproject.iter_objects(
+            bucket, ListObjectsOptions(prefix=key.rstrip("/") + "/", system=True))
+        async with listing:
+            with _translated(path):
+                async for _ in listing:
+                    return {"name": f"{bucket}/{key.rstrip('/')}", "size": 0,
+                            "type": "directory"}
         raise FileNotFoundError(errno.ENOENT, "no such object or prefix", path)
 
-    def find(self, path: str, maxdepth: Optional[int] = None, withdirs: bool = False,
-             detail: bool = False, **kwargs: Any) -> Union[List[str], Dict[str, Info]]:
+    async def _find(self, path: str, maxdepth: Optional[int] = None, withdirs: bool = False,
+                    detail: bool = False, **kwargs: Any) -> Union[List[str], Dict[str, Info]]:
         """Every file below ``path`` (and the directories, with ``withdirs``), from
         one recursive listing per bucket, sorted by name."""
         if maxdepth is not None and maxdepth < 1:
@@ -254,18 +298,19 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
         bucket, key = self._split(path)
         found: Dict[str, Info] = {}
         if not bucket:
-            for entry in self._entries(""):
+            for entry in await self._entries(""):
                 if withdirs:
                     found[entry["name"]] = entry
                 if maxdepth is None or maxdepth > 1:
-                    below = self.find(entry["name"], None if maxdepth is None else maxdepth - 1,
-                                      withdirs, detail=True)
+                    below = await self._find(entry["name"],
+                                             None if maxdepth is None else maxdepth - 1,
+                                             withdirs, detail=True)
                     assert isinstance(below, dict)
                     found.update(below)
         else:
             base = key.rstrip("/") + "/" if key else ""
             root = f"{bucket}/{base}"
-            for item in self._objects(bucket, base, recursive=True):
+            for item in await self._objects(bucket, base, recursive=True):
                 info = self._object_info(bucket, item)
                 parts = info["name"][len(root):].split("/")
                 if maxdepth is not None and len(parts) > maxdepth:
@@ -279,7 +324,7 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
                 found[path] = {"name": path, "size": 0, "type": "directory"}
             if not found and key:
                 with contextlib.suppress(FileNotFoundError):
-                    info = self.info(path)
+                    info = await self._info(path)
                     if info["type"] == "file":
                         found[path] = info
         names = sorted(found)
@@ -305,28 +350,28 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
 
     # -- buckets and directories
 
-    def mkdir(self, path: str, create_parents: bool = True, **kwargs: Any) -> None:
+    async def _mkdir(self, path: str, create_parents: bool = True, **kwargs: Any) -> None:
         """Creates the bucket of a bare bucket name (FileExistsError when it exists).
         A deeper path needs no creating: its bucket is created when
         ``create_parents`` (FileNotFoundError otherwise, when it is missing)."""
         bucket, key = self._split(path)
         with _translated(path):
             if not key:
-                self.project.create_bucket(bucket)
+                await self.aproject.create_bucket(bucket)
             elif create_parents:
-                self.project.ensure_bucket(bucket)
+                await self.aproject.ensure_bucket(bucket)
             else:
-                self.project.stat_bucket(bucket)
+                await self.aproject.stat_bucket(bucket)
 
-    def makedirs(self, path: str, exist_ok: bool = False) -> None:
+    async def _makedirs(self, path: str, exist_ok: bool = False) -> None:
         """Creates the bucket unless it exists (FileExistsError for a bare bucket name
         that exists, unless ``exist_ok``)."""
         bucket, key = self._split(path)
         if not key and not exist_ok:
-            self.mkdir(path)
+            await self._mkdir(path)
             return
         with _translated(path):
-            self.project.ensure_bucket(bucket)
+            await self.aproject.ensure_bucket(bucket)
 
     def rmdir(self, path: str) -> None:
         """Deletes an empty bucket (OSError ENOTEMPTY when it is not). A prefix vanishes
@@ -350,66 +395,108 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
         return StorjFile(self, path, mode, block_size=block_size, autocommit=autocommit,
                          cache_options=cache_options, **kwargs)
 
-    def cat_file(self, path: str, start: Optional[int] = None, end: Optional[int] = None,
-                 **kwargs: Any) -> bytes:
+    async def _cat_file(self, path: str, start: Optional[int] = None,
+                        end: Optional[int] = None, **kwargs: Any) -> bytes:
         """The object's bytes ``[start:end]`` (negative counts from the end, as in
         slices), fetched as one ranged download. Raises FileNotFoundError."""
         bucket, key = self._split(path)
+        project = self.aproject
         with _translated(path):
             if (start is not None and start < 0) or (end is not None and end < 0):
-                size = self.project.stat_object(bucket, key).system.content_length
+                size = (await project.stat_object(bucket, key)).system.content_length
                 start = max(size + start, 0) if start is not None and start < 0 else start
                 end = max(size + end, 0) if end is not None and end < 0 else end
             offset = start or 0
             if end is not None and end <= offset:
-                self.project.stat_object(bucket, key)   # missing objects still raise
+                await project.stat_object(bucket, key)   # missing objects still raise
                 return b""
             length = -1 if end is None else end - offset
             try:
-                with self.project.download_object(bucket, key, DownloadOptions(offset, length)
-                                                  ) as download:
-                    return download.readall()
-            except errors.StorjException:
+                return await project.get_object(bucket, key, offset=offset, length=length)
+            except errors.StorjException as exc:
+                if isinstance(exc, (errors.ObjectNotFoundError, errors.BucketNotFoundError)):
+                    raise
                 # A range beyond the end is refused; a slice of it is empty.
-                size = self.project.stat_object(bucket, key).system.content_length
+                size = (await project.stat_object(bucket, key)).system.content_length
                 if offset >= size:
                     return b""
                 raise
 
-    def pipe_file(self, path: str, value: bytes, mode: str = "overwrite",
-                  **kwargs: Any) -> None:
+    async def _pipe_file(self, path: str, value: bytes, mode: str = "overwrite",
+                         **kwargs: Any) -> None:
         """Stores ``value`` as the object; ``mode="create"`` raises FileExistsError
         when it exists (checked by the satellite at commit)."""
         bucket, key = self._split(path)
         if mode not in ("overwrite", "create"):
             raise ValueError(f"mode must be 'overwrite' or 'create', not {mode!r}")
+        project = self.aproject
         with _translated(path):
-            with self.project.upload_object(
-                    bucket, key, if_none_match="*" if mode == "create" else None) as upload:
-                upload.write(value)
+            if mode == "overwrite" and kwargs.get("custom_metadata") is None:
+                await project.put_object(bucket, key, value)
+                return
+            upload = await project.upload_object(
+                bucket, key, if_none_match="*" if mode == "create" else None)
+            async with upload:
+                await upload.write(value)
                 if kwargs.get("custom_metadata") is not None:
                     upload.set_custom_metadata(kwargs["custom_metadata"])
 
-    def put_file(self, lpath: str, rpath: str, callback: Callback = DEFAULT_CALLBACK,
-                 mode: str = "overwrite", **kwargs: Any) -> None:
-        """Uploads a local file (in parallel parts when large, as
-        Project.upload_file). A local directory needs nothing: prefixes are implied."""
+    async def _put_file(self, lpath: str, rpath: str, callback: Callback = DEFAULT_CALLBACK,
+                        mode: str = "overwrite", **kwargs: Any) -> None:
+        """Uploads a local file (as a multipart upload of ``concurrency`` parts at a
+        time when larger than ``part_size``). A local directory needs nothing:
+        prefixes are implied."""
         if os.path.isdir(lpath):
             return
-        if mode == "create" and self.exists(rpath):
+        if mode == "create" and await self._exists(rpath):
             raise FileExistsError(errno.EEXIST, "the object exists", rpath)
         bucket, key = self._split(rpath)
-        callback.set_size(os.path.getsize(lpath))
+        size = os.path.getsize(lpath)
+        callback.set_size(size)
+        metadata = kwargs.get("custom_metadata")
         with _translated(rpath):
-            self.project.upload_file(bucket, key, lpath, progress=callback.relative_update,
-                                     custom_metadata=kwargs.get("custom_metadata"),
-                                     part_size=self._part_size,
-                                     concurrency=self._concurrency)
+            if size <= self._part_size:
+                await self.aproject.upload_file(bucket, key, lpath,
+                                                progress=callback.relative_update,
+                                                custom_metadata=metadata)
+            else:
+                await self._put_parts(bucket, key, lpath, size, callback, metadata)
 
-    def get_file(self, rpath: str, lpath: Any, callback: Callback = DEFAULT_CALLBACK,
-                 outfile: Any = None, **kwargs: Any) -> None:
-        """Downloads an object to a local path or file object (in parallel ranges when
-        large); a directory becomes a local directory."""
+    async def _put_parts(self, bucket: str, key: str, lpath: str, size: int,
+                         callback: Callback, metadata: Any) -> None:
+        project = self.aproject
+        info = await project.begin_upload(bucket, key)
+        limit = asyncio.Semaphore(max(1, self._concurrency))
+
+        async def part(number: int, start: int) -> None:
+            async with limit:
+                upload = await project.upload_part(bucket, key, info.upload_id, number)
+                async with upload:
+                    with open(lpath, "rb") as stream:
+                        stream.seek(start)
+                        left = min(self._part_size, size - start)
+                        while left:
+                            chunk = stream.read(min(left, 1024 * 1024))
+                            if not chunk:
+                                raise OSError(errno.EIO, "the file shrank while uploaded",
+                                              lpath)
+                            await upload.write(chunk)
+                            callback.relative_update(len(chunk))
+                            left -= len(chunk)
+
+        try:
+            await asyncio.gather(*(part(index + 1, start) for index, start
+                                   in enumerate(range(0, size, self._part_size))))
+            await project.commit_upload(bucket, key, info.upload_id, metadata)
+        except BaseException:
+            with contextlib.suppress(errors.StorjException):
+                await asyncio.shield(project.abort_upload(bucket, key, info.upload_id))
+            raise
+
+    async def _get_file(self, rpath: str, lpath: Any, callback: Callback = DEFAULT_CALLBACK,
+                        outfile: Any = None, **kwargs: Any) -> None:
+        """Downloads an object to a local path or file object; a directory becomes
+        a local directory."""
         bucket, key = self._split(rpath)
         target = outfile if outfile is not None else lpath
         local = isinstance(target, (str, os.PathLike))
@@ -420,18 +507,16 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
             os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
         try:
             with _translated(rpath):
-                stored = self.project.download_file(bucket, key, target,
-                                                    progress=callback.relative_update,
-                                                    part_size=self._part_size,
-                                                    concurrency=self._concurrency)
+                stored = await self.aproject.download_file(
+                    bucket, key, target, progress=callback.relative_update)
         except FileNotFoundError:
-            if not (local and self.isdir(rpath)):
+            if not (local and await self._isdir(rpath)):
                 raise
             os.makedirs(target, exist_ok=True)
             return
         callback.set_size(stored.system.content_length)
 
-    def cp_file(self, path1: str, path2: str, **kwargs: Any) -> None:
+    async def _cp_file(self, path1: str, path2: str, **kwargs: Any) -> None:
         """Copies an object on the network (nothing is downloaded); with ``_move``,
         moves it. A directory (prefix) needs no copying."""
         bucket1, key1 = self._split(path1)
@@ -439,11 +524,15 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
         try:
             with _translated(path1):
                 if kwargs.get("_move"):
-                    self.project.move_object(bucket1, key1, bucket2, key2)
+                    await self.aproject.move_object(bucket1, key1, bucket2, key2)
                 else:
-                    self.project.copy_object(bucket1, key1, bucket2, key2)
+                    await self.aproject.copy_object(bucket1, key1, bucket2, key2)
         except FileNotFoundError:
-            if not key1 or not self.isdir(path1):
+            # A directory (prefix) has no object to copy. fsspec copies a
+            # directory's files concurrently with it: once they are moved, the
+            # directory is found under its new name instead.
+            if not key1 or not (await self._isdir(path1) or (
+                    kwargs.get("_move") and await self._isdir(path2))):
                 raise
 
     def mv(self, path1: Any, path2: Any, recursive: bool = False,
@@ -457,50 +546,52 @@ class StorjFileSystem(AbstractFileSystem, metaclass=_Cached):  # type: ignore[mi
 
     # -- deleting
 
-    def rm_file(self, path: str) -> None:
+    async def _rm_file(self, path: str, **kwargs: Any) -> None:
         """Deletes one object; raises FileNotFoundError when there is none."""
         bucket, key = self._split(path)
         with _translated(path):
-            if self.project.delete_object(bucket, key) is None:
+            if await self.aproject.delete_object(bucket, key) is None:
                 raise errors.ObjectNotFoundError("no such object")
 
-    def _rm(self, path: str) -> None:
-        self.rm_file(path)
-
-    def rm(self, path: Any, recursive: bool = False, maxdepth: Optional[int] = None) -> None:
-        """Deletes files (in bulk, up to 1000 per request) and, with ``recursive``,
-        everything below directories. A bare bucket name deletes the bucket (with its
-        objects when ``recursive``). Raises FileNotFoundError when nothing matches, PermissionError
-        for objects that may not be deleted."""
-        paths = self.expand_path(path, recursive=recursive, maxdepth=maxdepth)
+    async def _rm(self, path: Any, recursive: bool = False, batch_size: Optional[int] = None,
+                  maxdepth: Optional[int] = None, **kwargs: Any) -> None:
+        """Deletes files (in bulk, up to 1000 per request, the buckets concurrently)
+        and, with ``recursive``, everything below directories. A bare bucket name
+        deletes the bucket (with its objects when ``recursive``). Raises
+        FileNotFoundError when nothing matches, PermissionError for objects that may
+        not be deleted."""
+        paths = await self._expand_path(path, recursive=recursive, maxdepth=maxdepth)
         # A name that others lie below is a directory: there is no object to delete.
         directories = {name.rsplit("/", 1)[0] for name in paths if "/" in name}
         keys: Dict[str, List[str]] = {}
         buckets: List[str] = []
-        missing = 0
         for name in paths:
             bucket, key = self._split(name)
             if not key:
                 buckets.append(bucket)
             elif name not in directories:
                 keys.setdefault(bucket, []).append(key)
-        for bucket, bucket_keys in keys.items():
-            with _translated(bucket):
-                results = self.project.delete_objects(bucket, bucket_keys)
-            refused = [r.key for r in results
-                       if r.status not in (DeleteStatus.OK, DeleteStatus.NOT_FOUND)]
-            if refused:
-                raise PermissionError(errno.EACCES, f"could not delete {len(refused)} "
-                                      f"object(s), such as {refused[0]!r}", bucket)
-            missing += sum(1 for r in results if r.status == DeleteStatus.NOT_FOUND)
+        missing = sum(await asyncio.gather(*(self._delete_keys(bucket, bucket_keys)
+                                             for bucket, bucket_keys in keys.items())))
         if not buckets and missing == len(paths):
             raise FileNotFoundError(errno.ENOENT, "no such object", path)
         for bucket in buckets:
             with _translated(bucket):
                 if recursive:
-                    self.project.delete_bucket_with_objects(bucket)
+                    await self.aproject.delete_bucket_with_objects(bucket)
                 else:
-                    self.project.delete_bucket(bucket)
+                    await self.aproject.delete_bucket(bucket)
+
+    async def _delete_keys(self, bucket: str, keys: List[str]) -> int:
+        """Deletes keys of one bucket in bulk; returns how many were missing."""
+        with _translated(bucket):
+            results = await self.aproject.delete_objects(bucket, keys)
+        refused = [r.key for r in results
+                   if r.status not in (DeleteStatus.OK, DeleteStatus.NOT_FOUND)]
+        if refused:
+            raise PermissionError(errno.EACCES, f"could not delete {len(refused)} "
+                                  f"object(s), such as {refused[0]!r}", bucket)
+        return sum(1 for r in results if r.status == DeleteStatus.NOT_FOUND)
 
     # -- sharing
 

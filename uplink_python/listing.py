@@ -90,6 +90,27 @@ class Listing(Iterator[T]):
         return f"<Listing of {self._cursor.kind}s {state}>"
 
 
+def object_listing(list_object_options: Optional[ListObjectsOptions], prefix: Optional[str],
+                   recursive: Optional[bool], sort: bool
+                   ) -> Tuple[Any, Optional[Callable[[Object], bool]],
+                              Optional[Callable[[Object], Any]]]:
+    """What ``iter_objects(bucket, list_object_options, prefix=, recursive=, sort=)``
+    (sync or async) lists: the native options, the filter and the sort key.
+    Without options the objects come with their system metadata."""
+    if list_object_options is None:
+        list_object_options = ListObjectsOptions(
+            prefix=prefix if prefix is not None else "",
+            recursive=False if recursive is None else _native.flag(recursive, "recursive"),
+            system=True)
+    elif prefix is not None or recursive is not None:
+        raise TypeError("give prefix and recursive either in list_object_options "
+                        "or as keywords, not both")
+    if sort is not True and sort is not False:
+        raise TypeError("sort must be a bool")
+    options, keep = object_listing_options(list_object_options)
+    return options, keep, by_key if sort else None
+
+
 def object_listing_options(options: Any) -> Tuple[Any, Optional[Callable[[Object], bool]]]:
     """The options to ask the satellite for, and the filter to apply, so that any
     prefix works as on S3: Go uplink takes only prefixes that end in "/" (the

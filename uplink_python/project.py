@@ -129,19 +129,9 @@ class Project(_native.HandleOwner):
         stored encrypted); ``sort=True`` sorts them by key, reading the whole
         listing first.
         """
-        if list_object_options is None:
-            list_object_options = ListObjectsOptions(
-                prefix=prefix if prefix is not None else "",
-                recursive=False if recursive is None else _native.flag(recursive, "recursive"),
-                system=True)
-        elif prefix is not None or recursive is not None:
-            raise TypeError("give prefix and recursive either in list_object_options "
-                            "or as keywords, not both")
-        if sort is not True and sort is not False:
-            raise TypeError("sort must be a bool")
-        options, keep = listing.object_listing_options(list_object_options)
-        return Listing(calls.list_objects(self._handle, bucket_name, options), keep,
-                       listing.by_key if sort else None)
+        options, keep, sort_key = listing.object_listing(list_object_options, prefix,
+                                                         recursive, sort)
+        return Listing(calls.list_objects(self._handle, bucket_name, options), keep, sort_key)
 
     @project_call(READ)
     def list_objects(self, bucket_name: str,
@@ -172,6 +162,25 @@ class Project(_native.HandleOwner):
         """Moves (renames) an object on the network. Raises ObjectNotFoundError."""
         calls.move_object(self._handle, old_bucket_name, old_storj_path,
                             new_bucket_name, new_storj_path)
+
+    @project_call(WRITE)
+    def put_object(self, bucket_name: str, key: str, data: Any, *,
+                   upload_options: Optional[UploadOptions] = None) -> Object:
+        """Stores ``data`` (bytes or any bytes-like object, read in place) as
+        bucket_name/key in one native call and returns the stored Object. Nothing is
+        stored when it fails. Raises StorjException, TypeError for data that is not
+        bytes-like."""
+        with _native.readable_buffer(data, None, "data", "size") as (pointer, count):
+            return calls.put_object(self._handle, bucket_name, key, pointer, count,
+                                    upload_options)
+
+    @project_call(READ)
+    def get_object(self, bucket_name: str, key: str, *, offset: int = 0,
+                   length: int = -1) -> bytes:
+        """Returns the bytes of bucket_name/key from ``offset``, ``length`` of them
+        (-1: to the end), read in one native call. Raises ObjectNotFoundError and
+        other StorjException."""
+        return calls.get_object(self._handle, bucket_name, key, offset, length)
 
     @project_call(WRITE)
     def update_object_metadata(self, bucket_name: str, storj_path: str,

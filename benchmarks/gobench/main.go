@@ -36,7 +36,7 @@ type options struct {
 func main() {
 	var o options
 	access := flag.String("access", "", "serialized access grant")
-	flag.StringVar(&o.mode, "mode", "", "put|upload|read|readline|readfile|rangedfile|multipartfile|threads|stat|list|fill|mkbucket|rmbucket")
+	flag.StringVar(&o.mode, "mode", "", "put|upload|read|readline|readfile|rangedfile|multipartfile|threads|stat|list|fill|mkbucket|rmbucket|many-put|many-get|many-stat")
 	flag.StringVar(&o.bucket, "bucket", "", "bucket (must exist)")
 	flag.StringVar(&o.key, "key", "", "object key")
 	flag.StringVar(&o.prefix, "prefix", "", "key prefix (fill, list)")
@@ -73,7 +73,7 @@ func run(serialized string, o *options) error {
 	defer func() { _ = project.Close() }()
 
 	var data []byte
-	if o.mode == "put" || o.mode == "upload" {
+	if o.mode == "put" || o.mode == "upload" || o.mode == "many-put" {
 		data = make([]byte, o.size)
 		if _, err := rand.Read(data); err != nil {
 			return err
@@ -107,6 +107,8 @@ func run(serialized string, o *options) error {
 		err = list(ctx, project, o)
 	case "fill":
 		err = fill(ctx, project, o)
+	case "many-put", "many-get", "many-stat":
+		err = many(ctx, project, o, data)
 	case "mkbucket":
 		_, err = project.EnsureBucket(ctx, o.bucket)
 	case "rmbucket":
@@ -313,6 +315,38 @@ func fill(ctx context.Context, project *uplink.Project, o *options) error {
 		group.Go(func() error {
 			key := fmt.Sprintf("%sobject-%06d", o.prefix, i)
 			return upload(gctx, project, o.bucket, key, []byte(key), 1024)
+		})
+	}
+	return group.Wait()
+}
+
+// many runs count small whole-object calls (put, get or stat of
+// <prefix>object-NNNNNN) on an errgroup of concurrency goroutines.
+func many(ctx context.Context, project *uplink.Project, o *options, data []byte) error {
+	group, gctx := errgroup.WithContext(ctx)
+	group.SetLimit(o.conc)
+	for i := range o.count {
+		key := fmt.Sprintf("%sobject-%06d", o.prefix, i)
+		group.Go(func() error {
+			switch o.mode {
+			case "many-put":
+				return upload(gctx, project, o.bucket, key, data, len(data)+1)
+			case "many-get":
+				download, err := project.DownloadObject(gctx, o.bucket, key, nil)
+				if err != nil {
+					return err
+				}
+				got, err := io.ReadAll(download)
+				if closeErr := download.Close(); err == nil {
+					err = closeErr
+				}
+				if err == nil && int64(len(got)) != o.size {
+					err = fmt.Errorf("read %d bytes of %s, want %d", len(got), key, o.size)
+				}
+				return err
+			}
+			_, err := project.StatObject(gctx, o.bucket, key)
+			return err
 		})
 	}
 	return group.Wait()

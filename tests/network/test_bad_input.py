@@ -444,6 +444,8 @@ def _project_calls(project: Project, access: Access, bucket: str) -> Dict[str, C
         "iter_buckets": project.iter_buckets,
         "list_buckets": project.list_buckets,
         "stat_object": lambda: project.stat_object(bucket, "k"),
+        "put_object": lambda: project.put_object(bucket, "k", b"x"),
+        "get_object": lambda: project.get_object(bucket, "k"),
         "iter_objects": lambda: project.iter_objects(bucket),
         "list_objects": lambda: project.list_objects(bucket),
         "delete_object": lambda: project.delete_object(bucket, "k"),

@@ -63,3 +63,21 @@ def test_rows_make_whole_calls() -> None:
 def test_list_page_result_is_one_struct() -> None:
     assert _calls.iterator_next_page.restype is _row.ListPageResult
     assert issubclass(_row.ListPageResult, ctypes.Structure)
+
+
+def test_async_rows_are_derived_from_the_sync_ones() -> None:
+    asynchronous = [row for row in _calls.TABLE if row.name.startswith("uplink_async_")
+                    and isinstance(row, _row.AsyncRow)]
+    assert {row.sync.name for row in asynchronous} == set(_calls.ASYNC)
+    for row in asynchronous:
+        assert row is _calls.ASYNC[row.sync.name]
+        assert row.args == row.sync.args, row.name   # the very Arg objects
+        assert row.argtypes == row.sync.argtypes, row.name
+        assert row.restype is ctypes.c_uint64
+        assert row.redact == row.sync.redact
+        assert row.opens == isinstance(row.sync.result, _row.Owned)
+    assert _calls.ASYNC["uplink_upload_commit"].settles
+    assert not _calls.ASYNC["uplink_stat_object"].settles
+    # Starting one outside _async.run would leave its handles held and its result untaken.
+    with pytest.raises(TypeError, match="starts an operation"):
+        _calls.ASYNC["uplink_stat_object"](None, "bucket", "key")

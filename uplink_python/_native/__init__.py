@@ -7,7 +7,9 @@
 * ``_gate``: the one gate every call passes through, and handle ownership;
 * ``_errors``: the error choke point;
 * ``_convert`` and ``_buffers``: value classes <-> C structs, zero-copy buffers;
-* ``_streams``, ``_listing``: moving bytes, and listings a page at a time.
+* ``_streams``, ``_listing``: moving bytes, and listings a page at a time;
+* ``_whole``: whole objects in one call; ``_async``: the async calls (uplink_python.aio),
+  whose rows ``_calls.ASYNC`` derives from the sync ones.
 
 Public modules call the rows (``calls.stat_object(handle, bucket, key)``) and
 the helpers below with Python values and get Python values (or exceptions)

@@ -10,8 +10,8 @@ tests/unit/test_native.py compares ``TABLE`` with the library's exports.
 
 from __future__ import annotations
 
-from ctypes import POINTER, c_bool, c_size_t, c_uint32, c_void_p
-from typing import Any, List, Optional, Tuple
+from ctypes import POINTER, c_bool, c_int64, c_size_t, c_uint32, c_uint64, c_void_p
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from .. import module_def as d
 from ..module_classes import (Bucket, DeleteResult, DeleteStatus, EdgeCredentials, Object,
@@ -32,8 +32,9 @@ from ._convert import (INT32, bucket_value, bytes_arg, commit_upload_options, co
                        version_arg, versioned_object_value)
 from ._errors import ERROR, pop_read_error
 from ._gate import Handle, free
-from ._row import (GO_INT, Arg, ErrorOnly, Field, ListPageResult, Owned, Raw, Row,
+from ._row import (GO_INT, Arg, AsyncRow, ErrorOnly, Field, ListPageResult, Owned, Raw, Row,
                    Taken, boolean, constant, converted, handle, key, raw, text, version)
+from ._whole import BytesResult, take_bytes
 
 _P = POINTER
 
@@ -101,6 +102,7 @@ free_retention_result = _free("uplink_free_retention_result", d._RetentionResult
 free_bool_result = _free("uplink_free_bool_result", d._BoolResult)
 free_int32_result = _free("uplink_free_int32_result", d._Int32Result)
 free_delete_objects_result = _free("uplink_free_delete_objects_result", d._DeleteObjectsResult)
+free_bytes_result = _free("uplink_free_bytes_result", BytesResult)
 
 # ---------------------------------------------------------------------------
 # Results that many rows share
@@ -306,10 +308,12 @@ _delete_objects: Row[List[DeleteResult]] = Row(
 _DELETE_BATCH_BYTES = 1024 * 1024
 
 
-def delete_objects(project: Handle, bucket: str, items: List[Tuple[str, Any]],
-                   bypass_governance_retention: bool, quiet: bool) -> List[DeleteResult]:
-    """Deletes many objects (key, version or None); long key lists are sent in
-    several requests."""
+def delete_batches(bucket: str, items: List[Tuple[str, Any]]
+                   ) -> Iterator[Tuple[Any, int, Any]]:
+    """The requests of one bulk delete of ``items`` (key, version or None), each
+    as (item array, count, what the array points into: kept until the request
+    ended); long key lists are sent in several requests. Raises
+    TypeError/ValueError for a bad key, version or bucket before any is sent."""
     encoded = []
     for index, (name, version_id) in enumerate(items):
         data, length = version_arg(version_id, f"items[{index}].version")
@@ -323,16 +327,39 @@ def delete_objects(project: Handle, bucket: str, items: List[Tuple[str, Any]],
             size = 0
         batches[-1].append(item)
         size += len(item[0])
-    results: List[DeleteResult] = []
     for batch in batches:
-        # The array points into the bytes of ``batch``, which outlives the call.
+        # The array points into the bytes of ``batch``.
         array = (d._DeleteObjectsItemStruct * len(batch))(
             *(d._DeleteObjectsItemStruct(name, uint8_pointer(data), length)
               for name, data, length in batch))
-        results += _delete_objects(project, bucket, array, len(batch),
+        yield array, len(batch), batch
+
+
+def delete_objects(project: Handle, bucket: str, items: List[Tuple[str, Any]],
+                   bypass_governance_retention: bool, quiet: bool) -> List[DeleteResult]:
+    """Deletes many objects (key, version or None); long key lists are sent in
+    several requests."""
+    results: List[DeleteResult] = []
+    for array, count, _ in delete_batches(bucket, items):
+        results += _delete_objects(project, bucket, array, count,
                                    bypass_governance_retention, quiet)
     return results
 
+
+# Whole objects in one call (wholeobject.go)
+
+# (project, bucket, key, pointer, count, options or None): see Project.put_object.
+put_object: Row[Object] = Row(
+    "uplink_put_object",
+    [PROJECT, BUCKET_NAME, KEY, *BYTES, converted(_P(d._UploadOptionsStruct), upload_options)],
+    OBJECT)
+# (project, bucket, key, offset, length or -1) -> bytes
+get_object: Row[bytes] = Row(
+    "uplink_get_object",
+    [PROJECT, BUCKET_NAME, KEY,
+     converted(c_int64, lambda offset: integer(offset, "offset", 0, 2**63 - 1)),
+     converted(c_int64, lambda length: integer(length, "length", -1, 2**63 - 1))],
+    Taken(BytesResult, take_bytes))
 
 # ---------------------------------------------------------------------------
 # Uploads
@@ -462,6 +489,37 @@ edge_join_share_url: Row[str] = Row(
      converted(_P(d._EdgeShareURLOptionsStruct), edge_share_url_options)], STRING)
 
 # ---------------------------------------------------------------------------
+# Async operations (async.go): ``_async`` waits for them.
+
+# (timeout ms, id array, capacity) -> how many ids of finished operations it filled in
+async_wait: Row[int] = Row("uplink_async_wait", [raw(c_int64), raw(_P(c_uint64)), raw(c_size_t)],
+                           Raw(c_size_t))
+async_wake: Row[None] = Row("uplink_async_wake", [], NOTHING)
+# (id, pointer to the sync call's result struct, its size): copies the result out once.
+async_take: Row[None] = Row("uplink_async_take", [raw(c_uint64), raw(c_void_p), raw(c_size_t)],
+                            ErrorOnly())
+async_cancel: Row[None] = Row("uplink_async_cancel", [raw(c_uint64)], NOTHING)
+async_discard: Row[None] = Row("uplink_async_discard", [raw(c_uint64)], NOTHING)
+internal_AsyncCount: Row[int] = Row("uplink_internal_AsyncCount", [], Raw(c_size_t))
+
+# Each of these has an ``uplink_async_`` twin taking the same arguments: its row
+# is derived from the sync one (``ASYNC[row.name]``), never written twice.
+_COMMITS = (commit_upload, upload_commit, part_upload_commit)
+ASYNC: Dict[str, AsyncRow] = {row.name: AsyncRow(row, settles=row in _COMMITS) for row in (
+    stat_bucket, create_bucket, ensure_bucket, delete_bucket, delete_bucket_with_objects,
+    delete_bucket_with_objects_bypass_governance_retention, create_bucket_with_object_lock,
+    get_bucket_versioning, set_bucket_versioning, get_bucket_object_lock_configuration,
+    set_bucket_object_lock_configuration, stat_object, delete_object, update_object_metadata,
+    copy_object, move_object, stat_object_version, delete_object_version, _delete_objects,
+    set_object_retention, get_object_retention, set_object_legal_hold, get_object_legal_hold,
+    put_object, get_object, begin_upload, commit_upload, abort_upload, revoke_access,
+    upload_object, upload_object2, download_object, download_object_version, upload_part,
+    upload_write, upload_commit, upload_abort, part_upload_write, part_upload_commit,
+    download_read_some, download_read_full, iterator_next_page,
+    config_request_access_with_passphrase2, edge_register_access)}
+
+# ---------------------------------------------------------------------------
 
 TABLE: Tuple[Row[Any], ...] = tuple(
-    value for value in list(globals().values()) if isinstance(value, Row)) + _ITERATOR_ROWS
+    value for value in list(globals().values()) if isinstance(value, Row)) + _ITERATOR_ROWS \
+    + tuple(ASYNC.values())

@@ -224,11 +224,20 @@ def _raise_if_closed_under(handle: Handle, exc: errors.StorjException) -> None:
             f"the {handle.kind} was closed while a call on it was in progress") from exc
 
 
+# What a call that only starts an operation (uplink_async_*) does with its
+# result instead of taking it: ``settle(result, held, c_args)`` gets the result,
+# the handles still held (until the operation ends: ``leave``) and the C
+# arguments (kept alive until then), and returns the call's value.
+Settle = Callable[[Any, List["Handle"], List[Any]], Any]
+
+
 def _invoke(func: Any, c_args: List[Any], hold: bool,
-            take: Callable[[Any, Sequence[Any]], _T], args: Sequence[Any]) -> _T:
+            take: Callable[[Any, Sequence[Any]], _T], args: Sequence[Any],
+            settle: Optional[Settle] = None) -> _T:
     """Calls ``func`` with ``c_args`` and returns ``take(result, args)``. A Handle
     among the arguments is held for the call (see the module docstring), or
-    without ``hold`` passed as its pointer (the caller checked it)."""
+    without ``hold`` passed as its pointer (the caller checked it). With
+    ``settle`` the hold outlives the call (see ``Settle``)."""
     held: List[Handle] = []
     try:
         for index, arg in enumerate(c_args):
@@ -238,7 +247,12 @@ def _invoke(func: Any, c_args: List[Any], hold: bool,
                     held.append(arg)
                 else:
                     c_args[index] = arg._ref
-        return take(func(*c_args), args)
+        result = func(*c_args)
+        if settle is not None:
+            holding, held = held, []
+            settled: _T = settle(result, holding, c_args)
+            return settled
+        return take(result, args)
     except errors.StorjException as exc:
         for handle in held:
             _raise_if_closed_under(handle, exc)
@@ -248,18 +262,38 @@ def _invoke(func: Any, c_args: List[Any], hold: bool,
             handle._exit()
 
 
-def apply(row: "Row[_T]", args: Sequence[Any]) -> _T:
+def leave(held: List[Handle], exc: Optional[BaseException] = None) -> Optional[BaseException]:
+    """Ends the hold of a settled call's handles once its operation ended;
+    returns ``exc`` as the call would have raised it (ClosedError when a
+    release interrupted the operation)."""
+    try:
+        if isinstance(exc, errors.StorjException):
+            for handle in held:
+                try:
+                    _raise_if_closed_under(handle, exc)
+                except errors.ClosedError as closed:
+                    exc = closed
+    finally:
+        for handle in held:
+            handle._exit()
+    return exc
+
+
+def apply(row: "Row[_T]", args: Sequence[Any], settle: Optional[Settle] = None) -> _T:
     """The one path of every row (``_row.Row.__call__``): converts the Python
     arguments (a bad one raises TypeError/ValueError before anything is held),
     calls through the gate, and takes the result with the row's Result while
-    the handles are still held; an error names no secret of ``row.redact``."""
+    the handles are still held; an error names no secret of ``row.redact``.
+    ``settle``: the row only starts an operation (see ``Settle``)."""
     if row.plain:
         if len(args) != row.arity:
             raise TypeError(f"{row.name} takes {row.arity} arguments, got {len(args)}")
         handle = args[0] if args else None
-        if row.on_handle and type(handle) is Handle:  # pylint: disable=unidiomatic-typecheck
+        if (row.on_handle and settle is None
+                and type(handle) is Handle):  # pylint: disable=unidiomatic-typecheck
             # The hot path (reads, writes): the same steps as _invoke for the
-            # one Handle, without copying and scanning the arguments.
+            # one Handle, without copying and scanning the arguments (an
+            # operation that is only started, ``settle``, takes _invoke's).
             func = function(row.name)
             ref = handle._enter()  # renews, or refuses, a handle from before a fork
             try:
@@ -274,9 +308,9 @@ def apply(row: "Row[_T]", args: Sequence[Any]) -> _T:
         c_args = row.c_args(args)
     func = function(row.name)
     if not row.redact:
-        return _invoke(func, c_args, row.hold, row.result.take, args)
+        return _invoke(func, c_args, row.hold, row.result.take, args, settle)
     with redacting(*(args[index] for index in row.redact if isinstance(args[index], str))):
-        return _invoke(func, c_args, row.hold, row.result.take, args)
+        return _invoke(func, c_args, row.hold, row.result.take, args, settle)
 
 
 def call(name: str, *args: Any, take: Optional[Callable[[Any], Any]] = None) -> Any:

@@ -277,3 +277,40 @@ class Row(Generic[_T]):
 
     def __repr__(self) -> str:
         return f"<Row {self.name}>"
+
+
+# ---------------------------------------------------------------------------
+# Async rows
+
+class Started(Result[int]):
+    """The id of an operation an ``uplink_async_*`` call started."""
+
+    restype = ctypes.c_uint64
+
+    def take(self, result: Any, args: Sequence[Any]) -> int:
+        return int(result)
+
+
+class AsyncRow(Row[int]):
+    """``uplink_async_<call>``: ``sync``'s arguments, said by ``sync``'s row;
+    the call starts ``sync`` on a goroutine and returns an operation id, and
+    the result (``sync``'s own result struct, taken later by id) is taken by
+    ``sync``'s Result. Only ``_async.run`` calls it (through the gate, which
+    holds its handles until the operation ends).
+
+    ``opens``: the call opens a transfer (an Owned result), which Go cannot
+    interrupt; ``settles``: the call commits, and a commit that completed
+    despite a cancel is reported as done."""
+
+    __slots__ = ("sync", "opens", "settles")
+
+    def __init__(self, sync: Row[Any], settles: bool = False) -> None:
+        short = sync.name[len("uplink_"):] if sync.name.startswith("uplink_") else sync.name
+        super().__init__("uplink_async_" + short, sync.args, Started(), redact=sync.redact)
+        self.sync = sync
+        self.opens = isinstance(sync.result, Owned)
+        self.settles = settles
+
+    def __call__(self, *args: Any) -> int:
+        raise TypeError(f"{self.name} starts an operation: await _async.run({self.sync.name!r} "
+                        f"row, ...) instead")

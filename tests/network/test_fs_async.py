@@ -1,0 +1,91 @@
+"""StorjFileSystem as an fsspec AsyncFileSystem: the coroutines inside a running
+loop (``asynchronous=True``), bulk calls run concurrently, and zarr v3 arrays
+on ``sj://`` through fsspec's async store."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+from typing import Any, Iterator
+
+import fsspec
+import numpy
+import pytest
+import zarr
+
+from uplink_python._native import _async
+from uplink_python.fs import StorjFileSystem
+
+pytestmark = pytest.mark.usefixtures("leak_check")
+
+
+@pytest.fixture
+def sj_protocol() -> Iterator[None]:
+    """The sj:// protocol, registered as the installed package's entry point does."""
+    fsspec.register_implementation("sj", StorjFileSystem, clobber=True)
+    yield
+    StorjFileSystem.clear_instance_cache()
+    gc.collect()
+
+
+def test_asynchronous_inside_a_running_loop(testnet: Any, bucket: str) -> None:
+    async def main() -> None:
+        fs = StorjFileSystem(access=testnet.access, asynchronous=True, skip_instance_cache=True)
+        try:
+            await fs._pipe_file(f"{bucket}/a/one", b"1")
+            await fs._pipe({f"{bucket}/a/{index}": str(index).encode() for index in range(20)})
+            assert await fs._cat_file(f"{bucket}/a/one") == b"1"
+            assert await fs._cat_file(f"{bucket}/a/7", start=-1) == b"7"
+            cats = await fs._cat([f"{bucket}/a/{index}" for index in range(20)])
+            assert cats == {f"{bucket}/a/{index}": str(index).encode() for index in range(20)}
+            ranges = await fs._cat_ranges([f"{bucket}/a/one", f"{bucket}/a/1"], [0, 0], [1, 1])
+            assert ranges == [b"1", b"1"]
+            assert (await fs._info(f"{bucket}/a"))["type"] == "directory"
+            assert len(await fs._find(bucket)) == 21
+            assert await fs._exists(f"{bucket}/a/one")
+            await fs._rm(f"{bucket}/a", recursive=True)
+            assert not await fs._exists(f"{bucket}/a/one")
+        finally:
+            fs.close()
+
+    asyncio.run(main())
+    assert _async.native_count() == 0
+
+
+def test_sync_bulk_cat_runs_concurrently(testnet: Any, bucket: str) -> None:
+    fs = StorjFileSystem(access=testnet.access, skip_instance_cache=True)
+    try:
+        paths = [f"{bucket}/many/{index:03}" for index in range(64)]
+        fs.pipe({path: path.encode() for path in paths})
+        peak = [0]
+        original = fs.aproject.get_object
+
+        async def counting(*args: Any, **kwargs: Any) -> bytes:
+            peak[0] = max(peak[0], _async.in_flight() + 1)
+            return await original(*args, **kwargs)
+
+        fs.aproject.get_object = counting  # type: ignore[method-assign]
+        threads = threading.active_count()
+        assert fs.cat(paths) == {path: path.encode() for path in paths}
+        assert peak[0] > 8, "fs.cat of many paths fetched them one after another"
+        assert threading.active_count() <= threads + 1
+    finally:
+        fs.close()
+
+
+def test_zarr_v3_array_round_trip(testnet: Any, bucket: str, sj_protocol: None) -> None:
+    url = f"sj://{bucket}/arrays/a.zarr"
+    options = {"access": testnet.access}
+    data = numpy.arange(10_000, dtype="int32").reshape(100, 100)
+    array = zarr.open_array(url, mode="w", shape=data.shape, chunks=(25, 25), dtype="int32",
+                            storage_options=options)
+    array[:] = data
+    again = zarr.open_array(url, mode="r", storage_options=options)
+    assert numpy.array_equal(again[:], data)
+    assert numpy.array_equal(again[10:20, 40:60], data[10:20, 40:60])
+    fs = StorjFileSystem(access=testnet.access, skip_instance_cache=True)
+    try:
+        assert len(fs.find(f"{bucket}/arrays/a.zarr")) >= 16   # 16 chunks and metadata
+    finally:
+        fs.close()
