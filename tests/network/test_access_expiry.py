@@ -162,3 +162,18 @@ def test_cli_says_when_a_share_expired(testnet: Any, cli: Cli, cli_bucket: str, 
         f"uplink-py: the access grant expired at {_moment(not_after)}: permission denied"), err
     assert "Traceback" not in err
     shared.assert_no_secrets()
+
+
+def test_cli_says_from_when_a_share_is_valid(cli: Cli, cli_bucket: str,  # noqa: F811
+                                             tmp_path: Any) -> None:
+    cli.run("cp", "-", f"sj://{cli_bucket}/a.txt", stdin=b"later")
+    not_before = int(time.time()) + 3600
+    out = cli.out("share", f"sj://{cli_bucket}/", "--readonly", "--not-before", str(not_before))
+    grant = next(line.split(":", 1)[1].strip() for line in out.splitlines()
+                 if line.startswith("Access    :"))
+    shared = Cli(str(tmp_path / "shared-config"), [grant])
+    err = shared.err("cat", f"sj://{cli_bucket}/a.txt", "--access", grant)
+    assert err.splitlines() == [err.rstrip("\n")], err
+    assert err.startswith(f"uplink-py: the access grant is not valid until {_moment(not_before)}: "
+                          "permission denied"), err
+    shared.assert_no_secrets()
