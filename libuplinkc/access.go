@@ -234,3 +234,31 @@ func uplink_free_access_result(result C.UplinkAccessResult) {
 		C.free(unsafe.Pointer(result.access))
 	}
 }
+
+// uplink_access_time_bounds returns the window in which the API key of
+// access is valid: the latest not_before and the earliest not_after of its
+// caveats, in unix seconds (0 when no caveat sets one).
+//
+//export uplink_access_time_bounds
+func uplink_access_time_bounds(access *C.UplinkAccess) C.UplinkAccessTimeBoundsResult {
+	acc, err := getAccess(access)
+	if err != nil {
+		return C.UplinkAccessTimeBoundsResult{error: mallocError(err)}
+	}
+	notBefore, notAfter, err := accessTimeBounds(acc.Access)
+	if err != nil {
+		return C.UplinkAccessTimeBoundsResult{error: mallocError(err)}
+	}
+	return C.UplinkAccessTimeBoundsResult{
+		not_before: timeToUnix(notBefore),
+		not_after:  timeToUnix(notAfter),
+	}
+}
+
+// uplink_free_access_time_bounds_result frees the error of a time bounds
+// result.
+//
+//export uplink_free_access_time_bounds_result
+func uplink_free_access_time_bounds_result(result C.UplinkAccessTimeBoundsResult) {
+	uplink_free_error(result.error)
+}

@@ -97,6 +97,15 @@ typedef struct UplinkInt32Result {
     UplinkError *error;
 } UplinkInt32Result;
 
+// When the API key of an access is valid (uplink_access_time_bounds): the
+// latest not_before and the earliest not_after of its caveats, in unix
+// seconds; 0 when no caveat sets the bound.
+typedef struct UplinkAccessTimeBoundsResult {
+    int64_t not_before;
+    int64_t not_after;
+    UplinkError *error;
+} UplinkAccessTimeBoundsResult;
+
 typedef struct UplinkObjectLockConfiguration {
     bool enabled;
     // Default retention for new objects; mode UPLINK_RETENTION_NONE when none.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Union
 
@@ -30,6 +31,11 @@ class EncryptionKey(_native.HandleOwner):
 
     def __repr__(self) -> str:
         return f"<EncryptionKey {'closed' if self.closed else 'open'}>"
+
+
+def _utc_or_none(seconds: int) -> Optional[datetime.datetime]:
+    """Unix seconds as a UTC datetime; 0 (no bound) as None."""
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc) if seconds else None
 
 
 Recipe = Callable[[], _native.Handle]
@@ -70,6 +76,9 @@ class Access(_native.HandleOwner):
 
     def _open_project(self, config: Optional[Config]) -> _native.Handle:
         handle = calls.config_open_project2(config, self._handle)
+        bounds = calls.access_time_bounds(self._handle)
+        if any(bounds):  # the project's refusals can then say when the grant is valid
+            handle.time_bounds = bounds
         if self._recipe is not None:
             handle.reopen_with(_project_recipe(self._recipe, config))
         return handle
@@ -117,6 +126,20 @@ class Access(_native.HandleOwner):
     def satellite_address(self) -> str:
         """Returns the address of the satellite this grant belongs to."""
         return calls.access_satellite_address(self._handle)
+
+    @property
+    def not_before(self) -> Optional[datetime.datetime]:
+        """When this grant starts to be valid, as a UTC ``datetime``, or None when no
+        share set ``not_before``. Read from the grant itself (the latest bound of
+        the shares it came through); no network. Raises ClosedError when closed."""
+        return _utc_or_none(calls.access_time_bounds(self._handle)[0])
+
+    @property
+    def not_after(self) -> Optional[datetime.datetime]:
+        """When this grant expires, as a UTC ``datetime``, or None when no share set
+        ``not_after`` (the earliest bound of the shares it came through); no
+        network. Raises ClosedError when closed."""
+        return _utc_or_none(calls.access_time_bounds(self._handle)[1])
 
     def share(self, permissions: Optional[Permission] = None,
               shared_prefix: Optional[Iterable[SharePrefix]] = None) -> "Access":

@@ -25,8 +25,10 @@ concurrent.futures) intact.
 
 from __future__ import annotations
 
+import datetime
 import errno as _errno
 import re
+import time
 from typing import Any, Dict, Optional, Tuple, Type
 
 # Codes of uplink-c (uplink_definitions.h). EOF is a sentinel, never raised.
@@ -181,9 +183,39 @@ class SegmentsLimitExceededError(_CodedError):
 
 
 class PermissionDeniedError(_CodedError, PermissionError):
-    """The access grant does not allow the operation (also a PermissionError)."""
+    """The access grant does not allow the operation (also a PermissionError).
+
+    When the grant was shared with a time window that explains the refusal
+    (its ``not_after`` has passed, or its ``not_before`` has not come yet),
+    ``expired_at`` or ``valid_from`` is that moment (a UTC ``datetime``; None
+    otherwise) and the text says so first."""
     MESSAGE, CODE = "permission denied", ERROR_PERMISSION_DENIED
     ERRNO = _errno.EACCES
+
+    expired_at: Optional[datetime.datetime] = None
+    valid_from: Optional[datetime.datetime] = None
+
+    def _explain_time_bounds(self, not_before: int, not_after: int,
+                            now: Optional[float] = None) -> None:
+        """Records the grant's window (unix seconds, 0 for none) when it explains
+        the refusal at ``now`` (default: the current time)."""
+        now = time.time() if now is None else now
+        if not_after and not_after <= now:
+            self.expired_at = datetime.datetime.fromtimestamp(not_after, datetime.timezone.utc)
+        elif not_before and not_before > now:
+            self.valid_from = datetime.datetime.fromtimestamp(not_before, datetime.timezone.utc)
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.expired_at is not None:
+            return f"the access grant expired at {_moment(self.expired_at)}: {text}"
+        if self.valid_from is not None:
+            return f"the access grant is not valid until {_moment(self.valid_from)}: {text}"
+        return text
+
+
+def _moment(when: datetime.datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 class BucketNameInvalidError(_CodedError, ValueError):

@@ -217,6 +217,10 @@ class _Int32Result(Structure):
     _fields_ = [("value", c_int32), ("error", POINTER(_Error))]
 
 
+class _AccessTimeBoundsResult(Structure):
+    _fields_ = [("not_before", c_int64), ("not_after", c_int64), ("error", POINTER(_Error))]
+
+
 class _ObjectLockConfigurationStruct(Structure):
     _fields_ = [("enabled", c_bool), ("default_retention_mode", c_int32),
                 ("default_retention_days", c_int32), ("default_retention_years", c_int32)]

@@ -193,3 +193,29 @@ def test_timeout_error_is_also_the_builtin_timeout_error() -> None:
 def test_not_enough_nodes_is_not_a_failed_precondition() -> None:
     assert not issubclass(errors.NotEnoughNodesError, errors.FailedPreconditionError)
     assert errors.ERROR_TIMEOUT == 0x84 and errors.ERROR_NOT_ENOUGH_NODES == 0x85
+
+
+@pytest.mark.parametrize("not_before, not_after, now, expired, valid_from", [
+    (0, 1_000, 1_000, True, False),        # not_after reached
+    (0, 1_000, 999, False, False),         # still valid: the refusal is about something else
+    (2_000, 0, 1_000, False, True),        # not_before ahead
+    (500, 3_000, 1_000, False, False),     # inside the window
+    (0, 0, 1_000, False, False),           # no bounds
+])
+def test_permission_denied_explains_a_grant_out_of_its_window(
+        not_before: int, not_after: int, now: float, expired: bool, valid_from: bool) -> None:
+    exc = _storj_exception(errors.ERROR_PERMISSION_DENIED,
+                           "uplink: permission denied (metaclient: Unauthorized API credentials)")
+    assert isinstance(exc, errors.PermissionDeniedError)
+    plain = str(exc)
+    exc._explain_time_bounds(not_before, not_after, now=now)
+    text = str(exc)
+    assert (exc.expired_at is not None) == expired
+    assert (exc.valid_from is not None) == valid_from
+    if expired:
+        assert text == f"the access grant expired at 1970-01-01 00:16:40 UTC: {plain}"
+    elif valid_from:
+        assert text == f"the access grant is not valid until 1970-01-01 00:33:20 UTC: {plain}"
+    else:
+        assert text == plain == "permission denied (metaclient: Unauthorized API credentials)"
+    assert str(pickle.loads(pickle.dumps(exc))) == text

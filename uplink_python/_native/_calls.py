@@ -101,6 +101,8 @@ free_object_lock_configuration_result = _free("uplink_free_object_lock_configura
 free_retention_result = _free("uplink_free_retention_result", d._RetentionResult)
 free_bool_result = _free("uplink_free_bool_result", d._BoolResult)
 free_int32_result = _free("uplink_free_int32_result", d._Int32Result)
+free_access_time_bounds_result = _free("uplink_free_access_time_bounds_result",
+                                       d._AccessTimeBoundsResult)
 free_delete_objects_result = _free("uplink_free_delete_objects_result", d._DeleteObjectsResult)
 free_bytes_result = _free("uplink_free_bytes_result", BytesResult)
 
@@ -172,6 +174,11 @@ config_request_access_with_passphrase2: Row[Handle] = Row(
     redact=(2, 3))
 access_satellite_address: Row[str] = Row("uplink_access_satellite_address", [ACCESS], STRING)
 access_serialize: Row[str] = Row("uplink_access_serialize", [ACCESS], STRING)
+# -> (not_before, not_after): unix seconds from the API key's caveats, 0 for no bound.
+access_time_bounds: Row[Tuple[int, int]] = Row(
+    "uplink_access_time_bounds", [ACCESS],
+    Field(d._AccessTimeBoundsResult, None, free_access_time_bounds_result,
+          lambda result: (int(result.not_before), int(result.not_after)), deref=False))
 # (access, permission or None, shared prefixes or None)
 access_share: Row[Handle] = Row(
     "uplink_access_share",

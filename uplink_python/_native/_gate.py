@@ -12,7 +12,9 @@
   cancels the handle's work in libuplinkc), then waits for it to leave, so a
   handle is never freed under a call; the interrupted call raises ClosedError;
 * takes the result with the row's Result (which frees it, converts it and
-  raises its error) while the handles are still held.
+  raises its error) while the handles are still held; a PermissionDeniedError
+  on a handle whose grant is out of its time window (``Handle.time_bounds``)
+  says so.
 
 ``call(name, *args, take=...)`` is the same path for C arguments as they are.
 
@@ -27,7 +29,7 @@ import os
 import threading
 import weakref
 from ctypes import byref, pointer
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple, TypeVar
 
 from .. import errors
 from ._errors import check, redacting
@@ -70,7 +72,8 @@ class Handle:
     """
 
     __slots__ = ("kind", "_id", "_struct", "_ref", "_finalizer", "_cancellable", "_mutex",
-                 "_lock", "_calls", "_closing", "_generation", "_reopen", "__weakref__")
+                 "_lock", "_calls", "_closing", "_generation", "_reopen", "time_bounds",
+                 "__weakref__")
 
     def __init__(self, kind: str, c_pointer: Any, free_name: str, owned: Any,
                  parent: Optional["Handle"] = None, cancellable: bool = False) -> None:
@@ -87,6 +90,11 @@ class Handle:
         self._closing = False
         self._generation = generation()
         self._reopen: Optional[Callable[[], Handle]] = None
+        # (not_before, not_after) in unix seconds of the grant a project was
+        # opened with (Access sets it), inherited by what the project starts;
+        # None when the grant has no time bounds. See _explain_refusal.
+        self.time_bounds: Optional[Tuple[int, int]] = (
+            parent.time_bounds if parent is not None else None)
         self._finalizer = weakref.finalize(self, _release, free_name, owned, parent,
                                            self._generation)
 
@@ -217,8 +225,17 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+def explain_refusal(handle: Handle, exc: BaseException) -> None:
+    """A permission refusal on a handle whose grant is out of its time window
+    (see Handle.time_bounds) says so."""
+    if handle.time_bounds is not None and isinstance(exc, errors.PermissionDeniedError):
+        exc._explain_time_bounds(*handle.time_bounds)  # pylint: disable=protected-access
+
+
 def _raise_if_closed_under(handle: Handle, exc: errors.StorjException) -> None:
-    """A call that release() interrupted raises ClosedError, whatever it failed with."""
+    """A call that release() interrupted raises ClosedError, whatever it failed with.
+    A permission refusal under a grant out of its time window says so."""
+    explain_refusal(handle, exc)
     if handle._closing and not isinstance(exc, errors.ClosedError):
         raise errors.ClosedError(
             f"the {handle.kind} was closed while a call on it was in progress") from exc

@@ -15,7 +15,7 @@ from ..module_classes import Bucket, Object, Part, UploadInfo, VersionedObject
 from ._convert import (bucket_value, object_value, part_value, upload_info_value,
                        versioned_object_value)
 from ._errors import pop_error
-from ._gate import Handle, call, cancel, free
+from ._gate import Handle, call, cancel, explain_refusal, free
 from ._row import Result
 
 _T = TypeVar("_T")
@@ -101,6 +101,8 @@ class Cursor(Generic[_T]):
         """Converts a page's items and frees it; returns (values, more, error)."""
         try:
             exc = pop_error(result)
+            if exc is not None:
+                explain_refusal(self.handle, exc)
             count = int(result.count)
             values: List[_T] = []
             if count:
