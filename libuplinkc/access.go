@@ -106,8 +106,10 @@ func uplink_config_request_access_with_passphrase2(config C.UplinkConfig, timeou
 		return C.UplinkAccessResult{error: mallocError(errNull("passphrase"))}
 	}
 	goConfig, lim := configToGo(config, timeouts)
-	ctx, cancel := lim.requestContext(context.Background())
+	bounded, cancel := lim.requestContext(context.Background())
 	defer cancel()
+	ctx, release := interruptibleContext(bounded)
+	defer release()
 	access, err := goConfig.RequestAccessWithPassphrase(ctx,
 		C.GoString(satelliteAddress), C.GoString(apiKey), C.GoString(passphrase))
 	return newAccessResult(access, explain(ctx, err))

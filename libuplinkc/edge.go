@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"time"
 	"unsafe"
 
@@ -40,10 +41,15 @@ func edge_register_access(config C.EdgeConfig, access *C.UplinkAccess, options *
 	if options != nil {
 		opts.Public = bool(options.is_public)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), registerTimeout)
+	bounded, cancel := context.WithTimeout(context.Background(), registerTimeout)
 	defer cancel()
+	ctx, release := interruptibleContext(bounded)
+	defer release()
 	credentials, err := goConfig.RegisterAccess(ctx, acc.Access, opts)
 	if err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, ErrInterrupted) {
+			err = cause
+		}
 		return C.EdgeCredentialsResult{error: mallocError(err)}
 	}
 	ccredentials := (*C.EdgeCredentials)(C.calloc(1, C.sizeof_EdgeCredentials))

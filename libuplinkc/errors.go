@@ -15,11 +15,13 @@ import (
 	"strings"
 	"unsafe"
 
+	"storj.io/common/encryption"
 	"storj.io/common/errs2"
 	"storj.io/common/rpc/rpcstatus"
 	"storj.io/uplink"
 	"storj.io/uplink/edge"
 	privateBucket "storj.io/uplink/private/bucket"
+	"storj.io/uplink/private/eestream"
 	privateObject "storj.io/uplink/private/object"
 )
 
@@ -71,6 +73,8 @@ var codedErrors = []struct {
 	{privateBucket.ErrBucketInvalidObjectLockConfig, C.UPLINK_ERROR_OBJECT_LOCK_NOT_AVAILABLE},
 	{privateObject.ErrNoObjectLockConfiguration, C.UPLINK_ERROR_OBJECT_LOCK_NOT_AVAILABLE},
 	{privateObject.ErrMethodNotAllowed, C.UPLINK_ERROR_METHOD_NOT_ALLOWED},
+	{ErrInvalidArg, C.UPLINK_ERROR_INVALID_ARGUMENT},
+	{privateObject.ErrObjectVersionInvalid, C.UPLINK_ERROR_INVALID_ARGUMENT},
 }
 
 // rpcCodes maps satellite status codes that arrive unwrapped (for example
@@ -95,12 +99,27 @@ func errorCode(err error) C.int32_t {
 		return C.UPLINK_ERROR_TIMEOUT
 	case errors.Is(err, ErrDropped):
 		return C.UPLINK_ERROR_INTERNAL
+	case errors.Is(err, ErrInterrupted):
+		return C.UPLINK_ERROR_INTERRUPTED
 	case errs2.IsCanceled(err):
 		return C.UPLINK_ERROR_CANCELED
+	case eestream.ErrInactive.Has(err):
+		// Go's own stall detection: the nodes stopped sending.
+		return C.UPLINK_ERROR_TIMEOUT
 	case isNotEnoughNodes(err):
 		return C.UPLINK_ERROR_NOT_ENOUGH_NODES
 	case isBucketNameRefused(err):
 		return C.UPLINK_ERROR_BUCKET_NAME_INVALID
+	case encryption.ErrMissingEncryptionBase.Has(err):
+		// The key is outside every prefix the access holds keys for: the
+		// same refusal upload_object reports for that key.
+		return C.UPLINK_ERROR_PERMISSION_DENIED
+	case strings.Contains(err.Error(), "upload already done"):
+		// Go uplink's streams have no sentinel for a write or commit on an
+		// upload that is finished (a write racing a commit).
+		return C.UPLINK_ERROR_UPLOAD_DONE
+	case isInvalidArgument(err):
+		return C.UPLINK_ERROR_INVALID_ARGUMENT
 	}
 	for _, known := range codedErrors {
 		if errors.Is(err, known.err) {
@@ -125,8 +144,63 @@ func isFailedPrecondition(err error) bool {
 // pieces. It comes as FailedPrecondition, the status of a refused
 // if_none_match too; only the satellite's message (overlay's error class
 // "not enough nodes") tells them apart.
+// The same shortage shows later, on the nodes themselves, as an upload that
+// could not place enough pieces or a download that could not read enough.
 func isNotEnoughNodes(err error) bool {
-	return isFailedPrecondition(err) && strings.Contains(err.Error(), "not enough nodes")
+	if isFailedPrecondition(err) && strings.Contains(err.Error(), "not enough nodes") {
+		return true
+	}
+	text := err.Error()
+	for _, shortage := range nodeShortages {
+		if strings.Contains(text, shortage) {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeShortages are Go uplink's words for too few storage nodes taking or
+// serving pieces (storage/streams, ecclient, eestream).
+var nodeShortages = []string{
+	"failed to upload enough pieces",
+	"successful puts (",
+	"too many retries: are any nodes reachable?",
+	"not enough readers to reconstruct data",
+	"not enough pieces",
+	"failed to download segment",
+}
+
+// isInvalidArgument reports input the caller got wrong: the satellite's
+// InvalidArgument (a key too long, an expiry in the past, metadata too
+// large, ...) and Go uplink's own checks of arguments.
+func isInvalidArgument(err error) bool {
+	if errs2.IsRPC(err, rpcstatus.InvalidArgument) {
+		return true
+	}
+	text := err.Error()
+	for _, refusal := range argumentRefusals {
+		if strings.Contains(text, refusal) {
+			return true
+		}
+	}
+	return false
+}
+
+// argumentRefusals are Go uplink's (and storj.io/common's) words for an
+// argument it refuses before asking anyone.
+var argumentRefusals = []string{
+	"permission is empty",
+	"invalid time range",
+	"prefix must end with slash",
+	"suffix requires length to be negative",
+	"negative offset",
+	"negative length",
+	"invalid range ",
+	"invalid direction",
+	"invalid pairs",
+	"metadata is too large",
+	"invalid base url",
+	"accessKeyID",
 }
 
 // isBucketNameRefused reports the satellite's InvalidArgument for a bucket

@@ -86,9 +86,11 @@ func (lim *limits) requestContext(parent context.Context) (context.Context, cont
 // project and after the request timeout; end releases it and explains the
 // request's error (see explain).
 func (proj *Project) begin() (context.Context, func(error) error) {
-	ctx, cancel := proj.limits.requestContext(proj.ctx)
+	bounded, cancel := proj.limits.requestContext(proj.ctx)
+	ctx, release := interruptibleContext(bounded)
 	return ctx, func(err error) error {
 		defer cancel()
+		defer release()
 		return explain(ctx, err)
 	}
 }

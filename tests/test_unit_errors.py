@@ -25,6 +25,7 @@ EXPECTED = {
     0x80: "FailedPreconditionError", 0x81: "ObjectProtectedError",
     0x82: "ObjectLockNotAvailableError", 0x83: "MethodNotAllowedError",
     0x84: "StorjTimeoutError", 0x85: "NotEnoughNodesError",
+    0x86: "InvalidArgumentError", 0x87: "InterruptedCallError",
 }
 
 
@@ -157,6 +158,12 @@ REFINED = [
     ("uplink: rpc: read tcp 127.0.0.1:5->127.0.0.1:6: read: connection reset by peer",
      errors.NetworkError, "connection reset"),
     ("uplink: some new failure", InternalError, "internal error: some new failure"),
+    # A storage node's dial failure is a network failure, never the satellite's.
+    ("uplink: piecestore: rpc: dial tcp 127.0.0.1:7: connect: connection refused",
+     errors.NetworkError, "piecestore"),
+    ("uplink: ecclient: rpc: dial tcp 127.0.0.1:7: i/o timeout",
+     errors.NetworkTimeoutError, "ecclient"),
+    ("uplink: piecestore: something new", InternalError, "piecestore: something new"),
 ]
 
 
@@ -193,3 +200,31 @@ def test_timeout_error_is_also_the_builtin_timeout_error() -> None:
 def test_not_enough_nodes_is_not_a_failed_precondition() -> None:
     assert not issubclass(errors.NotEnoughNodesError, errors.FailedPreconditionError)
     assert errors.ERROR_TIMEOUT == 0x84 and errors.ERROR_NOT_ENOUGH_NODES == 0x85
+
+
+def test_invalid_argument_is_a_value_error_and_an_internal_error() -> None:
+    exc = _storj_exception(0x86, "uplink: metaclient: Invalid expiration time")
+    assert type(exc) is errors.InvalidArgumentError
+    assert isinstance(exc, ValueError) and isinstance(exc, InternalError)
+    assert exc.code == errors.ERROR_INVALID_ARGUMENT == 0x86
+    assert str(exc) == "invalid argument: metaclient: Invalid expiration time"
+    assert type(pickle.loads(pickle.dumps(exc))) is errors.InvalidArgumentError
+
+
+def test_interrupted_call_is_an_interrupted_error() -> None:
+    exc = _storj_exception(0x87, "interrupted by a signal 2")
+    assert isinstance(exc, InterruptedError) and exc.errno == errno.EINTR
+    assert not isinstance(exc, (InternalError, CancelledError))
+    assert errors.ERROR_INTERRUPTED == 0x87
+
+
+@pytest.mark.parametrize("method,args", [("read", ()), ("read", (10,)), ("read", (2**62,)),
+                                         ("readall", ()), ("readinto", (bytearray(4),)),
+                                         ("readline", ()), ("readlines", ())])
+def test_an_upload_is_write_only(method: str, args: tuple) -> None:
+    import io  # pylint: disable=import-outside-toplevel
+    from uplink_python.upload import Upload  # pylint: disable=import-outside-toplevel
+    upload = Upload.__new__(Upload)
+    with pytest.raises(io.UnsupportedOperation, match="write-only"):
+        getattr(upload, method)(*args)
+    assert not upload.readable()

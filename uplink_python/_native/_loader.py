@@ -187,6 +187,7 @@ _SIGNATURES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
      (_PROJECT, _cc, _P(d._DeleteObjectsItemStruct), c_size_t,
       _P(d._DeleteObjectsOptionsStruct))),
     ("uplink_cancel", _ERR, (_P(d._HandleStruct),)),
+    ("uplink_interrupt_watch", _ERR, (ctypes.c_int, ctypes.c_int)),
     ("uplink_download_read_full", d._ReadResult, (_DOWNLOAD, c_void_p, c_size_t)),
     ("uplink_download_read_some", d._ReadResult, (_DOWNLOAD, c_void_p, c_size_t)),
     # any iterator (all are {size_t _handle}) as an UplinkHandle*
@@ -384,7 +385,14 @@ def lib() -> ctypes.CDLL:
     with _State.lock:
         if _State.lib is None:
             _State.lib = _load()
+            _watch_interrupts()
         return _State.lib
+
+
+def _watch_interrupts() -> None:
+    from . import _errors, _interrupt  # pylint: disable=import-outside-toplevel
+    if "uplink_interrupt_watch" not in _State.missing:
+        _interrupt.install(_State.functions["uplink_interrupt_watch"], _errors.check)
 
 
 def function(name: str) -> Any:

@@ -1,0 +1,118 @@
+// Copyright (C) 2026 uplink-python authors.
+// See LICENSE for copying information.
+
+package main
+
+// #include "uplink_definitions.h"
+// extern void uplink_mark_watched_thread(void);
+// extern int uplink_on_watched_thread(void);
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+)
+
+// ErrInterrupted is wrapped by the error of a call that a signal
+// interrupted (see uplink_interrupt_watch).
+var ErrInterrupted = errors.New("interrupted by a signal")
+
+// Python runs its signal handlers only when the main thread returns from a
+// native call, so a Ctrl-C during a blocking call would wait for the call's
+// timeout. Python can write one byte per signal to a file descriptor
+// (signal.set_wakeup_fd); libuplinkc reads it and cancels the call in
+// flight on the thread that asked for it, which then returns
+// UPLINK_ERROR_INTERRUPTED at once and Python runs the handler.
+var interrupts struct {
+	watching atomic.Bool
+	mu       sync.Mutex
+	// stop cancels the call in flight on the watched thread (nil: none).
+	// The watched thread makes one call at a time.
+	stop context.CancelCauseFunc
+}
+
+// interruptible makes the call in progress interruptible by a signal when
+// it runs on the watched thread: stop cancels it with the cause. The
+// returned function must be called when the call returns.
+func interruptible(stop context.CancelCauseFunc) (release func()) {
+	if !interrupts.watching.Load() || C.uplink_on_watched_thread() == 0 {
+		return func() {}
+	}
+	interrupts.mu.Lock()
+	interrupts.stop = stop
+	interrupts.mu.Unlock()
+	return func() {
+		interrupts.mu.Lock()
+		interrupts.stop = nil
+		interrupts.mu.Unlock()
+	}
+}
+
+// interruptibleContext derives a context from parent that a signal cancels
+// while the call runs on the watched thread.
+func interruptibleContext(parent context.Context) (context.Context, func()) {
+	if !interrupts.watching.Load() || C.uplink_on_watched_thread() == 0 {
+		return parent, func() {}
+	}
+	ctx, stop := context.WithCancelCause(parent)
+	release := interruptible(stop)
+	return ctx, func() {
+		release()
+		stop(nil)
+	}
+}
+
+// interrupt cancels the call in flight on the watched thread, if any.
+func interrupt(signal byte) {
+	interrupts.mu.Lock()
+	defer interrupts.mu.Unlock()
+	if interrupts.stop != nil {
+		interrupts.stop(fmt.Errorf("%w %d", ErrInterrupted, signal))
+	}
+}
+
+// uplink_interrupt_watch makes the calling thread's blocking calls
+// interruptible by signals: libuplinkc reads fd (the read end of the pipe
+// whose write end is signal.set_wakeup_fd's, or any descriptor that
+// receives one byte per signal) and, for each byte, cancels the call in
+// flight on this thread, which returns UPLINK_ERROR_INTERRUPTED. Each byte
+// is then written on to chain_fd when it is not negative (the wakeup fd
+// installed before). libuplinkc owns fd from now on. Only one thread is
+// watched; a second call is refused.
+//
+//export uplink_interrupt_watch
+func uplink_interrupt_watch(fd, chainFd C.int) *C.UplinkError {
+	return mallocError(watchInterrupts(int(fd), int(chainFd)))
+}
+
+func watchInterrupts(fd, chainFd int) error {
+	if fd < 0 {
+		return errInvalidArg("fd", "negative")
+	}
+	if !interrupts.watching.CompareAndSwap(false, true) {
+		return errInvalidArg("fd", "a thread is watched already")
+	}
+	C.uplink_mark_watched_thread()
+	wakeups := os.NewFile(uintptr(fd), "signal wakeup")
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			n, err := wakeups.Read(buf)
+			for _, signal := range buf[:n] {
+				interrupt(signal)
+			}
+			if n > 0 && chainFd >= 0 {
+				_, _ = syscall.Write(chainFd, buf[:n])
+			}
+			if err != nil && !errors.Is(err, syscall.EINTR) && !errors.Is(err, syscall.EAGAIN) {
+				return
+			}
+		}
+	}()
+	return nil
+}

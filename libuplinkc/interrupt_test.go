@@ -1,0 +1,75 @@
+// Copyright (C) 2026 uplink-python authors.
+// See LICENSE for copying information.
+
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+)
+
+func TestInterruptCancelsOnlyTheWatchedThread(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	chainR, chainW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = w.Close(); _ = chainR.Close(); _ = chainW.Close() }()
+
+	// Another thread's call is never interrupted.
+	other := make(chan error)
+	go func() {
+		ctx, release := interruptibleContext(context.Background())
+		defer release()
+		select {
+		case <-ctx.Done():
+			other <- context.Cause(ctx)
+		case <-time.After(200 * time.Millisecond):
+			other <- nil
+		}
+	}()
+
+	watched := make(chan error)
+	ready := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		if err := watchInterrupts(int(r.Fd()), int(chainW.Fd())); err != nil {
+			t.Error(err)
+		}
+		ctx, release := interruptibleContext(context.Background())
+		defer release()
+		close(ready)
+		select {
+		case <-ctx.Done():
+			watched <- context.Cause(ctx)
+		case <-time.After(ceiling):
+			watched <- errors.New("not interrupted")
+		}
+	}()
+	<-ready
+	if _, err := w.Write([]byte{2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-watched; !errors.Is(err, ErrInterrupted) || errorCode(err) != 0x87 {
+		t.Fatalf("the watched call ended with %v, want an interruption", err)
+	}
+	if err := <-other; err != nil {
+		t.Fatalf("a call on another thread was cancelled: %v", err)
+	}
+	// The byte went on to the chained descriptor.
+	buf := make([]byte, 1)
+	if n, err := chainR.Read(buf); n != 1 || err != nil || buf[0] != 2 {
+		t.Fatalf("chained descriptor got %v %v %v", n, err, buf)
+	}
+	if watchInterrupts(int(r.Fd()), -1) == nil {
+		t.Fatal("a second watch must be refused")
+	}
+	runtime.KeepAlive(r)
+}
