@@ -134,7 +134,7 @@ func uplink_access_serialize(access *C.UplinkAccess) C.UplinkStringResult {
 	if err != nil {
 		return C.UplinkStringResult{error: mallocError(err)}
 	}
-	serialized, err := serializeAccess(acc.Access)
+	serialized, err := serializeInterruptibly(acc.Access)
 	if err != nil {
 		return C.UplinkStringResult{error: mallocError(err)}
 	}
@@ -300,6 +300,32 @@ func base58CheckEncode(payload []byte, version byte) string {
 	data = append(data, version)
 	data = append(data, payload...)
 	return base58Encode(append(data, base58Checksum(data)...))
+}
+
+// serializeInterruptibly serializes access on a goroutine of its own, so
+// that a signal ends the wait (see uplink_interrupt_watch): a grant of
+// megabytes still takes seconds of CPU, which then finish unseen.
+func serializeInterruptibly(access *uplink.Access) (string, error) {
+	ctx, release := interruptibleContext(context.Background())
+	defer release()
+	if ctx.Done() == nil {
+		return serializeAccess(access)
+	}
+	type result struct {
+		serialized string
+		err        error
+	}
+	done := make(chan result, 1)
+	go func() {
+		serialized, err := serializeAccess(access)
+		done <- result{serialized, err}
+	}()
+	select {
+	case r := <-done:
+		return r.serialized, r.err
+	case <-ctx.Done():
+		return "", context.Cause(ctx)
+	}
 }
 
 // grantOf is the access as storj.io/common/grant sees it.

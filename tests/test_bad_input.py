@@ -893,6 +893,9 @@ def _upload_calls(upload: Any) -> Dict[str, Callable[[], Any]]:
         "write_file(empty)": lambda: upload.write_file(io.BytesIO()),
         "commit": upload.commit, "abort": upload.abort, "cancel": upload.cancel,
         "writable": upload.writable, "info": upload.info, "__enter__": upload.__enter__,
+        "readable": upload.readable, "read": upload.read, "readall": upload.readall,
+        "readinto": lambda: upload.readinto(bytearray(1)), "readline": upload.readline,
+        "readlines": upload.readlines,
     }
     if isinstance(upload, Upload):
         calls["versioned_info"] = upload.versioned_info
@@ -905,6 +908,22 @@ def _upload_calls(upload: Any) -> Dict[str, Callable[[], Any]]:
 def _own_methods(*classes: type) -> set:
     return {name for cls in classes for name, value in vars(cls).items()
             if callable(value) and (not name.startswith("_") or name == "__enter__")}
+
+
+def test_an_upload_is_write_only(project: Project, bucket: str) -> None:
+    """read* are io.UnsupportedOperation (not NotImplementedError, nor OverflowError for
+    a huge size), and the upload goes on."""
+    with project.upload_object(bucket, "write-only") as upload:
+        upload.write(b"x")
+        assert not upload.readable()
+        for call in (upload.read, lambda: upload.read(10), lambda: upload.read(2**62),
+                     upload.readall, lambda: upload.readinto(bytearray(4)), upload.readline,
+                     upload.readlines):
+            with pytest.raises(io.UnsupportedOperation, match="write-only"):
+                call()
+        upload.write(b"y")
+    with project.download_object(bucket, "write-only") as download:
+        assert download.readall() == b"xy"
 
 
 def test_upload_methods_after_close(project: Project, bucket: str) -> None:

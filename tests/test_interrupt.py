@@ -64,3 +64,40 @@ print("chained")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=120, check=False, env=env)
     assert done.returncode == 0 and done.stdout.strip() == "chained", done.stderr
+
+
+def test_sigint_interrupts_serialize_of_a_huge_grant() -> None:
+    """serialize() of a grant with a 1 MiB prefix takes seconds of CPU (base58 over
+    megabytes); Ctrl-C ends the wait at once, and the library goes on working."""
+    script = """
+import os, signal, sys, threading, time
+sys.path.insert(0, "tests")
+from test_native_library import OFFLINE_ACCESS
+from uplink_python import Uplink, _native
+from uplink_python.module_classes import Permission, SharePrefix
+access = Uplink().parse_access(OFFLINE_ACCESS)
+huge = access.share(Permission(allow_download=True),
+                    [SharePrefix("offline-bucket", "p" * (1 << 20) + "/")])
+sent = []
+def send():
+    time.sleep(0.5)
+    sent.append(time.monotonic())
+    os.kill(os.getpid(), signal.SIGINT)
+threading.Thread(target=send).start()
+try:
+    huge.serialize()
+    print("returned")
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", time.monotonic() - sent[0])
+assert access.serialize() == OFFLINE_ACCESS
+huge.close()
+access.close()
+assert _native.universe_is_empty()
+"""
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, check=False, env=env, cwd=root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    outcome, elapsed = done.stdout.split()
+    assert outcome == "KeyboardInterrupt" and float(elapsed) < BOUND, done.stdout

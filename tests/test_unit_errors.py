@@ -216,15 +216,3 @@ def test_interrupted_call_is_an_interrupted_error() -> None:
     assert isinstance(exc, InterruptedError) and exc.errno == errno.EINTR
     assert not isinstance(exc, (InternalError, CancelledError))
     assert errors.ERROR_INTERRUPTED == 0x87
-
-
-@pytest.mark.parametrize("method,args", [("read", ()), ("read", (10,)), ("read", (2**62,)),
-                                         ("readall", ()), ("readinto", (bytearray(4),)),
-                                         ("readline", ()), ("readlines", ())])
-def test_an_upload_is_write_only(method: str, args: tuple) -> None:
-    import io  # pylint: disable=import-outside-toplevel
-    from uplink_python.upload import Upload  # pylint: disable=import-outside-toplevel
-    upload = Upload.__new__(Upload)
-    with pytest.raises(io.UnsupportedOperation, match="write-only"):
-        getattr(upload, method)(*args)
-    assert not upload.readable()

@@ -81,9 +81,12 @@ class UploadStream(io.RawIOBase):
         return count
 
     def readable(self) -> bool:
+        if not self._handle.alive:
+            raise ClosedError(f"the {self._WHAT} is closed")
         return False
 
     def _write_only(self, *_args: Any, **_kwargs: Any) -> Any:
+        self.readable()  # ClosedError once closed, as io's files do
         raise io.UnsupportedOperation(f"this {self._WHAT} is write-only: it cannot be read")
 
     # io.RawIOBase would raise NotImplementedError, or OverflowError for a huge size.
