@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unsafe"
 
 	"storj.io/common/encryption"
@@ -159,6 +160,26 @@ func isNotEnoughNodes(err error) bool {
 	return false
 }
 
+// refusalWindow is how recent a refused or cut connection must be to
+// explain a transfer that stopped moving: longer than Go's quiescence
+// detection (5 s without progress).
+const refusalWindow = 30 * time.Second
+
+// nodesRefused tells a transfer that Go ended for lack of progress
+// ("quiescence") because storage nodes refused or cut its connections (too
+// few nodes left: NOT_ENOUGH_NODES) from one whose nodes went silent (a
+// stall: TIMEOUT).
+func (lim *limits) nodesRefused(err error) error {
+	if err == nil || lim == nil || !eestream.ErrInactive.Has(err) {
+		return err
+	}
+	last := lim.refused.Load()
+	if last == 0 || time.Since(time.Unix(0, last)) > refusalWindow {
+		return err
+	}
+	return fmt.Errorf("not enough pieces: storage nodes refused or cut connections (Go reported: %v)", err)
+}
+
 // nodeShortages are Go uplink's words for too few storage nodes taking or
 // serving pieces (storage/streams, ecclient, eestream).
 var nodeShortages = []string{
@@ -168,6 +189,7 @@ var nodeShortages = []string{
 	"not enough readers to reconstruct data",
 	"not enough pieces",
 	"failed to download segment",
+	"error retrieving piece",
 }
 
 // isInvalidArgument reports input the caller got wrong: the satellite's

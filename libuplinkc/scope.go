@@ -54,7 +54,7 @@ func (s *scope) interrupted(err error) error {
 	if s.ctx.Err() != nil && err != io.EOF {
 		return context.Cause(s.ctx)
 	}
-	return explain(s.ctx, err)
+	return explain(s.ctx, s.limits.nodesRefused(err))
 }
 
 // explain gives err the meaning the caller can rely on: a context error

@@ -45,6 +45,7 @@ type limits struct {
 	request  time.Duration
 	stall    time.Duration
 	activity atomic.Int64 // unix nanoseconds of the last byte moved
+	refused  atomic.Int64 // unix nanoseconds of the last refused or cut connection
 }
 
 // newLimits applies the defaults: 0 means the default, a negative value
