@@ -222,7 +222,11 @@ var argumentRefusals = []string{
 	"invalid pairs",
 	"metadata is too large",
 	"invalid base url",
-	"accessKeyID",
+	"accessKeyID is required",
+	"is required if key is specified",
+	"key is required for a raw download link",
+	"AuthServiceAddress is missing",
+	"object key is missing",
 }
 
 // isBucketNameRefused reports the satellite's InvalidArgument for a bucket

@@ -67,6 +67,9 @@ func interruptibleContext(parent context.Context) (context.Context, func()) {
 	}
 }
 
+// markWatchedThread makes the calling OS thread the watched one.
+func markWatchedThread() { C.uplink_mark_watched_thread() }
+
 // interrupt cancels the call in flight on the watched thread, if any.
 func interrupt(signal byte) {
 	interrupts.mu.Lock()
@@ -97,7 +100,7 @@ func watchInterrupts(fd, chainFd int) error {
 	if !interrupts.watching.CompareAndSwap(false, true) {
 		return errInvalidArg("fd", "a thread is watched already")
 	}
-	C.uplink_mark_watched_thread()
+	markWatchedThread()
 	wakeups := os.NewFile(uintptr(fd), "signal wakeup")
 	go func() {
 		buf := make([]byte, 64)

@@ -73,3 +73,32 @@ func TestInterruptCancelsOnlyTheWatchedThread(t *testing.T) {
 	}
 	runtime.KeepAlive(r)
 }
+
+// BenchmarkInterruptible is what a blocking call pays: on another thread
+// (one atomic load and one cgo call) and on the watched thread.
+func BenchmarkInterruptible(b *testing.B) {
+	_, stop := context.WithCancelCause(context.Background())
+	b.Run("other thread", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			interruptible(stop)()
+		}
+	})
+	b.Run("watched thread", func(b *testing.B) {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		interrupts.watching.Store(true)
+		markWatchedThread()
+		for i := 0; i < b.N; i++ {
+			interruptible(stop)()
+		}
+	})
+	b.Run("watched thread, request context", func(b *testing.B) {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		markWatchedThread()
+		for i := 0; i < b.N; i++ {
+			_, release := interruptibleContext(context.Background())
+			release()
+		}
+	})
+}
