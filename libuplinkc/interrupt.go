@@ -82,18 +82,19 @@ func interrupt(signal byte) {
 // uplink_interrupt_watch makes the calling thread's blocking calls
 // interruptible by signals: libuplinkc reads fd (the read end of the pipe
 // whose write end is signal.set_wakeup_fd's, or any descriptor that
-// receives one byte per signal) and, for each byte, cancels the call in
-// flight on this thread, which returns UPLINK_ERROR_INTERRUPTED. Each byte
-// is then written on to chain_fd when it is not negative (the wakeup fd
-// installed before). libuplinkc owns fd from now on. Only one thread is
+// receives one byte, the signal's number, per signal) and, for each byte
+// whose bit is set in signals (bit n for signal n), cancels the call in
+// flight on this thread, which returns UPLINK_ERROR_INTERRUPTED. Every
+// byte is then written on to chain_fd when it is not negative (the wakeup
+// fd installed before). libuplinkc owns fd from now on. Only one thread is
 // watched; a second call is refused.
 //
 //export uplink_interrupt_watch
-func uplink_interrupt_watch(fd, chainFd C.int) *C.UplinkError {
-	return mallocError(watchInterrupts(int(fd), int(chainFd)))
+func uplink_interrupt_watch(fd, chainFd C.int, signals C.uint64_t) *C.UplinkError {
+	return mallocError(watchInterrupts(int(fd), int(chainFd), uint64(signals)))
 }
 
-func watchInterrupts(fd, chainFd int) error {
+func watchInterrupts(fd, chainFd int, signals uint64) error {
 	if fd < 0 {
 		return errInvalidArg("fd", "negative")
 	}
@@ -107,7 +108,9 @@ func watchInterrupts(fd, chainFd int) error {
 		for {
 			n, err := wakeups.Read(buf)
 			for _, signal := range buf[:n] {
-				interrupt(signal)
+				if signal < 64 && signals&(1<<signal) != 0 {
+					interrupt(signal)
+				}
 			}
 			if n > 0 && chainFd >= 0 {
 				_, _ = syscall.Write(chainFd, buf[:n])

@@ -101,3 +101,49 @@ assert _native.universe_is_empty()
     assert done.returncode == 0, done.stderr[-2000:]
     outcome, elapsed = done.stdout.split()
     assert outcome == "KeyboardInterrupt" and float(elapsed) < BOUND, done.stdout
+
+
+def test_a_handler_that_does_not_raise_gives_interrupted_call_error() -> None:
+    """SIGWINCH (a notice: its default is to be ignored) never interrupts a call, even
+    with a Python handler; SIGUSR1 with a handler that returns cancels the call, which
+    raises InterruptedCallError."""
+    script = """
+import os, signal, sys, threading, time
+sys.path.insert(0, "tests")
+from test_native_library import OFFLINE_ACCESS
+from uplink_python import Uplink
+from uplink_python.errors import InterruptedCallError
+from uplink_python.module_classes import Permission, SharePrefix
+handled = []
+signal.signal(signal.SIGWINCH, lambda *a: handled.append("WINCH"))
+signal.signal(signal.SIGUSR1, lambda *a: handled.append("USR1"))
+access = Uplink().parse_access(OFFLINE_ACCESS)
+huge = access.share(Permission(allow_download=True),
+                    [SharePrefix("offline-bucket", "p" * (1 << 20) + "/")])
+sent = {}
+def send():
+    for name in ("SIGWINCH", "SIGUSR1"):
+        time.sleep(0.5)
+        sent[name] = time.monotonic()
+        os.kill(os.getpid(), getattr(signal, name))
+threading.Thread(target=send).start()
+try:
+    huge.serialize()
+    print("returned")
+except InterruptedCallError as exc:
+    ended = time.monotonic()
+    assert isinstance(exc, InterruptedError)
+    assert ended > sent["SIGUSR1"], "SIGWINCH interrupted the call"
+    print("InterruptedCallError", ended - sent["SIGUSR1"], ",".join(handled))
+huge.close()
+access.close()
+"""
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, check=False, env=env, cwd=root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    outcome, elapsed, handled = done.stdout.split()
+    assert outcome == "InterruptedCallError" and float(elapsed) < BOUND, done.stdout
+    # Both handlers ran once the call returned (in signal number order).
+    assert sorted(handled.split(",")) == ["USR1", "WINCH"]

@@ -5,8 +5,9 @@ interpreter, so a signal during a long native call would wait for the call to
 end. At load, when the main thread loads the library and no wakeup fd is set or
 one can be chained, the write end of a pipe becomes ``signal.set_wakeup_fd``'s
 and libuplinkc watches the read end (``uplink_interrupt_watch``): each signal
-with a Python handler cancels the main thread's call in flight, which returns
-UPLINK_ERROR_INTERRUPTED; ``run_handlers`` then runs the handler at once, so a
+with a Python handler, except those whose default is to be ignored (SIGCHLD,
+SIGWINCH, SIGURG, SIGCONT: notices, whose handlers do not raise), cancels the
+main thread's call in flight, which returns UPLINK_ERROR_INTERRUPTED; ``run_handlers`` then runs the handler at once, so a
 Ctrl-C raises KeyboardInterrupt. A wakeup fd set before is chained (it still
 gets every byte); one set later replaces ours and calls are no longer
 interrupted.
@@ -22,8 +23,15 @@ from typing import Any, Callable, Optional
 
 _check_signals: Optional[Callable[[], int]] = None
 
+# Signals that only tell something (their default action is to ignore them):
+# cancelling a transfer for a terminal resize would be wrong.
+_NOTICES = {getattr(signal, name) for name in ("SIGCHLD", "SIGWINCH", "SIGURG", "SIGCONT")
+            if hasattr(signal, name)}
+INTERRUPTING = sum(1 << int(number) for number in signal.valid_signals()
+                   if 0 < int(number) < 64 and number not in _NOTICES)
 
-def install(watch: Callable[[int, int], Any], check: Callable[[Any], None]) -> bool:
+
+def install(watch: Callable[[int, int, int], Any], check: Callable[[Any], None]) -> bool:
     """Installs the wakeup pipe and starts libuplinkc's watch on it; True when
     done. Only on the main thread, which must be the caller."""
     global _check_signals  # pylint: disable=global-statement
@@ -38,7 +46,7 @@ def install(watch: Callable[[int, int], Any], check: Callable[[Any], None]) -> b
         os.close(write_fd)
         return False
     try:
-        check(watch(read_fd, previous))
+        check(watch(read_fd, previous, INTERRUPTING))
     except BaseException:
         signal.set_wakeup_fd(previous)
         os.close(read_fd)

@@ -187,7 +187,7 @@ _SIGNATURES: Tuple[Tuple[str, Any, Tuple[Any, ...]], ...] = (
      (_PROJECT, _cc, _P(d._DeleteObjectsItemStruct), c_size_t,
       _P(d._DeleteObjectsOptionsStruct))),
     ("uplink_cancel", _ERR, (_P(d._HandleStruct),)),
-    ("uplink_interrupt_watch", _ERR, (ctypes.c_int, ctypes.c_int)),
+    ("uplink_interrupt_watch", _ERR, (ctypes.c_int, ctypes.c_int, ctypes.c_uint64)),
     ("uplink_download_read_full", d._ReadResult, (_DOWNLOAD, c_void_p, c_size_t)),
     ("uplink_download_read_some", d._ReadResult, (_DOWNLOAD, c_void_p, c_size_t)),
     # any iterator (all are {size_t _handle}) as an UplinkHandle*
