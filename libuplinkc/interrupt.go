@@ -31,8 +31,8 @@ var ErrInterrupted = errors.New("interrupted by a signal")
 var interrupts struct {
 	watching atomic.Bool
 	mu       sync.Mutex
-	// stop cancels the call in flight on the watched thread (nil: none).
-	// The watched thread makes one call at a time.
+	// stop cancels the innermost call in flight on the watched thread
+	// (nil: none).
 	stop context.CancelCauseFunc
 }
 
@@ -44,11 +44,14 @@ func interruptible(stop context.CancelCauseFunc) (release func()) {
 		return func() {}
 	}
 	interrupts.mu.Lock()
+	outer := interrupts.stop
 	interrupts.stop = stop
 	interrupts.mu.Unlock()
 	return func() {
+		// A call inside another on the same thread hands the signal back
+		// to the outer one when it returns.
 		interrupts.mu.Lock()
-		interrupts.stop = nil
+		interrupts.stop = outer
 		interrupts.mu.Unlock()
 	}
 }
