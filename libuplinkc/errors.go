@@ -144,16 +144,21 @@ func isFailedPrecondition(err error) bool {
 // isNotEnoughNodes reports the satellite's refusal to place an upload's
 // pieces. It comes as FailedPrecondition, the status of a refused
 // if_none_match too; only the satellite's message (overlay's error class
-// "not enough nodes") tells them apart.
-// The same shortage shows later, on the nodes themselves, as an upload that
+// "not enough nodes") tells them apart. The same shortage shows later, on the nodes themselves, as an upload that
 // could not place enough pieces or a download that could not read enough.
 func isNotEnoughNodes(err error) bool {
 	if isFailedPrecondition(err) && strings.Contains(err.Error(), "not enough nodes") {
 		return true
 	}
+	return mentions(err, nodeShortages)
+}
+
+// mentions reports whether err's text holds one of phrases: Go uplink has
+// no sentinel for these failures.
+func mentions(err error, phrases []string) bool {
 	text := err.Error()
-	for _, shortage := range nodeShortages {
-		if strings.Contains(text, shortage) {
+	for _, phrase := range phrases {
+		if strings.Contains(text, phrase) {
 			return true
 		}
 	}
@@ -196,16 +201,7 @@ var nodeShortages = []string{
 // InvalidArgument (a key too long, an expiry in the past, metadata too
 // large, ...) and Go uplink's own checks of arguments.
 func isInvalidArgument(err error) bool {
-	if errs2.IsRPC(err, rpcstatus.InvalidArgument) {
-		return true
-	}
-	text := err.Error()
-	for _, refusal := range argumentRefusals {
-		if strings.Contains(text, refusal) {
-			return true
-		}
-	}
-	return false
+	return errs2.IsRPC(err, rpcstatus.InvalidArgument) || mentions(err, argumentRefusals)
 }
 
 // argumentRefusals are Go uplink's (and storj.io/common's) words for an
