@@ -147,3 +147,41 @@ access.close()
     assert outcome == "InterruptedCallError" and float(elapsed) < BOUND, done.stdout
     # Both handlers ran once the call returned (in signal number order).
     assert sorted(handled.split(",")) == ["USR1", "WINCH"]
+
+
+def test_sigint_interrupts_an_edge_registration(testnet: NetworkInfo) -> None:
+    """An auth service that accepts and never answers holds register_access for its
+    2-minute bound; Ctrl-C ends it at once."""
+    script = """
+import json, os, signal, socket, sys, threading, time
+from uplink_python import Uplink, _native
+from uplink_python.edge import register_access
+from uplink_python.module_classes import EdgeConfig
+silent = socket.socket()
+silent.bind(("127.0.0.1", 0))
+silent.listen(5)
+held = []
+threading.Thread(target=lambda: [held.append(silent.accept()) for _ in range(5)],
+                 daemon=True).start()
+access = Uplink().parse_access(sys.argv[1])
+sent = []
+def send():
+    time.sleep(0.5)
+    sent.append(time.monotonic())
+    os.kill(os.getpid(), signal.SIGINT)
+threading.Thread(target=send).start()
+try:
+    register_access(EdgeConfig(f"127.0.0.1:{silent.getsockname()[1]}", None, True), access)
+    print("returned")
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", time.monotonic() - sent[0])
+access.close()
+assert _native.universe_is_empty()
+"""
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-c", script, testnet.access], capture_output=True,
+                          text=True, timeout=300, check=False, env=env, cwd=root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    outcome, elapsed = done.stdout.split()
+    assert outcome == "KeyboardInterrupt" and float(elapsed) < BOUND, done.stdout
