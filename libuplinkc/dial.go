@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -33,6 +34,9 @@ func dialer(lim *limits) func(ctx context.Context, network, address string) (net
 			var netErr net.Error
 			if errors.As(err, &netErr) && netErr.Timeout() && ctx.Err() == nil {
 				return nil, dialTimeout(address, lim.dial)
+			}
+			if ctx.Err() == nil {
+				lim.refused.Store(time.Now().UnixNano())
 			}
 			return nil, err
 		}
@@ -76,6 +80,9 @@ func (conn *watchedConn) Read(p []byte) (int, error) {
 	var netErr net.Error
 	if err != nil && conn.waiting.Load() && errors.As(err, &netErr) && netErr.Timeout() {
 		return n, dialTimeout(conn.address, conn.lim.dial)
+	}
+	if errors.Is(err, syscall.ECONNRESET) {
+		conn.lim.refused.Store(time.Now().UnixNano())
 	}
 	return n, err
 }

@@ -245,6 +245,7 @@ func uplink_download_read_full(download *C.UplinkDownload, bytes unsafe.Pointer,
 	// the next piece data, many times per megabyte) the runtime hands the
 	// thread off and back through the kernel. A goroutine of Go's own waits
 	// cheaply; the caller waits once, for the whole buffer.
+	defer interruptible(down.stop)()
 	done := make(chan C.UplinkReadResult, 1)
 	go func() {
 		n, err := down.readFull(buf)
@@ -510,6 +511,9 @@ func (ra *readAhead) gather(want int, done <-chan struct{}) bool {
 // byte (or the end), then takes only what is already there. The caller
 // holds the download's turn.
 func (down *Download) take(ra *readAhead, buf []byte) (int, error) {
+	// The wait for the read-ahead is outside its watchdog: a signal must
+	// end it too.
+	defer interruptible(down.stop)()
 	total := 0
 	for total < len(buf) {
 		if len(ra.head) > 0 {

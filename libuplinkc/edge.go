@@ -8,6 +8,8 @@ import "C"
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 	"unsafe"
 
@@ -40,10 +42,17 @@ func edge_register_access(config C.EdgeConfig, access *C.UplinkAccess, options *
 	if options != nil {
 		opts.Public = bool(options.is_public)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), registerTimeout)
+	bounded, cancel := context.WithTimeoutCause(context.Background(), registerTimeout,
+		timeoutError("auth service", fmt.Errorf("no answer within %v", registerTimeout)))
 	defer cancel()
+	ctx, release := interruptibleContext(bounded)
+	defer release()
 	credentials, err := goConfig.RegisterAccess(ctx, acc.Access, opts)
 	if err != nil {
+		// A silent auth service is a timeout, a signal an interruption.
+		if cause := context.Cause(ctx); errors.Is(cause, ErrInterrupted) || errors.Is(cause, ErrTimeout) {
+			err = cause
+		}
 		return C.EdgeCredentialsResult{error: mallocError(err)}
 	}
 	ccredentials := (*C.EdgeCredentials)(C.calloc(1, C.sizeof_EdgeCredentials))

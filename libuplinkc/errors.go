@@ -13,13 +13,16 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unsafe"
 
+	"storj.io/common/encryption"
 	"storj.io/common/errs2"
 	"storj.io/common/rpc/rpcstatus"
 	"storj.io/uplink"
 	"storj.io/uplink/edge"
 	privateBucket "storj.io/uplink/private/bucket"
+	"storj.io/uplink/private/eestream"
 	privateObject "storj.io/uplink/private/object"
 )
 
@@ -71,6 +74,8 @@ var codedErrors = []struct {
 	{privateBucket.ErrBucketInvalidObjectLockConfig, C.UPLINK_ERROR_OBJECT_LOCK_NOT_AVAILABLE},
 	{privateObject.ErrNoObjectLockConfiguration, C.UPLINK_ERROR_OBJECT_LOCK_NOT_AVAILABLE},
 	{privateObject.ErrMethodNotAllowed, C.UPLINK_ERROR_METHOD_NOT_ALLOWED},
+	{ErrInvalidArg, C.UPLINK_ERROR_INVALID_ARGUMENT},
+	{privateObject.ErrObjectVersionInvalid, C.UPLINK_ERROR_INVALID_ARGUMENT},
 }
 
 // rpcCodes maps satellite status codes that arrive unwrapped (for example
@@ -95,12 +100,27 @@ func errorCode(err error) C.int32_t {
 		return C.UPLINK_ERROR_TIMEOUT
 	case errors.Is(err, ErrDropped):
 		return C.UPLINK_ERROR_INTERNAL
+	case errors.Is(err, ErrInterrupted):
+		return C.UPLINK_ERROR_INTERRUPTED
 	case errs2.IsCanceled(err):
 		return C.UPLINK_ERROR_CANCELED
+	case eestream.ErrInactive.Has(err):
+		// Go's own stall detection: the nodes stopped sending.
+		return C.UPLINK_ERROR_TIMEOUT
 	case isNotEnoughNodes(err):
 		return C.UPLINK_ERROR_NOT_ENOUGH_NODES
 	case isBucketNameRefused(err):
 		return C.UPLINK_ERROR_BUCKET_NAME_INVALID
+	case encryption.ErrMissingEncryptionBase.Has(err):
+		// The key is outside every prefix the access holds keys for: the
+		// same refusal upload_object reports for that key.
+		return C.UPLINK_ERROR_PERMISSION_DENIED
+	case strings.Contains(err.Error(), "upload already done"):
+		// Go uplink's streams have no sentinel for a write or commit on an
+		// upload that is finished (a write racing a commit).
+		return C.UPLINK_ERROR_UPLOAD_DONE
+	case isInvalidArgument(err):
+		return C.UPLINK_ERROR_INVALID_ARGUMENT
 	}
 	for _, known := range codedErrors {
 		if errors.Is(err, known.err) {
@@ -124,9 +144,85 @@ func isFailedPrecondition(err error) bool {
 // isNotEnoughNodes reports the satellite's refusal to place an upload's
 // pieces. It comes as FailedPrecondition, the status of a refused
 // if_none_match too; only the satellite's message (overlay's error class
-// "not enough nodes") tells them apart.
+// "not enough nodes") tells them apart. The same shortage shows later, on the nodes themselves, as an upload that
+// could not place enough pieces or a download that could not read enough.
 func isNotEnoughNodes(err error) bool {
-	return isFailedPrecondition(err) && strings.Contains(err.Error(), "not enough nodes")
+	if isFailedPrecondition(err) && strings.Contains(err.Error(), "not enough nodes") {
+		return true
+	}
+	return mentions(err, nodeShortages)
+}
+
+// mentions reports whether err's text holds one of phrases: Go uplink has
+// no sentinel for these failures.
+func mentions(err error, phrases []string) bool {
+	text := err.Error()
+	for _, phrase := range phrases {
+		if strings.Contains(text, phrase) {
+			return true
+		}
+	}
+	return false
+}
+
+// refusalWindow is how recent a refused or cut connection must be to
+// explain a transfer that stopped moving: longer than Go's quiescence
+// detection (5 s without progress).
+const refusalWindow = 30 * time.Second
+
+// nodesRefused tells a transfer that Go ended for lack of progress
+// ("quiescence") because storage nodes refused or cut its connections (too
+// few nodes left: NOT_ENOUGH_NODES) from one whose nodes went silent (a
+// stall: TIMEOUT).
+func (lim *limits) nodesRefused(err error) error {
+	if err == nil || lim == nil || !eestream.ErrInactive.Has(err) {
+		return err
+	}
+	last := lim.refused.Load()
+	if last == 0 || time.Since(time.Unix(0, last)) > refusalWindow {
+		return err
+	}
+	return fmt.Errorf("not enough pieces: storage nodes refused or cut connections (Go reported: %v)", err)
+}
+
+// nodeShortages are Go uplink's words for too few storage nodes taking or
+// serving pieces (storage/streams, ecclient, eestream).
+var nodeShortages = []string{
+	"failed to upload enough pieces",
+	"successful puts (",
+	"too many retries: are any nodes reachable?",
+	"not enough readers to reconstruct data",
+	"not enough pieces",
+	"failed to download segment",
+	"error retrieving piece",
+}
+
+// isInvalidArgument reports input the caller got wrong: the satellite's
+// InvalidArgument (a key too long, an expiry in the past, metadata too
+// large, ...) and Go uplink's own checks of arguments.
+func isInvalidArgument(err error) bool {
+	return errs2.IsRPC(err, rpcstatus.InvalidArgument) || mentions(err, argumentRefusals)
+}
+
+// argumentRefusals are Go uplink's (and storj.io/common's) words for an
+// argument it refuses before asking anyone.
+var argumentRefusals = []string{
+	"permission is empty",
+	"invalid time range",
+	"prefix must end with slash",
+	"suffix requires length to be negative",
+	"negative offset",
+	"negative length",
+	"invalid range ",
+	"invalid direction",
+	"invalid pairs",
+	"metadata is too large",
+	"invalid base url",
+	"accessKeyID is required",
+	"is required if key is specified",
+	"key is required for a raw download link",
+	"AuthServiceAddress is missing",
+	"object key is missing",
 }
 
 // isBucketNameRefused reports the satellite's InvalidArgument for a bucket

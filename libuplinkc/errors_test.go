@@ -13,9 +13,11 @@ import (
 
 	"github.com/zeebo/errs"
 
+	"storj.io/common/encryption"
 	"storj.io/common/rpc/rpcstatus"
 	"storj.io/uplink"
 	"storj.io/uplink/edge"
+	"storj.io/uplink/private/eestream"
 	privateObject "storj.io/uplink/private/object"
 )
 
@@ -60,7 +62,21 @@ func TestErrorCodes(t *testing.T) {
 		{fmt.Errorf("%w: not enough nodes: found 2", privateObject.ErrFailedPrecondition), 0x85},
 		{rpcstatus.Error(rpcstatus.FailedPrecondition, "object already exists"), 0x80},
 		{rpcstatus.Error(rpcstatus.InvalidArgument, "The specified bucket name must be at least 3 and no more than 63 characters long"), 0x10},
-		{rpcstatus.Error(rpcstatus.InvalidArgument, "key too long"), 0x02},
+		{rpcstatus.Error(rpcstatus.InvalidArgument, "key length is too big"), 0x86},
+		{errInvalidArg("length", "negative"), 0x86},
+		{privateObject.ErrObjectVersionInvalid, 0x86},
+		{errors.New("permission is empty"), 0x86},
+		{errors.New("suffix requires length to be negative, got 3"), 0x86},
+		{errors.New("metaclient: metadata is too large"), 0x86},
+		{fmt.Errorf("read: %w", ErrInterrupted), 0x87},
+		{eestream.ErrInactive.New("timed out after 10s"), 0x84},
+		{errs.New("failed to upload enough pieces (needed at least 4 but got 2); piecestore: rpc: dial tcp 127.0.0.1:1: connect: connection refused"), 0x85},
+		{errs.New("too many retries: are any nodes reachable?"), 0x85},
+		{errs.New("eestream: error retrieving piece 00: ecclient: rpc: dial tcp 127.0.0.1:1: connect: connection refused"), 0x85},
+		{errs.New("ecclient: successful puts (2) less than success threshold (4)"), 0x85},
+		{encryption.ErrMissingEncryptionBase.New("bucket/key"), 0x09},
+		{errs.New("upload already done"), 0x22},
+		{errors.New("rpc: dial tcp 127.0.0.1:1: connect: connection refused"), 0x02},
 	} {
 		if got := int32(errorCode(tc.err)); got != tc.code {
 			t.Errorf("errorCode(%v) = %#x, want %#x", tc.err, got, tc.code)
@@ -103,6 +119,25 @@ func TestExplain(t *testing.T) {
 		t.Errorf("a request past its deadline must be TIMEOUT, got %#x", got)
 	}
 	if explain(live, nil) != nil || explain(live, io.EOF) != io.EOF {
+		t.Error("nil and EOF must pass through")
+	}
+}
+
+func TestQuiescenceAfterRefusedConnectionsIsNotEnoughNodes(t *testing.T) {
+	lim := newLimits(0, 0, 0)
+	quiet := eestream.ErrInactive.New("")
+	if got := errorCode(lim.nodesRefused(quiet)); got != 0x84 {
+		t.Errorf("quiescence without refused connections must be TIMEOUT, got %#x", got)
+	}
+	lim.refused.Store(time.Now().UnixNano())
+	if got := errorCode(lim.nodesRefused(quiet)); got != 0x85 {
+		t.Errorf("quiescence after refused connections must be NOT_ENOUGH_NODES, got %#x", got)
+	}
+	lim.refused.Store(time.Now().Add(-time.Hour).UnixNano())
+	if got := errorCode(lim.nodesRefused(quiet)); got != 0x84 {
+		t.Errorf("an old refusal must not count, got %#x", got)
+	}
+	if lim.nodesRefused(nil) != nil || lim.nodesRefused(io.EOF) != io.EOF {
 		t.Error("nil and EOF must pass through")
 	}
 }

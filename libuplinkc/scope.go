@@ -54,7 +54,7 @@ func (s *scope) interrupted(err error) error {
 	if s.ctx.Err() != nil && err != io.EOF {
 		return context.Cause(s.ctx)
 	}
-	return explain(s.ctx, err)
+	return explain(s.ctx, s.limits.nodesRefused(err))
 }
 
 // explain gives err the meaning the caller can rely on: a context error
@@ -113,6 +113,7 @@ func (st *stream) shut(cancel func(), close func()) {
 // lasts limit without progress. progress returns the time of the last
 // progress, or the zero time when only the call's own duration counts.
 func (s *scope) watch(limit time.Duration, what string, progress func() time.Time, fn func()) {
+	defer interruptible(s.stop)()
 	if limit <= 0 {
 		fn()
 		return

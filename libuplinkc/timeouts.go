@@ -45,6 +45,7 @@ type limits struct {
 	request  time.Duration
 	stall    time.Duration
 	activity atomic.Int64 // unix nanoseconds of the last byte moved
+	refused  atomic.Int64 // unix nanoseconds of the last refused or cut connection
 }
 
 // newLimits applies the defaults: 0 means the default, a negative value
@@ -86,9 +87,11 @@ func (lim *limits) requestContext(parent context.Context) (context.Context, cont
 // project and after the request timeout; end releases it and explains the
 // request's error (see explain).
 func (proj *Project) begin() (context.Context, func(error) error) {
-	ctx, cancel := proj.limits.requestContext(proj.ctx)
+	bounded, cancel := proj.limits.requestContext(proj.ctx)
+	ctx, release := interruptibleContext(bounded)
 	return ctx, func(err error) error {
 		defer cancel()
+		defer release()
 		return explain(ctx, err)
 	}
 }

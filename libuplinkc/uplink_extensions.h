@@ -22,6 +22,13 @@
 // The satellite could not find enough storage nodes for an upload (uplink-c
 // reports this as INTERNAL; FAILED_PRECONDITION stays for if_none_match).
 #define UPLINK_ERROR_NOT_ENOUGH_NODES 0x85
+// The caller passed an argument the library or the satellite refuses: an
+// expiry in the past, an empty permission, a range past the end, a key or
+// metadata too large (uplink-c reports these as INTERNAL).
+#define UPLINK_ERROR_INVALID_ARGUMENT 0x86
+// A signal arrived while the call ran on the thread that watches for
+// signals (uplink_interrupt_watch); the call was cancelled.
+#define UPLINK_ERROR_INTERRUPTED 0x87
 
 // Object Lock retention modes (storj.RetentionMode).
 #define UPLINK_RETENTION_NONE 0

@@ -67,15 +67,12 @@ class Download:
         Read-only; raises ClosedError once closed."""
         return self._handle.c_pointer()
 
-    def read(self, size_to_read: Optional[int] = -1) -> Tuple[bytes, int]:
-        """Reads up to ``size_to_read`` bytes (all that is left when negative or
-        None, as io's read).
+    def read(self, size_to_read: int = -1) -> Tuple[bytes, int]:
+        """Reads up to ``size_to_read`` bytes (all that is left when negative).
 
         Returns ``(data, len(data))``; ``(b"", 0)`` at the end of the object.
         Raises StorjException (ClosedError once closed), TypeError/ValueError for a bad size.
         """
-        if size_to_read is None:
-            size_to_read = -1
         if type(size_to_read) is not int and (  # pylint: disable=unidiomatic-typecheck
                 isinstance(size_to_read, bool) or not isinstance(size_to_read, int)):
             raise TypeError(f"size_to_read must be an int, not {type(size_to_read).__name__}")

@@ -61,6 +61,8 @@ ERROR_OBJECT_LOCK_NOT_AVAILABLE = 0x82
 ERROR_METHOD_NOT_ALLOWED = 0x83
 ERROR_TIMEOUT = 0x84
 ERROR_NOT_ENOUGH_NODES = 0x85
+ERROR_INVALID_ARGUMENT = 0x86
+ERROR_INTERRUPTED = 0x87
 
 # Codes raised by the Python layer itself; they never come from the library.
 ERROR_LIBUPLINK_SO_NOT_FOUND = 0x9999
@@ -296,8 +298,23 @@ class StorjTimeoutError(_CodedError, TimeoutError):
 
 
 class NotEnoughNodesError(_CodedError):
-    """The satellite found too few storage nodes for the upload's pieces."""
+    """Too few storage nodes: the satellite found too few for the upload's pieces, or
+    too few of them took the pieces of an upload or served those of a download."""
     MESSAGE, CODE = "not enough storage nodes", ERROR_NOT_ENOUGH_NODES
+
+
+class InvalidArgumentError(InternalError, ValueError):
+    """The library or the satellite refused an argument: an expiry in the past, an
+    empty permission, a range past the end, a key or metadata too large (also a
+    ValueError; an InternalError subclass, as uplink-c reports it so)."""
+    MESSAGE, CODE = "invalid argument", ERROR_INVALID_ARGUMENT
+
+
+class InterruptedCallError(_CodedError, InterruptedError):
+    """A signal interrupted the call and its handler did not raise: the operation
+    was cancelled (an upload is not stored). Also an InterruptedError (EINTR)."""
+    MESSAGE, CODE = "interrupted by a signal", ERROR_INTERRUPTED
+    ERRNO = _errno.EINTR
 
 
 class BadCredentialsError(InternalError, ValueError):
@@ -395,6 +412,7 @@ _ERRORS_BY_CODE: Dict[int, Type[_CodedError]] = {
         EdgeAuthDialFailedError, EdgeRegisterAccessFailedError,
         FailedPreconditionError, ObjectProtectedError, ObjectLockNotAvailableError,
         MethodNotAllowedError, StorjTimeoutError, NotEnoughNodesError,
+        InvalidArgumentError, InterruptedCallError,
     )
 }
 
@@ -403,6 +421,10 @@ def error_class(code: int) -> Type[StorjException]:
     """Returns the exception class for a libuplinkc error code (StorjException when unknown)."""
     return _ERRORS_BY_CODE.get(code, StorjException)
 
+
+_DIAL_PATTERN = (r"rpc: dial|connection refused|no such host|network is unreachable|"
+                 r"no route to host|tls: first record|tls: handshake")
+_DIAL = re.compile(_DIAL_PATTERN, re.IGNORECASE)
 
 # How Go words the failures that InternalError hides, most specific first.
 _INTERNAL_REFINEMENTS: Tuple[Tuple["re.Pattern[str]", Type[InternalError]], ...] = tuple(
@@ -413,14 +435,22 @@ _INTERNAL_REFINEMENTS: Tuple[Tuple["re.Pattern[str]", Type[InternalError]], ...]
         (r"invalid access grant", InvalidAccessGrantError),
         (r"upload id invalid", UploadIdInvalidError),
         (r"deadline exceeded|i/o timeout|timed out|timeout", NetworkTimeoutError),
-        (r"rpc: dial|connection refused|no such host|network is unreachable|"
-         r"no route to host|tls: first record|tls: handshake", SatelliteUnreachableError),
+        (_DIAL_PATTERN, SatelliteUnreachableError),
         (r"connection reset|broken pipe|unexpected eof|use of closed network connection",
          NetworkError),
     ))
 
 
+# A storage node's failure is never the satellite's.
+_NODE_TEXT = re.compile(r"piecestore|ecclient|eestream|storage node|piece", re.IGNORECASE)
+
+
 def _refine_internal(details: str) -> Type[InternalError]:
+    if _NODE_TEXT.search(details):
+        for pattern, cls in _INTERNAL_REFINEMENTS:
+            if cls is not SatelliteUnreachableError and pattern.search(details):
+                return cls
+        return NetworkError if _DIAL.search(details) else InternalError
     for pattern, cls in _INTERNAL_REFINEMENTS:
         if pattern.search(details):
             return cls

@@ -53,6 +53,18 @@ class UploadStream(io.RawIOBase):
         self._wrote = self._wrote or count > 0
         return count
 
+    def readable(self) -> bool:
+        if not self._handle.alive:
+            raise ClosedError(f"the {self._WHAT} is closed")
+        return False
+
+    def _write_only(self, *_args: Any, **_kwargs: Any) -> Any:
+        self.readable()  # ClosedError once closed, as io's files do
+        raise io.UnsupportedOperation(f"this {self._WHAT} is write-only: it cannot be read")
+
+    # io.RawIOBase would raise NotImplementedError, or OverflowError for a huge size.
+    read = readall = readinto = readline = readlines = _write_only
+
     def write_file(self, file_handle: Any, buffer_size: int = 0) -> int:
         """Uploads everything left in a binary file object (read in ``buffer_size`` chunks,
         default 1 MiB). Does not commit. Returns the number of bytes written.

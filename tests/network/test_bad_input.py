@@ -28,6 +28,7 @@ from uplink_python import (Access, Download, PartUpload, Project, Upload, Uplink
 from uplink_python.edge import join_share_url, register_access
 from uplink_python.errors import (BucketNameInvalidError, CancelledError, ClosedError,
                                   InternalError, InvalidAccessGrantError, InvalidAPIKeyError,
+                                  InvalidArgumentError,
                                   ObjectKeyInvalidError, ObjectNotFoundError, PermissionDeniedError,
                                   SatelliteAddressError, StorjException, UploadDoneError)
 from uplink_python.module_classes import (Config, CustomMetadata, CustomMetadataEntry,
@@ -219,9 +220,9 @@ def test_join_share_url_bad_input(uplink: Uplink) -> None:
     _check_str_argument("key", lambda v: join_share_url("https://l.example", "id", "b", v))
     _raises(TypeError, "raw", lambda: join_share_url("https://l.example", "id", "b", "k", "yes"))
     _raises(ValueError, "raw", lambda: join_share_url("https://l.example", "id", "b", "k", 2))
-    _raises(InternalError, "bucket", lambda: join_share_url("https://l.example", "id", "", "k"))
-    _raises(InternalError, "accessKeyID", lambda: join_share_url("https://l.example", ""))
-    _raises(InternalError, "base url", lambda: join_share_url("not a url", "id", "b"))
+    _raises(InvalidArgumentError, "bucket", lambda: join_share_url("https://l.example", "id", "", "k"))
+    _raises(InvalidArgumentError, "accessKeyID", lambda: join_share_url("https://l.example", ""))
+    _raises(InvalidArgumentError, "base url", lambda: join_share_url("not a url", "id", "b"))
 
 
 def test_value_classes_refuse_bad_values() -> None:
@@ -377,8 +378,8 @@ def test_share_bad_arguments(access: Access) -> None:
              TypeError, "allow_bypass_governance_retention")]:
         _raises(error, what, lambda: access.share(permission, []))
     # An empty permission is refused by the library, not shared silently.
-    _raises(InternalError, "permission", lambda: access.share(Permission(), []))
-    _raises(InternalError, "permission", lambda: access.share(None, None))
+    _raises(InvalidArgumentError, "permission", lambda: access.share(Permission(), []))
+    _raises(InvalidArgumentError, "permission", lambda: access.share(None, None))
 
 
 def test_encryption_key_bad_arguments(access: Access) -> None:
@@ -394,9 +395,9 @@ def test_encryption_key_bad_arguments(access: Access) -> None:
             v, "p/", key))
         _check_str_argument("prefix", lambda v: access.override_encryption_key("b", v, key))
         _raises(ValueError, "bucket_name", lambda: access.override_encryption_key("", "p/", key))
-        _raises(InternalError, "prefix must end with slash",
+        _raises(InvalidArgumentError, "prefix must end with slash",
                 lambda: access.override_encryption_key("b", "p", key))
-        _raises(InternalError, "prefix must end with slash",
+        _raises(InvalidArgumentError, "prefix must end with slash",
                 lambda: access.override_encryption_key("b", "", key))
         for wrong in (None, "key", b"key", access):
             _raises(TypeError, "encryption_key",
@@ -421,7 +422,7 @@ def test_edge_bad_arguments(access: Access, testnet: Any) -> None:
     for address, error, naming in (
             ("127.0.0.1:1", errors.EdgeRegisterAccessFailedError, "register access"),
             ("garbage", errors.EdgeRegisterAccessFailedError, "register access"),
-            ("", errors.InternalError, "AuthServiceAddress")):
+            ("", errors.InvalidArgumentError, "AuthServiceAddress")):
         start = time.monotonic()
         exc = _raises(error, naming,
                       lambda: register_access(EdgeConfig(address, None, True), access))
@@ -588,10 +589,10 @@ def test_keys_empty_long_and_odd(project: Project, bucket: str) -> None:
         with pytest.raises(ObjectKeyInvalidError):
             call()
     huge = "k" * (100 * 1024)
-    with pytest.raises(InternalError, match="key length"):
+    with pytest.raises(InvalidArgumentError, match="key length"):
         with project.upload_object(bucket, huge) as upload:
             upload.write(b"x")
-    _raises(InternalError, "key length", lambda: project.begin_upload(bucket, huge))
+    _raises(InvalidArgumentError, "key length", lambda: project.begin_upload(bucket, huge))
     with pytest.raises(ObjectNotFoundError):
         project.stat_object(bucket, huge)
     with pytest.raises(ObjectNotFoundError):
@@ -629,7 +630,7 @@ def test_options_bad_values(project: Project, bucket: str) -> None:
         _raises(error, what, lambda: project.upload_object(bucket, "e", options,
                                                            if_none_match="*"))
         _raises(error, what, lambda: project.begin_upload(bucket, "e", options))
-    with pytest.raises(InternalError, match="past"):
+    with pytest.raises(InvalidArgumentError, match="past"):
         with project.upload_object(bucket, "e", UploadOptions(1)) as upload:
             upload.write(b"x")
     for options, error, what in [
@@ -644,7 +645,7 @@ def test_options_bad_values(project: Project, bucket: str) -> None:
         _raises(error, what, lambda: project.download_object(bucket, "k", options))
         _raises(error, what, lambda: project.download_object(bucket, "k", options,
                                                              version=b"v" * 16))
-    _raises(InternalError, "suffix", lambda: project.download_object(
+    _raises(InvalidArgumentError, "suffix", lambda: project.download_object(
         bucket, "k", DownloadOptions(-5, 3)))
     # Extreme but valid ranges clip to the object.
     for offset, length, expected in [(-2**63, -1, b"0123456789"), (0, 2**63 - 1, b"0123456789"),
@@ -720,7 +721,7 @@ def test_flags_and_versions_bad_values(project: Project, bucket: str) -> None:
                      lambda: project.download_file(bucket, "k", io.BytesIO(), version=value)):
             _raises(error, "version", call)
     for value in (b"garbage", bytearray(b"x"), memoryview(b"abc")):
-        _raises(InternalError, "version", lambda: project.stat_object_version(bucket, "k", value))
+        _raises(InvalidArgumentError, "version", lambda: project.stat_object_version(bucket, "k", value))
     for value, error, what in [("nope", TypeError, "retention"),
                                (RetentionMode.GOVERNANCE, TypeError, "retention")]:
         _raises(error, what, lambda: project.set_object_retention(bucket, "k", value))
@@ -757,7 +758,7 @@ def test_delete_objects_bad_items(project: Project, bucket: str) -> None:
             ([b"k"], TypeError, "keys_or_items[0]"), (["k\0"], ValueError, "items[0].key"),
             (["\ud800"], ValueError, "items[0].key")]:
         _raises(error, what, lambda: project.delete_objects(bucket, items))
-    _raises(InternalError, "key", lambda: project.delete_objects(bucket, [""]))
+    _raises(InvalidArgumentError, "key", lambda: project.delete_objects(bucket, [""]))
     [missing] = project.delete_objects(bucket, ["missing"])
     assert not missing.ok and missing.status.name == "NOT_FOUND"
 
@@ -819,11 +820,11 @@ def test_upload_after_commit_abort_and_failed_commit(project: Project, bucket: s
     failed = project.upload_object(bucket, "failed")
     failed.write(b"x")
     failed.set_custom_metadata({"big": "v" * 100_000})
-    _raises(InternalError, "metadata is too large", failed.commit)
+    _raises(InvalidArgumentError, "metadata is too large", failed.commit)
     _raises(UploadDoneError, "already", failed.commit)
     failed.close()
     failed.close()
-    with pytest.raises(InternalError):
+    with pytest.raises(InvalidArgumentError):
         with project.upload_object(bucket, "failed-with") as upload:
             upload.set_custom_metadata({"big": "v" * 100_000})
     assert [o.key for o in project.list_objects(bucket)] == ["done"]
@@ -848,7 +849,7 @@ def test_custom_metadata_bad_keys_and_values(project: Project, bucket: str) -> N
             _raises(error, what, lambda: upload.set_custom_metadata(metadata))
         for metadata, what in [({"": "v"}, "empty key"), ({"k\0": "v"}, "0 byte"),
                                ({b"\xff": "v"}, "utf-8"), ({"k": b"\xfe"}, "utf-8")]:
-            _raises(InternalError, what, lambda: upload.set_custom_metadata(metadata))
+            _raises(InvalidArgumentError, what, lambda: upload.set_custom_metadata(metadata))
         upload.set_custom_metadata({"good": "value"})
         upload.write(b"m")
     assert project.stat_object(bucket, "m").custom.to_dict() == {"good": "value"}
@@ -900,6 +901,9 @@ def _upload_calls(upload: Any) -> Dict[str, Callable[[], Any]]:
         "write_file(empty)": lambda: upload.write_file(io.BytesIO()),
         "commit": upload.commit, "abort": upload.abort, "cancel": upload.cancel,
         "writable": upload.writable, "info": upload.info, "__enter__": upload.__enter__,
+        "readable": upload.readable, "read": upload.read, "readall": upload.readall,
+        "readinto": lambda: upload.readinto(bytearray(1)), "readline": upload.readline,
+        "readlines": upload.readlines,
     }
     if isinstance(upload, Upload):
         calls["versioned_info"] = upload.versioned_info
@@ -912,6 +916,22 @@ def _upload_calls(upload: Any) -> Dict[str, Callable[[], Any]]:
 def _own_methods(*classes: type) -> set:
     return {name for cls in classes for name, value in vars(cls).items()
             if callable(value) and (not name.startswith("_") or name == "__enter__")}
+
+
+def test_an_upload_is_write_only(project: Project, bucket: str) -> None:
+    """read* are io.UnsupportedOperation (not NotImplementedError, nor OverflowError for
+    a huge size), and the upload goes on."""
+    with project.upload_object(bucket, "write-only") as upload:
+        upload.write(b"x")
+        assert not upload.readable()
+        for call in (upload.read, lambda: upload.read(10), lambda: upload.read(2**62),
+                     upload.readall, lambda: upload.readinto(bytearray(4)), upload.readline,
+                     upload.readlines):
+            with pytest.raises(io.UnsupportedOperation, match="write-only"):
+                call()
+        upload.write(b"y")
+    with project.download_object(bucket, "write-only") as download:
+        assert download.readall() == b"xy"
 
 
 def test_upload_methods_after_close(project: Project, bucket: str) -> None:

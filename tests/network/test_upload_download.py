@@ -457,10 +457,3 @@ def test_download_ranges(project: Project, bucket: str) -> None:
     with pytest.raises(TypeError, match="download_options.offset"):
         _get(project, bucket, "ranged", offset="1")
 
-
-def test_read_of_none_reads_everything_left(project: Project, bucket: str) -> None:
-    _put(project, bucket, "none-size", b"0123456789")
-    with project.download_object(bucket, "none-size") as download:
-        assert download.read(3) == (b"012", 3)
-        assert download.read(None) == (b"3456789", 7)
-        assert download.read(None) == (b"", 0)

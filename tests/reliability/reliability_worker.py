@@ -979,6 +979,7 @@ def scenario_fuzz(params: Dict[str, Any]) -> Dict[str, Any]:
         problems.append(f"a sequence failed: {describe(exc)} (its steps are in the output above)")
         f = reliability_fuzz.Figures
         figures = {"sequences": f.sequences, "calls": f.calls, "called": f.called, "raised": f.raised,
+                   "internal errors": sum(f.internal.values()), "internal error texts": f.internal,
                    "slow calls": f.slow, "leaks": f.leaks}
     finally:
         for bucket in buckets:

@@ -25,6 +25,7 @@ EXPECTED = {
     0x80: "FailedPreconditionError", 0x81: "ObjectProtectedError",
     0x82: "ObjectLockNotAvailableError", 0x83: "MethodNotAllowedError",
     0x84: "StorjTimeoutError", 0x85: "NotEnoughNodesError",
+    0x86: "InvalidArgumentError", 0x87: "InterruptedCallError",
 }
 
 
@@ -157,6 +158,12 @@ REFINED = [
     ("uplink: rpc: read tcp 127.0.0.1:5->127.0.0.1:6: read: connection reset by peer",
      errors.NetworkError, "connection reset"),
     ("uplink: some new failure", InternalError, "internal error: some new failure"),
+    # A storage node's dial failure is a network failure, never the satellite's.
+    ("uplink: piecestore: rpc: dial tcp 127.0.0.1:7: connect: connection refused",
+     errors.NetworkError, "piecestore"),
+    ("uplink: ecclient: rpc: dial tcp 127.0.0.1:7: i/o timeout",
+     errors.NetworkTimeoutError, "ecclient"),
+    ("uplink: piecestore: something new", InternalError, "piecestore: something new"),
 ]
 
 
@@ -219,3 +226,19 @@ def test_permission_denied_explains_a_grant_out_of_its_window(
     else:
         assert text == plain == "permission denied (metaclient: Unauthorized API credentials)"
     assert str(pickle.loads(pickle.dumps(exc))) == text
+
+
+def test_invalid_argument_is_a_value_error_and_an_internal_error() -> None:
+    exc = _storj_exception(0x86, "uplink: metaclient: Invalid expiration time")
+    assert type(exc) is errors.InvalidArgumentError
+    assert isinstance(exc, ValueError) and isinstance(exc, InternalError)
+    assert exc.code == errors.ERROR_INVALID_ARGUMENT == 0x86
+    assert str(exc) == "invalid argument: metaclient: Invalid expiration time"
+    assert type(pickle.loads(pickle.dumps(exc))) is errors.InvalidArgumentError
+
+
+def test_interrupted_call_is_an_interrupted_error() -> None:
+    exc = _storj_exception(0x87, "interrupted by a signal 2")
+    assert isinstance(exc, InterruptedError) and exc.errno == errno.EINTR
+    assert not isinstance(exc, (InternalError, CancelledError))
+    assert errors.ERROR_INTERRUPTED == 0x87

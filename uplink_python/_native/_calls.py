@@ -10,7 +10,7 @@ tests/unit/test_native.py compares ``TABLE`` with the library's exports.
 
 from __future__ import annotations
 
-from ctypes import POINTER, c_bool, c_int64, c_size_t, c_uint32, c_uint64, c_void_p
+from ctypes import POINTER, c_bool, c_int, c_int64, c_size_t, c_uint32, c_uint64, c_void_p
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from .. import module_def as d
@@ -466,6 +466,9 @@ iterator_next_page = Row("uplink_iterator_next_page", [raw(c_void_p), raw(c_size
                          Raw(ListPageResult))
 internal_UniverseIsEmpty: Row[bool] = Row("uplink_internal_UniverseIsEmpty", [], Raw(c_bool))
 internal_HandleCount: Row[int] = Row("uplink_internal_HandleCount", [], Raw(c_size_t))
+# (pipe read fd, fd to chain each byte to or -1, mask of signals): see _interrupt.
+interrupt_watch: Row[None] = Row("uplink_interrupt_watch", [raw(c_int), raw(c_int), raw(c_uint64)],
+                                 ErrorOnly())
 
 # uplink-c's one-item-at-a-time iterators (the library reads pages instead).
 _ITERATORS = (("bucket", d._BucketIteratorStruct, d._BucketStruct),
@@ -511,7 +514,9 @@ internal_AsyncCount: Row[int] = Row("uplink_internal_AsyncCount", [], Raw(c_size
 
 # Each of these has an ``uplink_async_`` twin taking the same arguments: its row
 # is derived from the sync one (``ASYNC[row.name]``), never written twice.
-_COMMITS = (commit_upload, upload_commit, part_upload_commit)
+# The calls that commit: a cancel that comes too late leaves their object
+# stored, and the caller gets that true outcome (put_object commits too).
+_COMMITS = (commit_upload, upload_commit, part_upload_commit, put_object)
 ASYNC: Dict[str, AsyncRow] = {row.name: AsyncRow(row, settles=row in _COMMITS) for row in (
     stat_bucket, create_bucket, ensure_bucket, delete_bucket, delete_bucket_with_objects,
     delete_bucket_with_objects_bypass_governance_retention, create_bucket_with_object_lock,

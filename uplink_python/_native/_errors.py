@@ -11,6 +11,7 @@ from typing import Any, Iterator, Optional, Tuple
 
 from .. import errors
 from .. import module_def as d
+from . import _interrupt
 from ._loader import EOF, function
 
 ERROR: Any = ctypes.POINTER(d._Error)   # UplinkError*
@@ -42,7 +43,15 @@ def take_error(err: Any) -> Optional[errors.StorjException]:
     copied = _copy_and_free_error(err)
     if copied is None or copied[0] == EOF:
         return None
-    return errors._storj_exception(*copied)  # pylint: disable=protected-access
+    return _exception(*copied)
+
+
+def _exception(code: int, details: str) -> errors.StorjException:
+    if code == errors.ERROR_INTERRUPTED:
+        # A signal cancelled the call: its handler runs now, and what it raises
+        # (KeyboardInterrupt) replaces the call's error.
+        _interrupt.run_handlers()
+    return errors._storj_exception(code, details)  # pylint: disable=protected-access
 
 
 def check(err: Any) -> None:
@@ -72,7 +81,7 @@ def pop_read_error(result: Any) -> bool:
     assert copied is not None
     if copied[0] == EOF:
         return True
-    raise errors._storj_exception(*copied)  # pylint: disable=protected-access
+    raise _exception(*copied)
 
 
 @contextlib.contextmanager

@@ -189,7 +189,15 @@ def lib() -> ctypes.CDLL:
     with _State.lock:
         if _State.lib is None:
             _State.lib = _load()
+            _watch_interrupts()
         return _State.lib
+
+
+def _watch_interrupts() -> None:
+    # pylint: disable=import-outside-toplevel  # both build on the loader
+    from . import _calls, _interrupt
+    if "uplink_interrupt_watch" not in _State.missing:
+        _interrupt.install(_calls.interrupt_watch)
 
 
 def function(name: str) -> Any:
