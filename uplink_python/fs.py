@@ -211,6 +211,8 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
     def _strip_protocol(cls, path: Any) -> Any:
         if isinstance(path, list):
             return [cls._strip_protocol(p) for p in path]
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a str, not {type(path).__name__}")
         text: str = super()._strip_protocol(path)
         return text.lstrip("/")
 
