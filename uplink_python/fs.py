@@ -107,9 +107,9 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
     system is made: its parts must be at least 5 MiB) says how ``put_file`` and
     ``get_file`` split large files and how many parts move at once, and is the
     part size (``block_size``) of files opened for writing; ``part_size`` and
-    ``concurrency``, when given, replace its fields. ``asynchronous=True`` (inside a running event loop)
-    makes the ``_``-prefixed coroutines the ones to call. ``close()`` frees the
-    native handles.
+    ``concurrency``, when given, replace its fields. ``asynchronous=True``
+    (inside a running event loop) makes the ``_``-prefixed coroutines the ones
+    to call. ``close()`` frees the native handles.
     """
 
     protocol = ("sj", "storj")
@@ -450,8 +450,8 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
     async def _put_file(self, lpath: str, rpath: str, callback: Callback = DEFAULT_CALLBACK,
                         mode: str = "overwrite", **kwargs: Any) -> None:
         """Uploads a local file (as a multipart upload, ``concurrency`` parts at a
-        time, when larger than the transfer_config's ``part_size``). A local directory needs nothing:
-        prefixes are implied."""
+        time, when larger than the transfer_config's ``part_size``). A local
+        directory needs nothing: prefixes are implied."""
         if os.path.isdir(lpath):
             return
         if mode == "create" and await self._exists(rpath):
