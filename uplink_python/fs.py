@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import datetime
 import errno
+import functools
 import os
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
@@ -45,7 +46,7 @@ from .fs_file import StorjFile
 from .module_classes import (Bucket, Config, DeleteStatus, DownloadOptions, EdgeConfig,
                              ListObjectsOptions, Object, Permission, SharePrefix)
 from .project import Project
-from .transfer import DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE
+from .transfer import TransferConfig
 from .uplink import Uplink
 
 AccessLike = Union[str, Access]
@@ -102,10 +103,13 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
     ``uplink_python.default_access()`` finds (STORJ_ACCESS, the STORJ_SATELLITE /
     STORJ_API_KEY / STORJ_PASSPHRASE variables, the uplink CLI's config). ``config``: the Config
     to open the project with. ``edge`` (an EdgeConfig) and ``linkshare_url``
-    enable ``sign``. ``part_size`` and ``concurrency`` tune large transfers (as
-    in Project.upload_file). ``asynchronous=True`` (inside a running event loop)
-    makes the ``_``-prefixed coroutines the ones to call. ``close()`` frees the
-    native handles.
+    enable ``sign``. ``transfer_config`` (a TransferConfig, checked when the file
+    system is made: its parts must be at least 5 MiB) says how ``put_file`` and
+    ``get_file`` split large files and how many parts move at once, and is the
+    part size (``block_size``) of files opened for writing; ``part_size`` and
+    ``concurrency``, when given, replace its fields. ``asynchronous=True``
+    (inside a running event loop) makes the ``_``-prefixed coroutines the ones
+    to call. ``close()`` frees the native handles.
     """
 
     protocol = ("sj", "storj")
@@ -118,8 +122,12 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
     def __init__(self, access: Optional[AccessLike] = None, *, config: Optional[Config] = None,
                  edge: Optional[EdgeConfig] = None, linkshare_url: Optional[str] = None,
                  part_size: Optional[int] = None, concurrency: Optional[int] = None,
+                 transfer_config: Optional[TransferConfig] = None,
                  asynchronous: bool = False, loop: Any = None,
                  **storage_options: Any) -> None:
+        # Checked first, so that a bad config fails before any credentials are looked up.
+        self.transfer_config = TransferConfig.of(transfer_config, part_size,
+                                                 concurrency).for_upload()
         super().__init__(asynchronous=asynchronous, loop=loop, **storage_options)
         discover = type(self).access_discovery
         if access is None and discover is not None:
@@ -140,8 +148,6 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
         self._config = config
         self._edge = edge
         self._linkshare_url = linkshare_url
-        self._part_size = part_size if part_size is not None else DEFAULT_PART_SIZE
-        self._concurrency = concurrency if concurrency is not None else DEFAULT_CONCURRENCY
         self._project: Optional[Project] = None
         self._aproject: Optional[AsyncProject] = None
 
@@ -445,9 +451,9 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
 
     async def _put_file(self, lpath: str, rpath: str, callback: Callback = DEFAULT_CALLBACK,
                         mode: str = "overwrite", **kwargs: Any) -> None:
-        """Uploads a local file (as a multipart upload of ``concurrency`` parts at a
-        time when larger than ``part_size``). A local directory needs nothing:
-        prefixes are implied."""
+        """Uploads a local file (as a multipart upload, ``concurrency`` parts at a
+        time, when larger than the transfer_config's ``part_size``). A local
+        directory needs nothing: prefixes are implied."""
         if os.path.isdir(lpath):
             return
         if mode == "create" and await self._exists(rpath):
@@ -457,7 +463,7 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
         callback.set_size(size)
         metadata = kwargs.get("custom_metadata")
         with _translated(rpath):
-            if size <= self._part_size:
+            if size <= self.transfer_config.part_size:
                 await self.aproject.upload_file(bucket, key, lpath,
                                                 progress=callback.relative_update,
                                                 custom_metadata=metadata)
@@ -468,7 +474,8 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
                          callback: Callback, metadata: Any) -> None:
         project = self.aproject
         info = await project.begin_upload(bucket, key)
-        limit = asyncio.Semaphore(max(1, self._concurrency))
+        part_size = self.transfer_config.part_size
+        limit = asyncio.Semaphore(self.transfer_config.concurrency)
 
         async def part(number: int, start: int) -> None:
             async with limit:
@@ -476,7 +483,7 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
                 async with upload:
                     with open(lpath, "rb") as stream:
                         stream.seek(start)
-                        left = min(self._part_size, size - start)
+                        left = min(part_size, size - start)
                         while left:
                             chunk = stream.read(min(left, 1024 * 1024))
                             if not chunk:
@@ -488,7 +495,7 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
 
         try:
             await asyncio.gather(*(part(index + 1, start) for index, start
-                                   in enumerate(range(0, size, self._part_size))))
+                                   in enumerate(range(0, size, part_size))))
             await project.commit_upload(bucket, key, info.upload_id, metadata)
         except BaseException:
             with contextlib.suppress(errors.StorjException):
@@ -498,7 +505,9 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
     async def _get_file(self, rpath: str, lpath: Any, callback: Callback = DEFAULT_CALLBACK,
                         outfile: Any = None, **kwargs: Any) -> None:
         """Downloads an object to a local path or file object; a directory becomes
-        a local directory."""
+        a local directory. To a path, with a transfer_config ``concurrency`` above 1,
+        an object larger than its ``part_size`` comes as that many ranged downloads
+        at a time (Project.download_file's, on a thread of the event loop's executor)."""
         bucket, key = self._split(rpath)
         target = outfile if outfile is not None else lpath
         local = isinstance(target, (str, os.PathLike))
@@ -509,8 +518,15 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
             os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
         try:
             with _translated(rpath):
-                stored = await self.aproject.download_file(
-                    bucket, key, target, progress=callback.relative_update)
+                if local and self.transfer_config.concurrency > 1:
+                    stored = await asyncio.get_running_loop().run_in_executor(
+                        None, functools.partial(
+                            self.project.download_file, bucket, key, target,
+                            progress=callback.relative_update,
+                            transfer_config=self.transfer_config))
+                else:
+                    stored = await self.aproject.download_file(
+                        bucket, key, target, progress=callback.relative_update)
         except FileNotFoundError:
             if not (local and await self._isdir(rpath)):
                 raise

@@ -55,10 +55,10 @@ class StorjFile(AbstractBufferedFile):  # type: ignore[misc]
     reads), ``"wb"`` or ``"xb"`` (FileExistsError when the object exists).
 
     ``block_size`` is the read size of the cache, and for writes the part size
-    (at least 5 MiB). Leaving a ``with`` block with an exception, ``discard()``,
-    or dropping an unclosed file stores nothing. ``custom_metadata`` and
-    ``expires`` apply to the stored object; ``version`` (bytes) reads an
-    older version.
+    (at least 5 MiB; by default the file system's transfer_config ``part_size``).
+    Leaving a ``with`` block with an exception, ``discard()``, or dropping an
+    unclosed file stores nothing. ``custom_metadata`` and ``expires`` apply to
+    the stored object; ``version`` (bytes) reads an older version.
     """
 
     fs: "StorjFileSystem"
@@ -83,8 +83,9 @@ class StorjFile(AbstractBufferedFile):  # type: ignore[misc]
         self._parts = 0
         self._pending: Optional[bytes] = None   # a file of one buffer, sent at commit
         self._finished = False
-        if mode in ("wb", "xb") and block_size not in ("default", None) \
-                and block_size < MIN_PART_SIZE:
+        if mode in ("wb", "xb") and block_size in ("default", None):
+            block_size = fs.transfer_config.part_size
+        elif mode in ("wb", "xb") and block_size < MIN_PART_SIZE:
             raise ValueError(f"block_size for writing must be at least {MIN_PART_SIZE} "
                              f"bytes (the smallest part), not {block_size}")
         if mode == "rb" and self.version is not None and size is None:

@@ -14,6 +14,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 from ..errors import StorjException
 from ..module_classes import DownloadOptions, UploadOptions
 from ..project import Project
+from ..transfer import DEFAULT_PART_SIZE, TransferConfig
 from ._base import (EXIT_FAILED, EXIT_OK, ProgressBar, open_project, say, wants_progress, warn)
 from ._select import (MTIME_KEY, Entry, Failed, Filters, Location, UsageError, object_mtime,
                       parse_location, placeable, select)
@@ -145,9 +146,22 @@ def _make_parent(path: str) -> None:
         os.makedirs(directory, exist_ok=True)
 
 
+def transfer_config(args: argparse.Namespace, jobs: List[Job]) -> TransferConfig:
+    """The TransferConfig of --part-size and --parallelism, checked once before any job
+    runs (an upload's parts must be at least 5 MiB); raises UsageError."""
+    try:
+        config = TransferConfig(part_size=getattr(args, "part_size", DEFAULT_PART_SIZE),
+                                concurrency=getattr(args, "parallelism", 1))
+        if any(job.kind == "upload" for job in jobs):
+            config.for_upload()
+    except ValueError as exc:
+        raise UsageError(f"--part-size/--parallelism: {exc}") from None
+    return config
+
+
 def run_one(project: Project, job: Job, args: argparse.Namespace,
-            progress: Callable[[int], None]) -> None:
-    """Carries out one job."""
+            progress: Callable[[int], None], config: TransferConfig) -> None:
+    """Carries out one job, splitting large files as ``config`` says."""
     source, target = job.source, job.target
     byte_range: Optional[Tuple[int, int]] = getattr(args, "range", None)
     if job.kind == "delete":
@@ -174,19 +188,19 @@ def run_one(project: Project, job: Job, args: argparse.Namespace,
         stream = source.is_stream
         project.upload_file(target.bucket, target.key,
                             sys.stdin.buffer if stream else source.key, progress=progress,
-                            concurrency=1 if stream else args.parallelism,
-                            part_size=args.part_size, upload_options=_upload_options(args),
+                            transfer_config=TransferConfig(config.part_size, 1)
+                            if stream else config, upload_options=_upload_options(args),
                             custom_metadata=_metadata(args, job) or None)
     elif byte_range is not None:
         _download_range(project, job, byte_range, progress)
     elif target.is_stream:
         project.download_file(source.bucket, source.key, sys.stdout.buffer, progress=progress,
-                              concurrency=1)
+                              transfer_config=TransferConfig(config.part_size, 1))
         sys.stdout.buffer.flush()
     else:
         _make_parent(target.key)
         project.download_file(source.bucket, source.key, target.key, progress=progress,
-                              concurrency=args.parallelism, part_size=args.part_size)
+                              transfer_config=config)
         if job.mtime:
             os.utime(target.key, (job.mtime, job.mtime))
 
@@ -194,6 +208,7 @@ def run_one(project: Project, job: Job, args: argparse.Namespace,
 def run_jobs(project: Project, jobs: List[Job], args: argparse.Namespace, verb: str) -> int:
     """Shows the jobs (--dry-run) or runs them, ``args.transfers`` at a time, printing
     each as it ends, in aws s3's words; returns the exit status."""
+    config = transfer_config(args, jobs)
     if args.dry_run:
         for job in jobs:
             say(f"(dryrun) {job}")
@@ -208,7 +223,7 @@ def run_jobs(project: Project, jobs: List[Job], args: argparse.Namespace, verb: 
 
     def run(job: Job) -> float:
         started = time.monotonic()
-        run_one(project, job, args, bar)
+        run_one(project, job, args, bar, config)
         return time.monotonic() - started
 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=getattr(args, "transfers", 1))
