@@ -991,6 +991,27 @@ def scenario_fuzz(params: Dict[str, Any]) -> Dict[str, Any]:
     return figures
 
 
+def scenario_aio_fuzz(params: Dict[str, Any]) -> Dict[str, Any]:
+    """The async variant (tests/reliability/reliability_aio_fuzz.py): random sequences of
+    AsyncProject calls with cancels, misuse and calls in flight at once."""
+    import reliability_aio_fuzz
+    net = network()
+    buckets = [random_bucket_name("rel-afz"), random_bucket_name("rel-afz")]
+    with Uplink().parse_access(net.access) as access, access.open_project() as project:
+        for bucket in buckets:
+            project.create_bucket(bucket)
+    try:
+        figures = reliability_aio_fuzz.run(net.access, buckets, int(params["seed"]),
+                                           int(params["sequences"]), int(params["steps"]))
+    finally:
+        for bucket in buckets:
+            delete_bucket_fully(net, bucket)
+    gc.collect()
+    if not _native.universe_is_empty():
+        figures["problems"].append(f"{_native.handle_count()} native handle(s) left at the end")
+    return figures
+
+
 SCENARIOS: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {
     name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")
 }
