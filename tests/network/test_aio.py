@@ -178,10 +178,16 @@ def test_cancelled_put_stores_nothing_and_project_stays_usable(
             await asyncio.wait_for(aproject.put_object(bucket, "timed-out", data), 0.05)
         with pytest.raises(ObjectNotFoundError):
             await aproject.stat_object(bucket, "timed-out")
-        # An upload cancelled mid-write is aborted by its async with.
+        # An upload cancelled mid-write is aborted by its async with. It writes
+        # until cancelled: one write of 16 MiB can end within the timeout on a
+        # fast machine (Go takes it into its buffers).
+        async def write_until_cancelled(upload: aio.AsyncUpload) -> None:
+            while True:
+                await upload.write(data)
+
         with pytest.raises(asyncio.TimeoutError):
             async with await aproject.upload_object(bucket, "mid-write") as upload:
-                await asyncio.wait_for(upload.write(data), 0.05)
+                await asyncio.wait_for(write_until_cancelled(upload), 0.05)
         with pytest.raises(ObjectNotFoundError):
             await aproject.stat_object(bucket, "mid-write")
         await aproject.put_object(bucket, "after", b"still usable")
