@@ -61,16 +61,21 @@ class Access(_native.HandleOwner):
     memory, never on disk), and so do the projects it opened.
     """
 
-    def __init__(self, handle: _native.Handle, uplink: Optional["Uplink"] = None) -> None:
+    def __init__(self, handle: _native.Handle, uplink: Optional["Uplink"] = None,
+                 grant: Optional[str] = None) -> None:
         self._handle = handle
         self.uplink = uplink
         self._recipe: Optional[Recipe] = None
-        self._remember_grant()
+        self._remember_grant(grant)
 
-    def _remember_grant(self) -> None:
+    def _remember_grant(self, grant: Optional[str] = None) -> None:
+        """Keeps the grant to reopen from after a fork: ``grant`` when the caller
+        parsed the handle from it, else the handle serialized (a native call that
+        takes seconds for a grant of megabytes)."""
         if not hasattr(os, "fork"):
             return   # no fork, nothing to reopen
-        grant = calls.access_serialize(self._handle)
+        if grant is None:
+            grant = calls.access_serialize(self._handle)
         self._recipe = lambda: calls.parse_access(grant)
         self._handle.reopen_with(self._recipe)
 
@@ -109,7 +114,8 @@ class Access(_native.HandleOwner):
             # Go accepts it and the override then applies to no bucket at all.
             raise ValueError("bucket_name must not be empty")
         self._handle.check()  # fail early when closed
-        clone = Access(calls.parse_access(self.serialize()), self.uplink)
+        serialized = self.serialize()
+        clone = Access(calls.parse_access(serialized), self.uplink, grant=serialized)
         try:
             calls.access_override_encryption_key(clone._handle, bucket_name, prefix,
                                                  encryption_key._handle)

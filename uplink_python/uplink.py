@@ -53,7 +53,8 @@ class Uplink:
     def parse_access(self, serialized_access: str) -> Access:
         """Returns the Access of a serialized grant; raises StorjException when it is malformed."""
         return NO_RETRY.call("parse_access",
-                             lambda: Access(calls.parse_access(serialized_access), self))
+                             lambda: Access(calls.parse_access(serialized_access), self,
+                                            grant=serialized_access))
 
     def __repr__(self) -> str:
         return "Uplink()"
