@@ -8,6 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"os"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -120,6 +124,36 @@ func TestExplain(t *testing.T) {
 	}
 	if explain(live, nil) != nil || explain(live, io.EOF) != io.EOF {
 		t.Error("nil and EOF must pass through")
+	}
+}
+
+// The satellite dropping a request (one over its size limit) reaches Go as a
+// cancel-like error or as a reset, depending on timing; both are a dropped
+// connection, with Go's text kept.
+func TestExplainLabelsEveryFormOfDroppedConnection(t *testing.T) {
+	live := context.Background()
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	for _, err := range []error{
+		fmt.Errorf("rpc: %w", context.Canceled),
+		reset,
+		errs.New("manager closed: closed: %w", reset),
+		errs.New("manager closed: closed: read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer"),
+		fmt.Errorf("write: %w", syscall.EPIPE),
+		errors.New("write tcp 127.0.0.1:1->127.0.0.1:2: write: broken pipe"),
+	} {
+		got := explain(live, err)
+		if errorCode(got) != 0x02 || !errors.Is(got, ErrDropped) {
+			t.Errorf("explain(%v) = %v, want a dropped connection", err, got)
+		}
+		if !strings.Contains(got.Error(), "connection dropped") || !strings.Contains(got.Error(), err.Error()) {
+			t.Errorf("explain(%v) = %q, want the label and Go's text", err, got)
+		}
+	}
+	// A storage node's reset inside a failed transfer stays that transfer's
+	// failure.
+	nodes := errs.New("failed to upload enough pieces (needed at least 4 but got 2); piecestore: read: connection reset by peer")
+	if got := errorCode(explain(live, nodes)); got != 0x85 {
+		t.Errorf("a node's reset in a failed upload must be NOT_ENOUGH_NODES, got %#x", got)
 	}
 }
 

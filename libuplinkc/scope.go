@@ -10,10 +10,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"storj.io/common/errs2"
+	"storj.io/uplink/private/eestream"
 )
 
 // errCanceled is the cause of a scope cancelled by the caller (uplink_cancel,
@@ -75,10 +78,26 @@ func explain(ctx context.Context, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return timeoutError("request", err)
 	}
-	if errs2.IsCanceled(err) {
+	if errs2.IsCanceled(err) || isConnectionReset(err) {
 		return errDropped(err)
 	}
 	return err
+}
+
+// isConnectionReset reports a connection the peer reset or closed under a
+// request (drpc reports it as "manager closed: ... connection reset by peer"
+// when the satellite drops a request over its size limit before reading it).
+// A storage node's reset is not one: the transfer's own failure (not enough
+// nodes) is the truer answer.
+func isConnectionReset(err error) bool {
+	if isNotEnoughNodes(err) || eestream.ErrInactive.Has(err) {
+		return false
+	}
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	text := err.Error()
+	return strings.Contains(text, "connection reset by peer") || strings.Contains(text, "broken pipe")
 }
 
 // serial makes the calls on one handle take turns: Go uplink's uploads,
