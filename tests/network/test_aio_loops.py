@@ -1,0 +1,138 @@
+"""uplink_python.aio on every kind of event loop: completions reach a loop only
+through ``loop.call_soon_threadsafe`` from the one waiter thread, so the
+selector loop, uvloop, a loop on a worker thread and several loops at once on
+several threads all get their own results, and cancelling a task on any of
+them cancels the native operation (nothing is stored, nothing leaks)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from typing import Any, Dict, List
+
+import pytest
+
+from uplink_python import Access, ObjectNotFoundError, Project, aio
+from uplink_python._native import _async
+
+
+async def exercise(access: Access, bucket: str, name: str) -> Dict[str, Any]:
+    """A round trip, an error, a listing and a cancelled put on the running loop."""
+    data = os.urandom(100_000)
+    async with await aio.open_project(access) as project:
+        await project.put_object(bucket, f"{name}/object", data)
+        back = await project.get_object(bucket, f"{name}/object")
+        missing = None
+        try:
+            await project.stat_object(bucket, f"{name}/missing")
+        except ObjectNotFoundError as error:
+            missing = error
+        keys = [item.key async for item in project.iter_objects(bucket, prefix=f"{name}/")]
+        # An upload cancelled while its data is still on the way stores nothing.
+        async def write_forever() -> None:
+            async with await project.upload_object(bucket, f"{name}/cancelled") as upload:
+                chunk = os.urandom(256 * 1024)
+                while True:
+                    await upload.write(chunk)
+
+        task = asyncio.ensure_future(write_forever())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return {"equal": back == data, "missing": missing, "keys": keys,
+                "thread": threading.get_ident()}
+
+
+def check(result: Dict[str, Any], name: str, project: Project, bucket: str) -> None:
+    assert result["equal"]
+    assert isinstance(result["missing"], ObjectNotFoundError)
+    assert result["keys"] == [f"{name}/object"]
+    with pytest.raises(ObjectNotFoundError):
+        project.stat_object(bucket, f"{name}/cancelled")
+
+
+def settled(within: float = 0.0) -> None:
+    """No async operation is left, in Python or in libuplinkc (after at most
+    `within` seconds, for operations nobody awaited)."""
+    deadline = time.monotonic() + within
+    while (_async.in_flight() or _async.native_count()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _async.in_flight() == 0
+    assert _async.native_count() == 0
+
+
+def test_selector_event_loop(access: Access, project: Project, bucket: str) -> None:
+    loop = asyncio.SelectorEventLoop()
+    try:
+        result = loop.run_until_complete(exercise(access, bucket, "selector"))
+    finally:
+        loop.close()
+    check(result, "selector", project, bucket)
+    settled()
+
+
+def test_uvloop(access: Access, project: Project, bucket: str) -> None:
+    import uvloop  # requirements-test.txt: a missing uvloop fails, never skips
+
+    loop = uvloop.new_event_loop()
+    try:
+        assert type(loop).__module__.startswith("uvloop")
+        result = loop.run_until_complete(exercise(access, bucket, "uvloop"))
+    finally:
+        loop.close()
+    check(result, "uvloop", project, bucket)
+    settled()
+
+
+def test_loops_on_several_threads_at_once(access: Access, project: Project,
+                                          bucket: str) -> None:
+    """Four threads, each with its own loop, share the one waiter thread: every
+    result is delivered to the loop (thread) that started the call."""
+    results: Dict[str, Dict[str, Any]] = {}
+    failures: List[BaseException] = []
+    names = [f"thread-{n}" for n in range(4)]
+    barrier = threading.Barrier(len(names))
+
+    def thread_main(name: str) -> None:
+        async def main() -> Dict[str, Any]:
+            barrier.wait(timeout=30)
+            return await exercise(access, bucket, name)
+        try:
+            results[name] = asyncio.run(main())
+        except BaseException as error:  # reported below, in the test's thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=thread_main, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+        assert not thread.is_alive(), "a loop thread did not finish"
+    assert not failures, failures
+    assert sorted(results) == names
+    assert len({result["thread"] for result in results.values()}) == len(names)
+    for name in names:
+        check(results[name], name, project, bucket)
+    settled()
+
+
+def test_a_loop_closed_with_calls_in_flight_leaks_nothing(access: Access,
+                                                          bucket: str) -> None:
+    """A loop stopped while calls are in flight (a service shutting down
+    without awaiting them): the operations still end in Go, their results are
+    freed, and nothing is delivered to the closed loop."""
+    loop = asyncio.new_event_loop()
+    project = loop.run_until_complete(aio.open_project(access))
+
+    async def start() -> None:
+        for n in range(8):
+            asyncio.ensure_future(project.put_object(bucket, f"abandoned/{n}", b"x" * 1000))
+        await asyncio.sleep(0)
+
+    loop.run_until_complete(start())
+    loop.run_until_complete(project.close())
+    loop.close()
+    settled(within=30)
