@@ -10,6 +10,7 @@ project still works; the native handles left.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import os
@@ -25,7 +26,8 @@ sys.path.insert(0, os.path.dirname(_TESTS))
 
 from _testnet import load_info  # noqa: E402
 from uplink_fixtures import delete_bucket_fully, random_bucket_name  # noqa: E402
-from uplink_python import Uplink, _native  # noqa: E402
+from uplink_python import Uplink, _native, aio  # noqa: E402
+from uplink_python._native import _async  # noqa: E402
 from uplink_python.module_classes import ListObjectsOptions  # noqa: E402
 
 MiB = 1024 * 1024
@@ -127,6 +129,15 @@ def main() -> None:
          write_all, "big"),
         ("part upload write", freeze_nodes, lambda: part_upload("part"),
          write_all, None),
+        # asyncio.run turns SIGINT into a cancel of its main task, which cancels the
+        # native operation; asyncio.run then raises KeyboardInterrupt.
+        ("aio stat_object", freeze_satellite, None,
+         lambda _: _run_async(access, lambda p: p.stat_object(bucket, "remote")), None),
+        ("aio get_object", freeze_nodes, None,
+         lambda _: _run_async(access, lambda p: p.get_object(bucket, "remote")), None),
+        ("aio upload write and commit", freeze_nodes, None,
+         lambda _: _run_async(access, lambda p: _aio_upload(p, bucket, "aio-big", data)),
+         "aio-big"),
     ]
     unstored: List[str] = []
     for name, fault, make, use, key in cases:
@@ -160,7 +171,21 @@ def main() -> None:
     delete_bucket_fully(net, bucket)
     gc.collect()
     print(json.dumps({"calls": results, "stored": stored, "intact": intact,
-                      "problems": problems, "handles_left": _native.handle_count()}))
+                      "problems": problems, "handles_left": _native.handle_count(),
+                      "async_left": _async.in_flight() + _async.native_count()}))
+
+
+def _run_async(access: Any, call: Callable[[Any], Any]) -> Any:
+    async def main() -> Any:
+        async with await aio.open_project(access) as project:
+            return await call(project)
+    return asyncio.run(main())
+
+
+async def _aio_upload(project: Any, bucket: str, key: str, data: bytes) -> None:
+    async with await project.upload_object(bucket, key) as upload:
+        for _ in range(16):
+            await upload.write(data)
 
 
 def _stat_on_new_project(access: Any, bucket: str) -> None:

@@ -39,6 +39,7 @@ def test_sigint_interrupts_every_blocking_call(testnet: NetworkInfo) -> None:
     assert result["intact"]
     assert result["problems"] == []
     assert result["handles_left"] == 0
+    assert result["async_left"] == 0
 
 
 def test_a_wakeup_fd_set_before_keeps_getting_signals() -> None:
