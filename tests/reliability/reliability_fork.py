@@ -16,7 +16,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import select
 import signal
 import statistics
 import threading
@@ -24,6 +23,7 @@ import time
 import traceback
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from _child import ChildHung, pipe_chunks
 from _testnet import NetworkInfo, load_info
 from uplink_fixtures import delete_bucket_fully, random_bucket_name
 from uplink_python import Project, Uplink, _native
@@ -96,20 +96,12 @@ def fork_and_report(child: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
         os.write(write_end, json.dumps(report).encode())
         os._exit(0)
     os.close(write_end)
-    chunks = []
-    deadline = time.monotonic() + CHILD_BOUND
+    chunks: List[bytes] = []
     hung = False
-    with os.fdopen(read_end, "rb", buffering=0) as pipe:
-        while True:
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([pipe], [], [], max(left, 0))
-            if not ready:
-                hung = True
-                break
-            chunk = pipe.read(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
+    try:
+        chunks.extend(pipe_chunks(read_end, total=CHILD_BOUND))
+    except ChildHung:
+        hung = True
     if hung:
         os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)

@@ -28,6 +28,7 @@ _TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _TESTS not in sys.path:
     sys.path.insert(1, _TESTS)
 
+from _child import ChildHung, pipe_chunks  # noqa: E402
 from _testnet import NetworkInfo, load_info  # noqa: E402
 from reliability_fork import (scenario_dask, scenario_dataloader,  # noqa: E402,F401
                               scenario_fork_many, scenario_fork_nested, scenario_fork_pool,
@@ -665,16 +666,8 @@ def _fork_child(calls: Dict[str, Callable[[], Any]]) -> Dict[str, str]:
         started: Optional[str] = None
         buffer = b""
         hung = False
-        with os.fdopen(read_end, "rb", buffering=0) as pipe:
-            import select
-            while True:
-                ready, _, _ = select.select([pipe], [], [], CHILD_CALL_BOUND)
-                if not ready:
-                    hung = True
-                    break
-                chunk = pipe.read(65536)
-                if not chunk:
-                    break
+        try:
+            for chunk in pipe_chunks(read_end, idle=CHILD_CALL_BOUND):
                 buffer += chunk
                 while b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)
@@ -685,6 +678,8 @@ def _fork_child(calls: Dict[str, Callable[[], Any]]) -> Dict[str, str]:
                         outcomes[event["end"]] = event["outcome"]
                         remaining.remove(event["end"])
                         started = None
+        except ChildHung:
+            hung = True
         if hung:
             os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
