@@ -32,6 +32,19 @@ type Upload struct {
 	// commit's outcome must be found out (see commit).
 	written int64
 	started time.Time
+	// found is the object the commit check found stored after a commit
+	// whose answer was lost: Go's own Info still describes the pending
+	// object (no size, no creation time) then.
+	found *privateObject.VersionedObject
+}
+
+// info is what the upload stored (or will store): the object the commit
+// check found, when a lost answer made it look, or Go's own Info.
+func (up *Upload) info() *privateObject.VersionedObject {
+	if up.found != nil {
+		return up.found
+	}
+	return up.upload.Info()
 }
 
 // cancelScope stops the upload for good: a cancelled upload is aborted, so
@@ -273,9 +286,15 @@ func (up *Upload) stored(deadline time.Time) (bool, error) {
 		return false, explain(ctx, err)
 	}
 	mine := up.upload.Info()
-	return object.System.ContentLength == up.written &&
-		!object.System.Created.Before(up.started.Truncate(time.Second)) &&
-		maps.Equal(object.Custom, mine.Custom), nil
+	if object.System.ContentLength != up.written ||
+		object.System.Created.Before(up.started.Truncate(time.Second)) ||
+		!maps.Equal(object.Custom, mine.Custom) {
+		return false, nil
+	}
+	unlock := up.lock()
+	up.found = object
+	unlock()
+	return true, nil
 }
 
 // uplink_upload_abort aborts the upload.
@@ -306,7 +325,7 @@ func uplink_upload_info(upload *C.UplinkUpload) C.UplinkObjectResult {
 		return C.UplinkObjectResult{error: mallocError(err)}
 	}
 	defer up.lock()()
-	info := up.upload.Info()
+	info := up.info()
 	if info == nil {
 		return C.UplinkObjectResult{}
 	}
@@ -387,5 +406,5 @@ func uplink_upload_info_versioned(upload *C.UplinkUpload) C.UplinkVersionedObjec
 		return C.UplinkVersionedObjectResult{error: mallocError(err)}
 	}
 	defer up.lock()()
-	return C.UplinkVersionedObjectResult{object: mallocVersionedObject(up.upload.Info())}
+	return C.UplinkVersionedObjectResult{object: mallocVersionedObject(up.info())}
 }

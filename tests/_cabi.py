@@ -93,6 +93,7 @@ _SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "uplink_upload_write": (IOResult, [_H, c_void_p, c_size_t]),
     "uplink_free_write_result": (None, [IOResult]),
     "uplink_upload_commit": (POINTER(Error), [_H]),
+    "uplink_upload_info": (ObjectResult, [_H]),
     "uplink_free_upload_result": (None, [HandleResult]),
     "uplink_cancel": (POINTER(Error), [_H]),
     "uplink_free_error": (None, [POINTER(Error)]),

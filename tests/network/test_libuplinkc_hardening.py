@@ -274,6 +274,14 @@ def test_cancel_racing_commit_tells_the_truth(lib: ctypes.CDLL, session: Session
         canceller.join(SLACK)
         assert not canceller.is_alive(), f"round {i}: uplink_cancel did not return"
         assert cancel_errors == [None], f"round {i}: uplink_cancel failed: {cancel_errors}"
+        if error is None:
+            # A commit that won the race describes the stored object, also when its
+            # answer was lost to the cancel and the check found the object.
+            info = lib.uplink_upload_info(result.handle)
+            assert not info.error and info.object, f"round {i}: no info after the commit"
+            stored_length = info.object.contents.content_length
+            lib.uplink_free_object_result(info)
+            assert stored_length == len(data), f"round {i}: info says {stored_length} bytes"
         lib.uplink_free_upload_result(result)
         outcome = "committed" if error is None else f"{error.code:#x}"
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
