@@ -18,6 +18,7 @@ fail the tests that need the network; they are never skipped.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Iterator
 
@@ -28,6 +29,14 @@ if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
 from _testnet import NetworkInfo, network_session  # noqa: E402
+
+# The Ctrl-C tests send SIGINT to the Python processes they start (and to this one).
+# A runner started as a background job of a non-interactive shell (`cmd &` in a
+# script, nohup) ignores SIGINT, exec passes the ignore on, and such a Python never
+# gets KeyboardInterrupt. Restore Python's own handler: its children then start with
+# the default disposition and install theirs.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 try:
     # Fixtures for the uplink_python tests (uplink, access, project, bucket, ...).
