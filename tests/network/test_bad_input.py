@@ -415,6 +415,11 @@ def test_edge_bad_arguments(access: Access, testnet: Any) -> None:
     _raises(TypeError, "config.insecure_unencrypted_connection",
             lambda: register_access(EdgeConfig("a:1", insecure_unencrypted_connection="no"),
                                     access))
+    for field in ("dial_timeout_milliseconds", "request_timeout_milliseconds"):
+        _raises(TypeError, f"config.{field}",
+                lambda: register_access(EdgeConfig("a:1", **{field: "10"}), access))
+        _raises(ValueError, f"config.{field}",
+                lambda: register_access(EdgeConfig("a:1", **{field: 2**63}), access))
     for wrong in (None, "access", access.serialize()):
         _raises(TypeError, "access", lambda: register_access(good, wrong))
     _raises(TypeError, "is_public", lambda: register_access(good, access, "yes"))
