@@ -103,9 +103,9 @@ func registerAccess(config edge.Config, lim *limits, access *uplink.Access, opts
 	if config.AuthServiceAddress == "" {
 		return nil, errors.New("uplink: AuthServiceAddress is missing")
 	}
-	parent, cancel := context.WithCancel(context.Background())
+	parent, cancel := context.Background(), context.CancelFunc(func() {})
 	if lim.request > 0 {
-		parent, cancel = context.WithTimeoutCause(context.Background(), lim.request,
+		parent, cancel = context.WithTimeoutCause(parent, lim.request,
 			timeoutError("auth service", fmt.Errorf("no answer within %v", lim.request)))
 	}
 	defer cancel()
