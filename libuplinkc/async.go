@@ -740,11 +740,11 @@ func uplink_async_config_request_access_with_passphrase2(config C.UplinkConfig, 
 	}, uplink_free_access_result)
 }
 
-//export uplink_async_edge_register_access
-func uplink_async_edge_register_access(config C.EdgeConfig, access *C.UplinkAccess, options *C.EdgeRegisterAccessOptions) C.uint64_t {
+//export uplink_async_edge_register_access2
+func uplink_async_edge_register_access2(config C.EdgeConfig, timeouts *C.EdgeConfigTimeouts, access *C.UplinkAccess, options *C.EdgeRegisterAccessOptions) C.uint64_t {
 	var args cArgs
 	config.auth_service_address = args.str(config.auth_service_address)
 	config.certificate_pem = args.str(config.certificate_pem)
-	acc, opts := copyOf(&args, access), copyOf(&args, options)
-	return opening(args, func() C.EdgeCredentialsResult { return edge_register_access(config, acc, opts) }, edge_free_credentials_result)
+	t, acc, opts := copyOf(&args, timeouts), copyOf(&args, access), copyOf(&args, options)
+	return opening(args, func() C.EdgeCredentialsResult { return edge_register_access2(config, t, acc, opts) }, edge_free_credentials_result)
 }

@@ -4,26 +4,45 @@
 package main
 
 // #include "uplink_definitions.h"
+// #include "uplink_extensions.h"
 import "C"
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"time"
 	"unsafe"
 
+	"storj.io/common/pb"
+	"storj.io/common/rpc"
+	"storj.io/uplink"
 	"storj.io/uplink/edge"
 )
 
-// registerTimeout bounds a registration, which uplink-c leaves unbounded.
-const registerTimeout = 2 * time.Minute
+// Defaults of EdgeConfigTimeouts. The dial default is the figure Go's edge
+// dialer sets, which its lazy connection pool never applies.
+const (
+	defaultEdgeDialTimeout     = 20 * time.Second
+	defaultEdgeRegisterTimeout = 2 * time.Minute
+)
 
 // edge_register_access registers access with an auth service and returns S3
-// credentials for the gateway and linkshare service.
+// credentials for the gateway and linkshare service, within the default
+// bounds of EdgeConfigTimeouts.
 //
 //export edge_register_access
 func edge_register_access(config C.EdgeConfig, access *C.UplinkAccess, options *C.EdgeRegisterAccessOptions) C.EdgeCredentialsResult {
+	return edge_register_access2(config, nil, access, options)
+}
+
+// edge_register_access2 is edge_register_access within the bounds of
+// timeouts (NULL: the defaults).
+//
+//export edge_register_access2
+func edge_register_access2(config C.EdgeConfig, timeouts *C.EdgeConfigTimeouts, access *C.UplinkAccess, options *C.EdgeRegisterAccessOptions) C.EdgeCredentialsResult {
 	acc, err := getAccess(access)
 	if err != nil {
 		return C.EdgeCredentialsResult{error: mallocError(err)}
@@ -42,17 +61,13 @@ func edge_register_access(config C.EdgeConfig, access *C.UplinkAccess, options *
 	if options != nil {
 		opts.Public = bool(options.is_public)
 	}
-	bounded, cancel := context.WithTimeoutCause(context.Background(), registerTimeout,
-		timeoutError("auth service", fmt.Errorf("no answer within %v", registerTimeout)))
-	defer cancel()
-	ctx, release := interruptibleContext(bounded)
-	defer release()
-	credentials, err := goConfig.RegisterAccess(ctx, acc.Access, opts)
+	var dial, whole time.Duration
+	if timeouts != nil {
+		dial = time.Duration(timeouts.dial_timeout_milliseconds) * time.Millisecond
+		whole = time.Duration(timeouts.request_timeout_milliseconds) * time.Millisecond
+	}
+	credentials, err := registerAccess(goConfig, edgeLimits(dial, whole), acc.Access, opts)
 	if err != nil {
-		// A silent auth service is a timeout, a signal an interruption.
-		if cause := context.Cause(ctx); errors.Is(cause, ErrInterrupted) || errors.Is(cause, ErrTimeout) {
-			err = cause
-		}
 		return C.EdgeCredentialsResult{error: mallocError(err)}
 	}
 	ccredentials := (*C.EdgeCredentials)(C.calloc(1, C.sizeof_EdgeCredentials))
@@ -60,6 +75,94 @@ func edge_register_access(config C.EdgeConfig, access *C.UplinkAccess, options *
 	ccredentials.secret_key = C.CString(credentials.SecretKey)
 	ccredentials.endpoint = C.CString(credentials.Endpoint)
 	return C.EdgeCredentialsResult{credentials: ccredentials}
+}
+
+// edgeLimits applies the edge defaults: 0 means the default, negative no
+// bound. The request field bounds the whole registration.
+func edgeLimits(dial, whole time.Duration) *limits {
+	pick := func(value, def time.Duration) time.Duration {
+		switch {
+		case value == 0:
+			return def
+		case value < 0:
+			return -1
+		}
+		return value
+	}
+	return newLimits(pick(dial, defaultEdgeDialTimeout), pick(whole, defaultEdgeRegisterTimeout), 0)
+}
+
+// registerAccess is edge.Config.RegisterAccess over libuplinkc's dialer:
+// Go's edge dialer offers no hook for it, and its pool dials lazily, on the
+// request, outside its own dial timeout, so an auth service that accepts
+// connections and never answers held a registration until the whole bound
+// ran out. Errors keep Go's wording and sentinels (a failed request,
+// dial included, is ErrRegisterAccessFailed, as uplink-c reports it); a
+// bound that runs out is a timeout, a signal an interruption.
+func registerAccess(config edge.Config, lim *limits, access *uplink.Access, opts *edge.RegisterAccessOptions) (*edge.Credentials, error) {
+	if config.AuthServiceAddress == "" {
+		return nil, errors.New("uplink: AuthServiceAddress is missing")
+	}
+	parent, cancel := context.Background(), context.CancelFunc(func() {})
+	if lim.request > 0 {
+		parent, cancel = context.WithTimeoutCause(parent, lim.request,
+			timeoutError("auth service", fmt.Errorf("no answer within %v", lim.request)))
+	}
+	defer cancel()
+	ctx, release := interruptibleContext(parent)
+	defer release()
+
+	connector := rpc.NewDefaultTCPConnector(dialer(lim))
+	connector.SetSendDRPCMuxHeader(false)
+	auth := rpc.NewDefaultDialer(nil)
+	auth.DialTimeout = 0 // dialer(lim) bounds connect and first answer
+	auth.Connector = connector
+	auth.HostnameTLSConfig = &tls.Config{}
+	if len(config.CertificatePEM) > 0 {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(config.CertificatePEM)
+		auth.HostnameTLSConfig.RootCAs = pool
+	}
+	var conn *rpc.Conn
+	var err error
+	if config.InsecureUnencryptedConnection {
+		conn, err = auth.DialAddressUnencrypted(ctx, config.AuthServiceAddress)
+	} else {
+		conn, err = auth.DialAddressHostnameVerification(ctx, config.AuthServiceAddress)
+	}
+	if err != nil {
+		return nil, edgeError(ctx, edge.ErrAuthDialFailed, err, config.AuthServiceAddress, lim)
+	}
+	defer func() { _ = conn.Close() }()
+	serialized, err := access.Serialize()
+	if err != nil {
+		return nil, fmt.Errorf("uplink: %w", err)
+	}
+	response, err := pb.NewDRPCEdgeAuthClient(conn).RegisterAccess(ctx, &pb.EdgeRegisterAccessRequest{
+		AccessGrant: serialized,
+		Public:      opts.Public,
+	})
+	if err != nil {
+		return nil, edgeError(ctx, edge.ErrRegisterAccessFailed, err, config.AuthServiceAddress, lim)
+	}
+	return &edge.Credentials{
+		AccessKeyID: response.AccessKeyId,
+		SecretKey:   response.SecretKey,
+		Endpoint:    response.Endpoint,
+	}, nil
+}
+
+// edgeError words a failed registration as Go's edge package does, unless
+// a bound ran out (the dial's, or the whole call's) or a signal came.
+func edgeError(ctx context.Context, sentinel, err error, address string, lim *limits) error {
+	if cause := context.Cause(ctx); errors.Is(cause, ErrInterrupted) || errors.Is(cause, ErrTimeout) {
+		return cause
+	}
+	if errors.Is(err, ErrTimeout) {
+		// The dialer's own error, under rpc's wrapping.
+		return timeoutError("auth service", fmt.Errorf("%s did not answer within %v", address, lim.dial))
+	}
+	return fmt.Errorf("uplink: %w: %v", sentinel, err)
 }
 
 // edge_free_credentials_result frees a credentials result.

@@ -223,6 +223,8 @@ var argumentRefusals = []string{
 	"key is required for a raw download link",
 	"AuthServiceAddress is missing",
 	"object key is missing",
+	"partNumber should be less than",
+	"invalid user agent",
 }
 
 // isBucketNameRefused reports the satellite's InvalidArgument for a bucket

@@ -72,6 +72,9 @@ func TestErrorCodes(t *testing.T) {
 		{errors.New("permission is empty"), 0x86},
 		{errors.New("suffix requires length to be negative, got 3"), 0x86},
 		{errors.New("metaclient: metadata is too large"), 0x86},
+		{errs.New("partNumber should be less than max(int32)"), 0x86},
+		{errs.New("invalid user agent: expected comment char @11"), 0x86},
+		{errs.New("WaitWrite called after DoneWriting"), 0x02},
 		{fmt.Errorf("read: %w", ErrInterrupted), 0x87},
 		{eestream.ErrInactive.New("timed out after 10s"), 0x84},
 		{errs.New("failed to upload enough pieces (needed at least 4 but got 2); piecestore: rpc: dial tcp 127.0.0.1:1: connect: connection refused"), 0x85},
@@ -173,5 +176,44 @@ func TestQuiescenceAfterRefusedConnectionsIsNotEnoughNodes(t *testing.T) {
 	}
 	if lim.nodesRefused(nil) != nil || lim.nodesRefused(io.EOF) != io.EOF {
 		t.Error("nil and EOF must pass through")
+	}
+}
+
+func TestTruerWritesReportTheUploadsOwnFailure(t *testing.T) {
+	refused := errs.New("metaclient: invalid expiration time, cannot be in the past")
+	for _, tc := range []struct {
+		name  string
+		later error // what an empty write returns after the race
+		want  error
+	}{
+		{"the upload failed", refused, refused},
+		{"the upload was committed", errs.New("already finished"), nil},
+		{"the upload goes on", nil, nil},
+	} {
+		calls := 0
+		write := truerWrites(func(p []byte) (int, error) {
+			calls++
+			if calls == 1 {
+				return 3, errs.New(raceWithFailure)
+			}
+			if len(p) != 0 {
+				t.Fatalf("%s: the second write moved bytes", tc.name)
+			}
+			return 0, tc.later
+		})
+		n, err := write([]byte("abcdef"))
+		if n != 3 {
+			t.Errorf("%s: n = %d", tc.name, n)
+		}
+		if tc.want != nil && !errors.Is(err, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
+		}
+		if tc.want == nil && (err == nil || !strings.Contains(err.Error(), raceWithFailure)) {
+			t.Errorf("%s: got %v, want Go's own error", tc.name, err)
+		}
+	}
+	plain := truerWrites(func(p []byte) (int, error) { return len(p), nil })
+	if n, err := plain([]byte("ab")); n != 2 || err != nil {
+		t.Errorf("a good write became %d, %v", n, err)
 	}
 }

@@ -158,7 +158,7 @@ func uplink_part_upload_write(partUpload *C.UplinkPartUpload, bytes unsafe.Point
 	if err != nil {
 		return C.UplinkWriteResult{error: mallocError(err)}
 	}
-	return writeTo(&part.stream, part.part.Write, bytes, length)
+	return writeTo(&part.stream, truerWrites(part.part.Write), bytes, length)
 }
 
 // uplink_part_upload_commit commits the part.

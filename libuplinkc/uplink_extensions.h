@@ -63,6 +63,16 @@ typedef struct UplinkConfigTimeouts {
     int64_t stall_timeout_milliseconds;
 } UplinkConfigTimeouts;
 
+// Bounds of edge_register_access2; 0 means the default, negative no bound.
+typedef struct EdgeConfigTimeouts {
+    // Opening the connection to the auth service: TCP connect and its first
+    // answer (the TLS handshake's, or the registration's without TLS);
+    // default 20 s.
+    int64_t dial_timeout_milliseconds;
+    // The whole registration, dial included (default 2 minutes).
+    int64_t request_timeout_milliseconds;
+} EdgeConfigTimeouts;
+
 // The whole of Go uplink's Permission.
 typedef struct UplinkPermissionV2 {
     bool allow_download;

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"strings"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -186,11 +187,32 @@ func uplink_upload_write(upload *C.UplinkUpload, bytes unsafe.Pointer, length C.
 	if err != nil {
 		return C.UplinkWriteResult{error: mallocError(err)}
 	}
-	return writeTo(&up.stream, func(p []byte) (int, error) {
+	return writeTo(&up.stream, truerWrites(func(p []byte) (int, error) {
 		n, err := up.upload.Write(p)
 		up.written += int64(n)
 		return n, err
-	}, bytes, length)
+	}), bytes, length)
+}
+
+// raceWithFailure is what Go's upload buffer reports to a write that was
+// under way when the upload itself failed (the satellite refused the begin:
+// an expiry in the past, a key too long; or it was cancelled).
+const raceWithFailure = "WaitWrite called after DoneWriting"
+
+// truerWrites replaces raceWithFailure by the upload's own failure, which
+// Go's splitter keeps and returns to the next write (an empty one moves no
+// byte); when it has none yet, the original error stands.
+func truerWrites(write func([]byte) (int, error)) func([]byte) (int, error) {
+	return func(p []byte) (int, error) {
+		n, err := write(p)
+		if err == nil || !strings.Contains(err.Error(), raceWithFailure) {
+			return n, err
+		}
+		if _, failure := write(nil); failure != nil && !strings.Contains(failure.Error(), "already finished") {
+			return n, failure
+		}
+		return n, err
+	}
 }
 
 // uplink_upload_commit commits the uploaded data.

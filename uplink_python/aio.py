@@ -69,7 +69,7 @@ async def register_access(config: EdgeConfig, access: Access,
         raise TypeError(f"access must be an Access, not {type(access).__name__}")
     handle = access._handle  # pylint: disable=protected-access
     with _native.redacting(calls.access_serialize(handle)):
-        return await _async.run(calls.edge_register_access, config, handle, is_public)
+        return await _async.run(calls.edge_register_access2, config, handle, is_public)
 
 
 async def _access_of(access: Union[Access, str, None], config: Optional[Config]) -> Access:

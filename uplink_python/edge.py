@@ -36,7 +36,7 @@ def register_access(config: EdgeConfig, access: "Access", is_public: bool = Fals
         raise TypeError(f"access must be an Access, not {type(access).__name__}")
     handle = access._handle  # pylint: disable=protected-access
     with _native.redacting(calls.access_serialize(handle)):
-        return calls.edge_register_access(config, handle, is_public)
+        return calls.edge_register_access2(config, handle, is_public)
 
 
 def join_share_url(base_url: str, access_key_id: str, bucket: str = "", key: str = "",

@@ -305,8 +305,9 @@ class NotEnoughNodesError(_CodedError):
 
 class InvalidArgumentError(InternalError, ValueError):
     """The library or the satellite refused an argument: an expiry in the past, an
-    empty permission, a range past the end, a key or metadata too large (also a
-    ValueError; an InternalError subclass, as uplink-c reports it so)."""
+    empty permission, a range past the end, a key or metadata too large, a part
+    number or user agent Go refuses (also a ValueError; an InternalError
+    subclass, as uplink-c reports it so)."""
     MESSAGE, CODE = "invalid argument", ERROR_INVALID_ARGUMENT
 
 

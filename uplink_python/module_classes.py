@@ -547,15 +547,29 @@ class EdgeConfig(_Value):
     ``auth_service_address`` is ``host:port`` (e.g. ``auth.storjshare.io:7777``);
     ``certificate_pem`` a PEM certificate to trust instead of the system's;
     ``insecure_unencrypted_connection`` skips TLS (only for local test services).
+
+    The bounds of a registration, in milliseconds (keyword only; 0 uses the
+    default, a negative value disables the bound); one that runs out raises
+    StorjTimeoutError:
+
+    * ``dial_timeout_milliseconds`` (default 20 s): connecting, up to the
+      service's first answer (its TLS handshake, or its reply without TLS).
+    * ``request_timeout_milliseconds`` (default 2 minutes): the whole
+      registration, connecting included.
     """
 
     _FIELDS = ("auth_service_address", "certificate_pem", "insecure_unencrypted_connection")
+    _OPTIONAL_FIELDS = (("dial_timeout_milliseconds", 0), ("request_timeout_milliseconds", 0))
 
     def __init__(self, auth_service_address: str, certificate_pem: Optional[str] = None,
-                 insecure_unencrypted_connection: bool = False) -> None:
+                 insecure_unencrypted_connection: bool = False, *,
+                 dial_timeout_milliseconds: int = 0,
+                 request_timeout_milliseconds: int = 0) -> None:
         self.auth_service_address = auth_service_address
         self.certificate_pem = certificate_pem
         self.insecure_unencrypted_connection = insecure_unencrypted_connection
+        self.dial_timeout_milliseconds = dial_timeout_milliseconds
+        self.request_timeout_milliseconds = request_timeout_milliseconds
 
 
 class EdgeCredentials(_Value):

@@ -171,6 +171,12 @@ class _EdgeConfigStruct(Structure):
                 ("insecure_unencrypted_connection", c_bool)]
 
 
+class _EdgeConfigTimeoutsStruct(Structure):
+    """EdgeConfigTimeouts of uplink_extensions.h."""
+    _fields_ = [("dial_timeout_milliseconds", c_int64),
+                ("request_timeout_milliseconds", c_int64)]
+
+
 class _EdgeRegisterAccessOptionsStruct(Structure):
     _fields_ = [("is_public", c_bool)]
 

@@ -193,6 +193,14 @@ def test_request_access_wrong_arguments_never_reach_the_network(uplink: Uplink) 
             config, satellite, key, passphrase))
 
 
+@pytest.mark.parametrize("agent", ["a/b/c", "agent (", "/", "ü"])
+def test_a_user_agent_go_refuses_is_an_invalid_argument(access: Access, agent: str) -> None:
+    """Go parses the user agent when a project opens (an InternalError before)."""
+    exc = _raises(InvalidArgumentError, "invalid user agent",
+                  lambda: access.config_open_project(Config(user_agent=agent)))
+    assert isinstance(exc, ValueError)
+
+
 @pytest.mark.parametrize("satellite", ["", "garbage", "127.0.0.1:7777", "x@y",
                                        "@127.0.0.1:1", f"{NODE_ID[:-3]}@127.0.0.1:1"])
 def test_request_access_garbage_satellite(uplink: Uplink, satellite: str, testnet: Any) -> None:
@@ -415,6 +423,11 @@ def test_edge_bad_arguments(access: Access, testnet: Any) -> None:
     _raises(TypeError, "config.insecure_unencrypted_connection",
             lambda: register_access(EdgeConfig("a:1", insecure_unencrypted_connection="no"),
                                     access))
+    for field in ("dial_timeout_milliseconds", "request_timeout_milliseconds"):
+        _raises(TypeError, f"config.{field}",
+                lambda: register_access(EdgeConfig("a:1", **{field: "10"}), access))
+        _raises(ValueError, f"config.{field}",
+                lambda: register_access(EdgeConfig("a:1", **{field: 2**63}), access))
     for wrong in (None, "access", access.serialize()):
         _raises(TypeError, "access", lambda: register_access(good, wrong))
     _raises(TypeError, "is_public", lambda: register_access(good, access, "yes"))
@@ -608,6 +621,20 @@ def test_keys_empty_long_and_odd(project: Project, bucket: str) -> None:
             assert download.readall() == key.encode("utf-8", "surrogateescape")
     listed = {o.key for o in project.list_objects(bucket, ListObjectsOptions(recursive=True))}
     assert listed == set(keys)
+
+
+def test_an_expiry_in_the_past_is_an_invalid_argument_while_bytes_flow(project: Project,
+                                                                        bucket: str) -> None:
+    """The satellite's refusal can arrive while a write is under way: Go's buffer then
+    told the writer only "WaitWrite called after DoneWriting" (an InternalError in 3 of
+    75 such puts, and in the fuzz tier); the refusal itself must come through."""
+    expired = UploadOptions(int(time.time()) - 10)
+    for size in (1 << 20, 8 << 20):
+        for attempt in range(25):
+            _raises(InvalidArgumentError, "expiration time",
+                    lambda: project.put_object(bucket, f"e{attempt}", b"e" * size,
+                                               upload_options=expired))
+    assert project.list_objects(bucket) == []
 
 
 def test_options_bad_values(project: Project, bucket: str) -> None:
@@ -1036,6 +1063,9 @@ def test_multipart_bad_arguments(project: Project, bucket: str) -> None:
                           ("1", TypeError), (None, TypeError)]:
         _raises(error, "part_number", lambda: project.upload_part(bucket, "mp",
                                                                   started.upload_id, number))
+    # The largest int32 passes the binding; Go refuses it (an InternalError before).
+    _raises(InvalidArgumentError, "partNumber", lambda: project.upload_part(
+        bucket, "mp", started.upload_id, 2**31 - 1))
     for upload_id in ("", "garbage", started.upload_id + "x", started.upload_id[:-2]):
         for call in (lambda: project.upload_part(bucket, "mp", upload_id, 1),
                      lambda: project.list_upload_parts(bucket, "mp", upload_id),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from typing import Any
 
 from uplink_python import Uplink
@@ -169,9 +171,29 @@ def test_nested_go_errors_read_once() -> None:
 
 def test_share_register_names_the_scheme_and_address_it_tried(testnet: Any, cli: Cli,
                                                               cli_bucket: str) -> None:
-    # TLS to the local service's plain DRPC port: Go alone would wait for an answer
-    # without end; the command ends with a message instead.
+    # TLS to the local service's plain DRPC port: it answers something that is not
+    # TLS, or nothing (then the dial bound ends the wait); either way a message.
     text = cli.err("share", "--register", f"sj://{cli_bucket}", "--auth-service",
                    f"https://{testnet.auth_address}")
     assert "register access failed" in text and testnet.auth_address in text
     assert "TLS" in text and "http://HOST:PORT" in text and len(text.splitlines()) == 1
+
+
+def test_share_register_ends_when_the_auth_service_never_answers(cli: Cli,
+                                                                 cli_bucket: str) -> None:
+    """A service that accepts and never answers (here without TLS, which a connection
+    check alone cannot tell from a working one) fails within the CLI's dial bound."""
+    from uplink_python.cli import _access  # pylint: disable=import-outside-toplevel
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        text = cli.err("share", "--register", f"sj://{cli_bucket}", "--auth-service",
+                       f"http://{address}")
+        took = time.monotonic() - started
+    assert "register access failed" in text and address in text and len(text.splitlines()) == 1
+    # The CLI's bound, not the library's default dial bound (20 s) nor its 2 minutes in
+    # all; the time is only a ceiling for a loaded machine, not a timing.
+    assert f"did not answer within {_access.AUTH_CONNECT_TIMEOUT:g}s" in text, text
+    assert took < _access.AUTH_CONNECT_TIMEOUT + 60, took

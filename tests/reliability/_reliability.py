@@ -154,3 +154,13 @@ def report(name: str, result: Dict[str, Any]) -> None:
     """Prints a scenario's figures (pytest shows them with -s, and on failure)."""
     figures = {k: v for k, v in result.items() if not k.startswith("_") and k != "problems"}
     print(f"[reliability] {name} (seed {seed()}): {json.dumps(figures, sort_keys=True)}")
+
+
+def report_internal_errors(result: Dict[str, Any]) -> None:
+    """Prints a fuzz scenario's plain InternalErrors, one line per distinct Go text
+    with the calls that raised it: each should be a failure no input can cause (a
+    caller's mistake gets a class of its own)."""
+    print(f"[reliability] InternalError: {result['internal errors']} of "
+          f"{result['calls']} calls")
+    for text, entry in result["internal errors by text"].items():
+        print(f"[reliability]   {entry['count']:6d}  {text}  <- {entry['calls']}")

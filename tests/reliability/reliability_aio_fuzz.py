@@ -28,7 +28,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from uplink_python import DownloadOptions, _native, aio
 from uplink_python._native import _async
-from uplink_python.errors import ObjectNotFoundError, StorjException
+from uplink_python.errors import InternalError, ObjectNotFoundError, StorjException
 
 SEQUENCE_BOUND = 120.0  # seconds; a sequence on the local network that takes longer hangs
 ABSENT = "absent"
@@ -43,6 +43,9 @@ class Figures:
     called: Dict[str, int] = {}
     raised: Dict[str, int] = {}
     problems: List[str] = []
+    # Plain InternalErrors by Go's text, with the calls that raised them (as in
+    # reliability_fuzz.py): a caller's mistake must raise a class of its own.
+    internal: Dict[str, Dict[str, int]] = {}
 
 
 def _count(table: Dict[str, int], key: str) -> None:
@@ -147,6 +150,10 @@ class Sequence:
             return "cancelled", exc
         except (StorjException, ValueError, TypeError) as exc:
             _count(Figures.raised, f"{name}: {type(exc).__name__}")
+            if type(exc) is InternalError:
+                _count(Figures.internal.setdefault(exc.reason(), {}), name)
+                if not exc.details.strip():
+                    self.problem(f"{name} raised an InternalError without Go's text")
             if not bad and not isinstance(exc, StorjException):
                 self.problem(f"{name} raised {type(exc).__name__} with good arguments: {exc}")
             return "error", exc
@@ -597,4 +604,9 @@ def run(access_grant: str, buckets: List[str], seed: int, sequences: int,
             break
     return {"sequences": Figures.sequences, "calls": Figures.calls, "cancels": Figures.cancels,
             "called": Figures.called, "raised": Figures.raised,
+            "internal errors": sum(sum(calls.values()) for calls in Figures.internal.values()),
+            "internal errors by text": {
+                text: {"count": sum(calls.values()), "calls": calls}
+                for text, calls in sorted(Figures.internal.items(),
+                                          key=lambda item: -sum(item[1].values()))},
             "seconds": round(time.monotonic() - started, 1), "problems": Figures.problems}

@@ -26,8 +26,8 @@ from hypothesis.stateful import (Bundle, RuleBasedStateMachine, initialize, inva
 
 from uplink_python import Uplink, _native
 from uplink_python.errors import InternalError, StorjException
-from uplink_python.module_classes import (DownloadOptions, ListObjectsOptions, Permission,
-                                          SharePrefix)
+from uplink_python.module_classes import (Config, DownloadOptions, ListObjectsOptions,
+                                          Permission, SharePrefix, UploadOptions)
 
 ALLOWED = (StorjException, ValueError, TypeError)  # for calls given bad arguments
 ALLOWED_GOOD = (StorjException,)                    # for the others (ClosedError included)
@@ -41,20 +41,49 @@ class Figures:
     raised: Dict[str, int] = {}
     slow: List[str] = []
     leaks: List[str] = []
-    # Plain InternalErrors (a failure the caller cannot cause) by call and Go's text:
-    # input a caller got wrong must raise a class of its own instead.
-    internal: Dict[str, int] = {}
+    # Plain InternalErrors (a failure the caller cannot cause) by Go's text (details,
+    # whole), each with the calls that raised it: input a caller got wrong must raise
+    # a class of its own instead.
+    internal: Dict[str, Dict[str, int]] = {}
+    # InternalErrors whose details are empty: Go's text must always come through.
+    internal_without_details: int = 0
+
+    @classmethod
+    def figures(cls) -> Dict[str, Any]:
+        """What run() reports (also after a failed sequence)."""
+        by_text = {text: {"count": sum(calls.values()), "calls": calls}
+                   for text, calls in sorted(cls.internal.items(),
+                                             key=lambda item: -sum(item[1].values()))}
+        return {"sequences": cls.sequences, "calls": cls.calls, "called": cls.called,
+                "raised": cls.raised,
+                "internal errors": sum(entry["count"] for entry in by_text.values()),
+                "internal errors by text": by_text,
+                "internal errors without details": cls.internal_without_details,
+                "slow calls": cls.slow, "leaks": cls.leaks}
 
 
 def make_machine(access_grant: str, buckets: List[str]) -> type:
     """The state machine class, bound to this network and run."""
     # Valid names most of the time, so that sequences get past the first call.
-    keys = st.sampled_from(["k", "dir/k", "ä/ü"] * 3 + ["dir/", "x" * 300, ""])
+    keys = st.sampled_from(["k", "dir/k", "ä/ü"] * 3 + ["dir/", "x" * 300, "y" * 1500, ""])
     bucket_names = st.sampled_from(buckets * 4 + ["", "A", "no_underscores", "x" * 70, "-bad-"])
     # Sizes drawn, bytes made: drawing the bytes themselves would exhaust hypothesis's buffer.
     datas = st.one_of(st.integers(0, 70_000).map(lambda n: (b"0123456789abcdef" * (n // 16 + 1))[:n]),
                       st.sampled_from(["text", 12, None, memoryview(b"abc")[::2]]))
     sizes = st.one_of(st.integers(-2, 100_000), st.sampled_from([None, "10", 1.5, 2**70]))
+
+    # Values a caller may get wrong that only the library or the satellite can judge:
+    # times in the past or reversed, ranges past the end (the objects are 200,000
+    # bytes), metadata too large, bogus upload ids and version ids.
+    now = int(time.time())
+    times = st.sampled_from([0, 0, now - 86_400, now - 1, now + 3_600, now + 10 * 365 * 86_400])
+    offsets = st.sampled_from([0, 1, 199_999, 200_000, 200_001, 10**9, 2**62])
+    lengths = st.sampled_from([-1, 0, 1, 10, 200_000, 10**9, 2**62])
+    metadatas = st.sampled_from([{}, {"k": "v"}, {"k" * 3000: "v"}, {"k": "v" * 10_000},
+                                 {f"k{i}": "v" * 100 for i in range(100)}])
+    upload_ids = st.sampled_from(["not-an-upload-id", "AAAA", "x" * 500])
+    versions = st.sampled_from([b"", b"\x00", b"\x01" * 16, b"\xff" * 40])
+    prefixes = st.sampled_from(["", "dir/", "dir", "k", "ä/"])
 
     def bad_names(bucket: str, key: str = "k") -> bool:
         """A bucket name or key the library must refuse (or may, being odd)."""
@@ -94,8 +123,10 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
                 what = f"{name}: {type(exc).__name__}"
                 Figures.raised[what] = Figures.raised.get(what, 0) + 1
                 if type(exc) is InternalError:
-                    text = f"{name}: {exc.reason()[:160]}"
-                    Figures.internal[text] = Figures.internal.get(text, 0) + 1
+                    calls = Figures.internal.setdefault(exc.reason(), {})
+                    calls[name] = calls.get(name, 0) + 1
+                    if not exc.details.strip():
+                        Figures.internal_without_details += 1
                 value = None
             finally:
                 took = time.monotonic() - started
@@ -138,6 +169,34 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
                 self.call("serialize", access.serialize)
                 self.call("satellite_address", access.satellite_address)
 
+        @rule(target=accesses, access=accesses, flags=st.lists(st.booleans(), min_size=4,
+                                                                  max_size=4),
+              not_before=times, not_after=times,
+              shares=st.lists(st.tuples(bucket_names, prefixes), max_size=3),
+              ttl=st.sampled_from([None, None, 1, 3_600]))
+        def share_any(self, access: Any, flags: List[bool], not_before: int, not_after: int,
+                      shares: List[Any], ttl: Optional[int]) -> Any:
+            """Any permission (none at all, a window in the past or reversed) on any
+            prefixes."""
+            if access is None:
+                return None
+            perm = Permission(*flags, not_before=not_before, not_after=not_after,
+                              max_object_ttl=ttl)
+            return self.call("share(any)", lambda: access.share(
+                perm, [SharePrefix(bucket=b, prefix=p) for b, p in shares]),
+                bad=any(bad_names(b) for b, _ in shares))
+
+        @rule(access=accesses, api_key=st.sampled_from(["", "garbage", "1" * 50]),
+              passphrase=st.sampled_from(["", "pw"]))
+        def request_access(self, access: Any, api_key: str, passphrase: str) -> None:
+            if access is None:
+                return
+            satellite = self.call("satellite_address", access.satellite_address)
+            if satellite is not None:
+                self.call("request_access_with_passphrase",
+                          lambda: self.uplink.request_access_with_passphrase(
+                              satellite, api_key, passphrase), bad=api_key == "")
+
         @rule(target=enc_keys, access=accesses, salt=st.one_of(st.text(max_size=5), st.binary(max_size=5)))
         def derive_key(self, access: Any, salt: Any) -> Any:
             if access is None:
@@ -165,6 +224,15 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
             if access is None:
                 return None
             return self.call("open_project", access.open_project)
+
+        @rule(target=projects, access=accesses,
+              agent=st.sampled_from(["", "fuzz/1.0", "a/b/c", "agent (", "/", "ü", "x" * 300]),
+              dial=st.sampled_from([0, 0, -1, 5_000]))
+        def open_project_with_config(self, access: Any, agent: str, dial: int) -> Any:
+            if access is None:
+                return None
+            return self.call("config_open_project", lambda: access.config_open_project(
+                Config(user_agent=agent, dial_timeout_milliseconds=dial)))
 
         @rule(project=projects)
         def close_project(self, project: Any) -> None:
@@ -223,7 +291,8 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
 
         # Multipart
         @rule(target=parts, project=projects, bucket=bucket_names, key=keys,
-              number=st.integers(-1, 3), real=st.booleans())
+              number=st.one_of(st.integers(-1, 3), st.sampled_from([10_001, 2**31 - 1])),
+              real=st.booleans())
         def upload_part(self, project: Any, bucket: str, key: str, number: int, real: bool) -> Any:
             if project is None:
                 return None
@@ -237,7 +306,91 @@ def make_machine(access_grant: str, buckets: List[str]) -> type:
             return self.call("upload_part", lambda: project.upload_part(bucket, key, upload_id, number),
                              bad=bad_names(bucket, key) or number < 1 or not real)
 
+        @rule(project=projects, bucket=bucket_names, key=keys, expires=times,
+              size=st.sampled_from([0, 10, 70_000]))
+        def put_with_expiry(self, project: Any, bucket: str, key: str, expires: int,
+                            size: int) -> None:
+            if project is not None:
+                self.call("put_object", lambda: project.put_object(
+                    bucket, key, b"e" * size, upload_options=UploadOptions(expires=expires)),
+                    bad=bad_names(bucket, key))
+
+        @rule(project=projects, bucket=bucket_names, key=keys, expires=times)
+        def begin_with_expiry(self, project: Any, bucket: str, key: str, expires: int) -> None:
+            if project is not None:
+                self.call("begin_upload", lambda: project.begin_upload(
+                    bucket, key, UploadOptions(expires=expires)), bad=bad_names(bucket, key))
+
+        @rule(project=projects, bucket=bucket_names, key=keys, upload_id=upload_ids,
+              action=st.sampled_from(["commit", "abort", "parts"]))
+        def bogus_upload_id(self, project: Any, bucket: str, key: str, upload_id: str,
+                            action: str) -> None:
+            if project is None:
+                return
+            call = {"commit": lambda: project.commit_upload(bucket, key, upload_id),
+                    "abort": lambda: project.abort_upload(bucket, key, upload_id),
+                    "parts": lambda: project.list_upload_parts(bucket, key, upload_id)}[action]
+            self.call(f"{action}_upload(bogus id)", call, bad=bad_names(bucket, key))
+
+        @rule(project=projects, bucket=bucket_names, key=keys, metadata=metadatas)
+        def update_metadata(self, project: Any, bucket: str, key: str,
+                            metadata: Dict[str, str]) -> None:
+            if project is not None:
+                self.call("update_object_metadata",
+                          lambda: project.update_object_metadata(bucket, key, metadata),
+                          bad=bad_names(bucket, key))
+
+        @rule(project=projects, src=st.tuples(bucket_names, keys),
+              dst=st.tuples(bucket_names, keys), move=st.booleans())
+        def copy_or_move(self, project: Any, src: Any, dst: Any, move: bool) -> None:
+            if project is None:
+                return
+            name = "move_object" if move else "copy_object"
+            self.call(name, lambda: getattr(project, name)(*src, *dst),
+                      bad=bad_names(*src) or bad_names(*dst))
+
+        @rule(project=projects, bucket=bucket_names, key=keys, offset=offsets, length=lengths)
+        def get_range(self, project: Any, bucket: str, key: str, offset: int,
+                      length: int) -> None:
+            if project is not None:
+                self.call("get_object", lambda: project.get_object(
+                    bucket, key, offset=offset, length=length), bad=bad_names(bucket, key))
+
+        @rule(project=projects, bucket=bucket_names, key=keys, version=versions,
+              action=st.sampled_from(["stat", "delete", "retention", "legal_hold"]))
+        def version_calls(self, project: Any, bucket: str, key: str, version: bytes,
+                          action: str) -> None:
+            if project is None:
+                return
+            call = {"stat": lambda: project.stat_object_version(bucket, key, version),
+                    "delete": lambda: project.delete_object_version(bucket, key, version),
+                    "retention": lambda: project.get_object_retention(bucket, key,
+                                                                      version=version),
+                    "legal_hold": lambda: project.get_object_legal_hold(bucket, key,
+                                                                        version=version)}[action]
+            self.call(f"{action}(version)", call, bad=bad_names(bucket, key) or version == b"")
+
+        @rule(target=listings, project=projects, bucket=bucket_names, prefix=prefixes,
+              cursor=st.sampled_from(["", "k", "zzz", "\uffff"]), recursive=st.booleans())
+        def iterate_with_options(self, project: Any, bucket: str, prefix: str, cursor: str,
+                                 recursive: bool) -> Any:
+            if project is None:
+                return None
+            return self.call("iter_objects(options)", lambda: project.iter_objects(
+                bucket, ListObjectsOptions(prefix=prefix, cursor=cursor, recursive=recursive)),
+                bad=bad_names(bucket))
+
         # Downloads
+        @rule(target=downloads, project=projects, bucket=bucket_names, key=keys,
+              offset=offsets, length=lengths)
+        def download_range(self, project: Any, bucket: str, key: str, offset: int,
+                           length: int) -> Any:
+            if project is None:
+                return None
+            return self.call("download_object(range)", lambda: project.download_object(
+                bucket, key, DownloadOptions(offset=offset, length=length)),
+                bad=bad_names(bucket, key))
+
         @rule(target=downloads, project=projects, bucket=bucket_names, key=keys,
               offset=st.one_of(st.none(), st.integers(-10, 10)), length=st.integers(-2, 10))
         def download_object(self, project: Any, bucket: str, key: str, offset: Optional[int],
@@ -349,7 +502,4 @@ def run(access_grant: str, buckets: List[str], seed: int, sequences: int, steps:
         max_examples=sequences, stateful_step_count=steps, deadline=None, database=None,
         phases=[Phase.generate], suppress_health_check=list(HealthCheck), print_blob=False),
         _min_steps=steps // 2)  # long sequences reach the upload, download and listing states
-    return {"sequences": Figures.sequences, "calls": Figures.calls, "called": Figures.called,
-            "raised": Figures.raised, "internal errors": sum(Figures.internal.values()),
-            "internal error texts": Figures.internal,
-            "slow calls": Figures.slow, "leaks": Figures.leaks}
+    return Figures.figures()

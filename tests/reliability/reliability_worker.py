@@ -972,16 +972,16 @@ def scenario_fuzz(params: Dict[str, Any]) -> Dict[str, Any]:
     except BaseException as exc:  # noqa: BLE001 - hypothesis printed the failing sequence
         traceback.print_exc()
         problems.append(f"a sequence failed: {describe(exc)} (its steps are in the output above)")
-        f = reliability_fuzz.Figures
-        figures = {"sequences": f.sequences, "calls": f.calls, "called": f.called, "raised": f.raised,
-                   "internal errors": sum(f.internal.values()), "internal error texts": f.internal,
-                   "slow calls": f.slow, "leaks": f.leaks}
+        figures = reliability_fuzz.Figures.figures()
     finally:
         for bucket in buckets:
             delete_bucket_fully(net, bucket)
     gc.collect()
     if not _native.universe_is_empty():
         problems.append(f"{_native.handle_count()} native handle(s) left at the end")
+    if figures.get("internal errors without details"):
+        problems.append(f"{figures['internal errors without details']} InternalError(s) "
+                        "without Go's text in details")
     figures["problems"] = problems
     return figures
 

@@ -10,7 +10,7 @@ failure; UPLINK_RELIABILITY_SEED replays it.
 
 from __future__ import annotations
 
-from _reliability import assert_no_problems, report, rounds, run_worker
+from _reliability import assert_no_problems, report, report_internal_errors, rounds, run_worker
 from _testnet import NetworkInfo
 
 
@@ -19,5 +19,6 @@ def test_random_async_call_sequences_never_crash_hang_lose_or_leak(testnet: Netw
     result = run_worker(testnet, "aio_fuzz", timeout=240 + 20 * sequences, sequences=sequences,
                         steps=40)
     report("random async call sequences", result)
+    report_internal_errors(result)
     assert result["sequences"] == sequences and result["calls"] > 0
     assert_no_problems(result)

@@ -8,9 +8,11 @@ tests/reliability/test_faults.py; Ctrl-C (KeyboardInterrupt) is tests/reliabilit
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import socket
+import threading
 import time
 from typing import Any, Callable, Iterator, List, Tuple
 
@@ -18,10 +20,12 @@ import pytest
 
 from _testnet import NetworkInfo
 from uplink_fixtures import put_object
-from uplink_python import Access, Project, Uplink
-from uplink_python.errors import (InternalError, NotEnoughNodesError, PermissionDeniedError,
-                                  SatelliteUnreachableError, StorjException)
-from uplink_python.module_classes import (Config, ListObjectsOptions, Permission,
+from uplink_python import Access, Project, Uplink, aio
+from uplink_python.edge import register_access
+from uplink_python.errors import (EdgeRegisterAccessFailedError, InternalError,
+                                  NotEnoughNodesError, PermissionDeniedError,
+                                  SatelliteUnreachableError, StorjException, StorjTimeoutError)
+from uplink_python.module_classes import (Config, EdgeConfig, ListObjectsOptions, Permission,
                                           SharePrefix)
 
 MiB = 1024 * 1024
@@ -148,3 +152,80 @@ def test_a_share_used_outside_its_prefix_is_permission_denied(access: Access, pr
                             for name, _ in _out_of_prefix_calls(limited, bucket)}
     assert {o.key for o in project.list_objects(bucket, ListObjectsOptions(recursive=True))} \
         == {"other/k", "shared/k"}
+
+
+# The edge auth service (the local network runs one that works): listeners that accept
+# and then never answer, or answer with something that is not TLS.
+EDGE_BOUND_MS = 500
+# A registration that ends before this ran out of the bound set, not of the defaults
+# (20 s for the dial, 2 minutes in all); a ceiling for a loaded machine, not a timing.
+EDGE_CEILING = 10.0
+
+
+@pytest.fixture
+def auth_listener() -> Iterator[Callable[[bytes], str]]:
+    """Starts listeners on loopback; each accepts every connection, sends `answer`
+    (b"": nothing) and then holds the connection silently until the test ends."""
+    listeners: List[socket.socket] = []
+    held: List[socket.socket] = []
+
+    def start(answer: bytes) -> str:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listeners.append(listener)
+
+        def serve() -> None:
+            while True:
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    return
+                held.append(conn)
+                if answer:
+                    conn.sendall(answer)
+        threading.Thread(target=serve, daemon=True).start()
+        return f"127.0.0.1:{listener.getsockname()[1]}"
+    yield start
+    for sock in listeners + held:
+        sock.close()
+
+
+def _timed(call: Callable[[], Any], cls: type) -> Tuple[StorjException, float]:
+    started = time.monotonic()
+    exc = _raises(cls, call)
+    return exc, time.monotonic() - started
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["unencrypted", "tls"])
+def test_a_silent_auth_service_times_out_within_the_dial_bound(
+        access: Access, auth_listener: Callable[[bytes], str], tls: bool) -> None:
+    config = EdgeConfig(auth_listener(b""), insecure_unencrypted_connection=not tls,
+                        dial_timeout_milliseconds=EDGE_BOUND_MS)
+    exc, took = _timed(lambda: register_access(config, access), StorjTimeoutError)
+    assert isinstance(exc, TimeoutError) and took < EDGE_CEILING, (exc, took)
+    assert access.serialize() not in str(exc) + repr(exc)
+
+
+def test_a_silent_auth_service_times_out_within_the_request_bound(
+        access: Access, auth_listener: Callable[[bytes], str]) -> None:
+    """No dial bound: the registration's own bound ends it (sync and async)."""
+    config = EdgeConfig(auth_listener(b""), insecure_unencrypted_connection=True,
+                        dial_timeout_milliseconds=-1,
+                        request_timeout_milliseconds=EDGE_BOUND_MS)
+    _, took = _timed(lambda: register_access(config, access), StorjTimeoutError)
+    assert took < EDGE_CEILING
+    _, took = _timed(lambda: asyncio.run(aio.register_access(config, access)),
+                     StorjTimeoutError)
+    assert took < EDGE_CEILING
+
+
+def test_an_auth_service_that_speaks_no_tls_is_a_register_failure(
+        access: Access, auth_listener: Callable[[bytes], str]) -> None:
+    """As a refused connection: what uplink-c reports (REGISTER_ACCESS_FAILED), at once,
+    not after a bound."""
+    config = EdgeConfig(auth_listener(b"HTTP/1.1 400 Bad Request\r\n\r\nno TLS here\r\n"),
+                        request_timeout_milliseconds=60_000)
+    exc, took = _timed(lambda: register_access(config, access), EdgeRegisterAccessFailedError)
+    assert took < EDGE_CEILING and not isinstance(exc, TimeoutError)
+    assert "tls" in str(exc).lower(), exc

@@ -152,7 +152,7 @@ access.close()
 
 def test_sigint_interrupts_an_edge_registration(testnet: NetworkInfo) -> None:
     """An auth service that accepts and never answers holds register_access for its
-    2-minute bound; Ctrl-C ends it at once."""
+    dial bound (20 s by default); Ctrl-C ends it at once."""
     script = """
 import json, os, signal, socket, sys, threading, time
 from uplink_python import Uplink, _native

@@ -21,8 +21,9 @@ from . import _listing
 from ._convert import (INT32, bucket_value, bytes_arg, commit_upload_options, config_struct,
                        config_structs, custom_metadata, decode, delete_object_options,
                        delete_objects_options, download_options, edge_config_struct,
-                       edge_credentials_value, edge_register_options, edge_share_url_options,
-                       encode, enum_value, integer, key_arg, list_buckets_options,
+                       edge_config_structs, edge_credentials_value, edge_register_options,
+                       edge_share_url_options, encode, enum_value, integer, key_arg,
+                       list_buckets_options,
                        list_object_versions_options, list_objects_options,
                        list_upload_parts_options, list_uploads_options,
                        lock_configuration_struct, lock_configuration_value, object_value,
@@ -485,13 +486,20 @@ _ITERATOR_ROWS = tuple(
 # ---------------------------------------------------------------------------
 # Edge
 
+_EDGE_CREDENTIALS: Field[EdgeCredentials] = Field(
+    d._EdgeCredentialsResult, "credentials", edge_free_credentials_result, edge_credentials_value)
+_REGISTER_OPTIONS = converted(_P(d._EdgeRegisterAccessOptionsStruct), edge_register_options)
 # (config, access, is_public); Edge redacts the serialized access from errors.
 edge_register_access: Row[EdgeCredentials] = Row(
     "edge_register_access",
-    [converted(d._EdgeConfigStruct, edge_config_struct), ACCESS,
-     converted(_P(d._EdgeRegisterAccessOptionsStruct), edge_register_options)],
-    Field(d._EdgeCredentialsResult, "credentials", edge_free_credentials_result,
-          edge_credentials_value))
+    [converted(d._EdgeConfigStruct, edge_config_struct), ACCESS, _REGISTER_OPTIONS],
+    _EDGE_CREDENTIALS)
+# (config, access, is_public): the timeouts of EdgeConfig too.
+edge_register_access2: Row[EdgeCredentials] = Row(
+    "edge_register_access2",
+    [Arg(d._EdgeConfigStruct, _P(d._EdgeConfigTimeoutsStruct), convert=edge_config_structs),
+     ACCESS, _REGISTER_OPTIONS],
+    _EDGE_CREDENTIALS)
 # (base_url, access_key_id, bucket, key, raw)
 edge_join_share_url: Row[str] = Row(
     "edge_join_share_url",
@@ -528,7 +536,7 @@ ASYNC: Dict[str, AsyncRow] = {row.name: AsyncRow(row, settles=row in _COMMITS) f
     upload_object, upload_object2, download_object, download_object_version, upload_part,
     upload_write, upload_commit, upload_abort, part_upload_write, part_upload_commit,
     download_read_some, download_read_full, iterator_next_page,
-    config_request_access_with_passphrase2, edge_register_access)}
+    config_request_access_with_passphrase2, edge_register_access2)}
 
 # ---------------------------------------------------------------------------
 

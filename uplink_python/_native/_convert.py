@@ -501,6 +501,15 @@ def edge_config_struct(config: EdgeConfig) -> Any:
         flag(config.insecure_unencrypted_connection, "config.insecure_unencrypted_connection"))
 
 
+def edge_config_structs(config: EdgeConfig) -> Tuple[Any, Any]:
+    """The EdgeConfig and a pointer to its timeouts, as edge_register_access2 takes them."""
+    struct = edge_config_struct(config)
+    return struct, byref(d._EdgeConfigTimeoutsStruct(
+        integer(config.dial_timeout_milliseconds, "config.dial_timeout_milliseconds", *INT64),
+        integer(config.request_timeout_milliseconds, "config.request_timeout_milliseconds",
+                *INT64)))
+
+
 def edge_register_options(is_public: Any) -> Any:
     return byref(d._EdgeRegisterAccessOptionsStruct(flag(is_public, "is_public")))
 

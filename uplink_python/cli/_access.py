@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import socket
-import ssl
 
 from .. import credentials, edge
 from ..errors import StorjException
@@ -19,7 +17,7 @@ DEFAULT_AUTH_SERVICE = "https://auth.storjshare.io"
 DEFAULT_BASE_URL = "https://link.storjshare.io"
 # The auth service's DRPC port when its URL names none (as the uplink CLI assumes).
 AUTH_SERVICE_PORT = 7777
-# How long share --register waits for the auth service to accept a connection.
+# How long share --register waits for the auth service to answer a connection.
 AUTH_CONNECT_TIMEOUT = 10.0
 
 
@@ -64,34 +62,21 @@ def _mode(config: EdgeConfig) -> str:
 
 
 def _register(config: EdgeConfig, shared: Access, is_public: bool) -> EdgeCredentials:
-    """Registers a grant; a service that cannot be reached fails within
-    AUTH_CONNECT_TIMEOUT, and every failure names the address and scheme tried."""
-    host, _, port = config.auth_service_address.rpartition(":")
+    """Registers a grant; a service that does not answer fails within
+    AUTH_CONNECT_TIMEOUT (the dial bound of the registration), and every failure
+    names the address and scheme tried."""
     hint = ("the auth service's DRPC port is 7777 on auth.storjshare.io; give a local "
             "service as http://HOST:PORT")
+    bounded = EdgeConfig(config.auth_service_address, config.certificate_pem,
+                         config.insecure_unencrypted_connection,
+                         dial_timeout_milliseconds=int(AUTH_CONNECT_TIMEOUT * 1000))
     try:
-        with socket.create_connection((host.strip("[]"), int(port)),
-                                      timeout=AUTH_CONNECT_TIMEOUT) as connection:
-            if not config.insecure_unencrypted_connection:
-                # Go would wait without end for a TLS answer from a plain DRPC port;
-                # here only whether TLS is spoken counts (Go verifies the certificate).
-                context = ssl.create_default_context()
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-                with context.wrap_socket(connection, server_hostname=host.strip("[]")):
-                    pass
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        if isinstance(exc, (ssl.SSLError, socket.timeout)) and \
-                not config.insecure_unencrypted_connection:
-            reason = f"no TLS answer ({reason})"
-        raise Failed(f"register access failed: cannot connect to "
-                     f"{config.auth_service_address} with {_mode(config)}: {reason}; "
-                     f"{hint}") from None
-    try:
-        return edge.register_access(config, shared, is_public=is_public)
+        return edge.register_access(bounded, shared, is_public=is_public)
     except StorjException as exc:
-        raise Failed(f"{exc} (tried {config.auth_service_address} with {_mode(config)}; "
+        text = str(exc)
+        if not text.startswith("register access failed"):
+            text = f"register access failed: {text}"
+        raise Failed(f"{text} (tried {config.auth_service_address} with {_mode(config)}; "
                      f"{hint})") from None
 
 
