@@ -51,7 +51,8 @@ T = TypeVar("T")
 CHUNK_SIZE = 1024 * 1024
 
 __all__ = ["AsyncDownload", "AsyncListing", "AsyncObjectReader", "AsyncObjectWriter",
-           "AsyncPartUpload", "AsyncProject", "AsyncUpload", "CHUNK_SIZE", "open_project", "register_access", "request_access_with_passphrase"]
+           "AsyncPartUpload", "AsyncProject", "AsyncUpload", "CHUNK_SIZE", "open_project",
+           "register_access", "request_access_with_passphrase"]
 
 
 # ---------------------------------------------------------------------------
