@@ -348,3 +348,41 @@ def test_download_read_takes_minus_one_and_none(access: Access, project: Project
             assert download.versioned_info().system.content_length == len(data)
 
     run(main, access)
+
+
+def test_cancelled_commit_upload_reports_the_true_outcome(access: Access, project: Project,
+                                                          bucket: str) -> None:
+    # A commit_upload cut off while the satellite carried it out used to raise
+    # CancelledError for a stored object (the async fuzz tier found it).
+    outcomes: List[str] = []
+
+    async def main(aproject: aio.AsyncProject) -> None:
+        for attempt in range(16):
+            key = f"commit-{attempt}"
+            upload_id = (await aproject.begin_upload(bucket, key)).upload_id
+            part = await aproject.upload_part(bucket, key, upload_id, 1)
+            async with part:
+                await part.write(b"x" * 1000)
+            task = asyncio.ensure_future(aproject.commit_upload(bucket, key, upload_id))
+            for _ in range(attempt % 8):
+                await asyncio.sleep(0)   # a few loop turns: the request is on its way
+            if attempt >= 8:
+                await asyncio.sleep(0.001 * (attempt - 8))
+            task.cancel()
+            try:
+                stored = await task
+            except asyncio.CancelledError:
+                outcomes.append("cancelled")
+                pending = [u.upload_id for u in await aproject.list_uploads(bucket)]
+                assert upload_id in pending, f"attempt {attempt}: reported cancelled, not pending"
+                with pytest.raises(ObjectNotFoundError):
+                    await aproject.stat_object(bucket, key)
+                await aproject.abort_upload(bucket, key, upload_id)
+            else:
+                outcomes.append("committed")
+                assert stored.system.content_length == 1000
+                assert (await aproject.stat_object(bucket, key)).system.content_length == 1000
+
+    run(main, access)
+    assert project.list_uploads(bucket) == []
+    assert "cancelled" in outcomes   # the cancels came early enough, some of them
