@@ -242,6 +242,11 @@ class Sequence:
     def expected(self, where: Tuple[str, str]) -> Any:
         return self.model.get(where, UNKNOWN)
 
+    def changed(self, where: Tuple[str, str], generation: int) -> bool:
+        """Whether a call that ran since ``generation`` was read changed or may
+        still change ``where`` (one started after a check began can end before it)."""
+        return where in self.busy or self.generation.get(where, 0) != generation
+
     async def op_get(self) -> None:
         project = self.project()
         if project is None:
@@ -252,10 +257,11 @@ class Sequence:
         bad = bad_b or bad_k or offset < 0 or length < -1
         where = (bucket, key)
         expected = self.expected(where) if where not in self.busy else UNKNOWN
+        generation = self.generation.get(where, 0)
         status, value = await self.call(
             "get_object", lambda: project.get_object(bucket, key, offset=offset, length=length),
             bad=bad, cancel=self.cancel_mode())
-        if bad or where in self.busy:
+        if bad or self.changed(where, generation):
             return
         if status == "ok":
             if expected == ABSENT:
@@ -277,9 +283,10 @@ class Sequence:
         (bucket, bad_b), (key, bad_k) = self.bucket(), self.key()
         where = (bucket, key)
         expected = self.expected(where)
+        generation = self.generation.get(where, 0)
         status, value = await self.call("stat_object", lambda: project.stat_object(bucket, key),
                                         bad=bad_b or bad_k, cancel=self.cancel_mode())
-        if where in self.busy:
+        if self.changed(where, generation):
             return
         if status == "ok":
             if expected == ABSENT:
@@ -361,12 +368,15 @@ class Sequence:
                         break
             return found
         snapshot = {w: v for w, v in self.model.items() if w[0] == bucket and w not in self.busy}
+        generations = {w: self.generation.get(w, 0) for w in snapshot}
         status, value = await self.call("iter_objects", listing, bad=bad,
                                         cancel=self.cancel_mode())
         if status != "ok" or stop_after is not None:
             return
         listed = {o.key: o.system.content_length for o in value}
-        for (_, key), state in snapshot.items():
+        for (b, key), state in snapshot.items():
+            if self.changed((b, key), generations[(b, key)]):
+                continue
             if isinstance(state, bytes) and listed.get(key) != len(state):
                 self.problem(f"iter_objects: {key!r} ({len(state)} bytes) listed as "
                              f"{listed.get(key)}")
@@ -681,6 +691,7 @@ class Sequence:
         if kind == "versions":
             snapshot = {w[1]: v for w, v in self.model.items()
                         if w[0] == bucket and w not in self.busy}
+            generations = {key: self.generation.get((bucket, key), 0) for key in snapshot}
             status, value = await self.listed("iter_object_versions", lambda: (
                 project.iter_object_versions(bucket, ListObjectVersionsOptions(
                     prefix=self.prefix, recursive=True, system=True))), stop_after)
@@ -690,6 +701,8 @@ class Sequence:
             for item in value:
                 versions.setdefault(item.key, []).append(item)
             for key, state in snapshot.items():
+                if self.changed((bucket, key), generations[key]):
+                    continue
                 found = [v.system.content_length for v in versions.get(key, [])]
                 if isinstance(state, bytes) and found != [len(state)]:
                     self.problem(f"iter_object_versions: {key!r} ({len(state)} bytes) listed "
