@@ -386,3 +386,20 @@ def test_cancelled_commit_upload_reports_the_true_outcome(access: Access, projec
     run(main, access)
     assert project.list_uploads(bucket) == []
     assert "cancelled" in outcomes   # the cancels came early enough, some of them
+
+
+def test_writer_dropped_unfinished_stores_nothing_and_warns(access: Access, project: Project,
+                                                            bucket: str) -> None:
+    async def main(aproject: aio.AsyncProject) -> None:
+        writer = await aproject.open(bucket, "dropped", "wb", part_size=PART, concurrency=2)
+        await writer.write(os.urandom(PART + 10))   # one part went out
+        while writer._parts:   # the part in flight holds the writer until it ends
+            await asyncio.sleep(0.01)
+        with pytest.warns(ResourceWarning, match="neither closed nor aborted"):
+            del writer
+            import gc
+            gc.collect()
+        await asyncio.sleep(0.1)   # the cancelled part ends
+
+    run(main, access)
+    nothing_left(project, bucket)
