@@ -9,28 +9,17 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-from typing import Any, Awaitable, Callable, List, TypeVar
+from typing import Any, Awaitable, List
 
 import pytest
 
 from uplink_python import (Access, ClosedError, FailedPreconditionError, ObjectNotFoundError,
                            Project, TransferConfig, aio)
-from uplink_python._native import _async
 
-T = TypeVar("T")
+from test_aio import run   # main(project) on a new loop; no async operation left after
+
 MIB = 1024 * 1024
 PART = 5 * MIB
-
-
-def run(main: Callable[[aio.AsyncProject], Awaitable[T]], access: Access) -> T:
-    """Runs ``main(project)`` on a new loop; checks no async operation is left."""
-    async def wrapper() -> T:
-        async with await aio.open_project(access) as project:
-            return await main(project)
-    result = asyncio.run(wrapper())
-    assert _async.in_flight() == 0
-    assert _async.native_count() == 0
-    return result
 
 
 class Counting:
