@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import threading
 from typing import Any, Awaitable, List
 
 import pytest
@@ -49,11 +50,19 @@ def test_upload_and_download_file_in_parts(access: Access, project: Project, buc
     ranges = Counting(monkeypatch, "download_object")
 
     async def main(aproject: aio.AsyncProject) -> None:
+        await aproject.stat_bucket(bucket)   # the waiter thread is running
+        threads = threading.active_count()
         sent: List[int] = []
-        stored = await aproject.upload_file(bucket, "big", str(source), progress=sent.append,
+        seen_threads: List[int] = []
+
+        def progress(count: int) -> None:
+            sent.append(count)
+            seen_threads.append(threading.active_count())
+        stored = await aproject.upload_file(bucket, "big", str(source), progress=progress,
                                             part_size=PART, concurrency=3,
                                             custom_metadata={"k": "v"})
         assert stored.system.content_length == len(data) == sum(sent)
+        assert max(seen_threads) == threads   # parts are tasks, not threads
         assert parts.count == 4
         assert (await aproject.stat_object(bucket, "big")).custom.to_dict() == {"k": "v"}
 
