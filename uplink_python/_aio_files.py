@@ -21,6 +21,7 @@ import contextlib
 import io
 import os
 import warnings
+import weakref
 from typing import (TYPE_CHECKING, AbstractSet, Any, AsyncIterator, Awaitable, Callable, Iterator, List,
                     Optional, Set, Union)
 
@@ -484,6 +485,13 @@ class AsyncObjectReader:
         return f"<AsyncObjectReader {self.name} {state}>"
 
 
+async def _put_part(project: "AsyncProject", bucket_name: str, key: str, upload_id: str,
+                    number: int, data: bytearray) -> None:
+    part = await project.upload_part(bucket_name, key, upload_id, number)
+    async with part:
+        await part.write(data)
+
+
 def _count(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{what} must be an int or None, not {type(value).__name__}")
@@ -600,14 +608,20 @@ class AsyncObjectWriter:
             self._raise_failed_part()
         data, self._buffer = self._buffer, bytearray()
         self._number += 1
-        task = asyncio.ensure_future(self._put_part(self._upload_id, self._number, data))
+        # The task holds no reference to the writer: a writer dropped unfinished is
+        # collected (and its upload aborted) while its parts are in flight.
+        task = asyncio.ensure_future(_put_part(self._project, self.bucket_name, self.key,
+                                               self._upload_id, self._number, data))
         self._parts.add(task)
-        task.add_done_callback(self._part_done)
+        writer = weakref.ref(self)
 
-    async def _put_part(self, upload_id: str, number: int, data: bytearray) -> None:
-        part = await self._project.upload_part(self.bucket_name, self.key, upload_id, number)
-        async with part:
-            await part.write(data)
+        def done(task: "asyncio.Task[None]") -> None:
+            alive = writer()
+            if alive is not None:
+                alive._part_done(task)  # pylint: disable=protected-access
+            elif not task.cancelled():
+                task.exception()  # retrieved: the writer that would report it is gone
+        task.add_done_callback(done)
 
     def _part_done(self, task: "asyncio.Task[None]") -> None:
         self._parts.discard(task)
