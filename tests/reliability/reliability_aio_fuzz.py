@@ -834,8 +834,8 @@ OPS_WEIGHTED: List[Tuple[Callable[[Sequence], Awaitable[None]], int]] = [
     (Sequence.op_upload_object, 3), (Sequence.op_upload_action, 6),
     (Sequence.op_download_object, 3), (Sequence.op_download_action, 6),
     (Sequence.op_listing, 2), (Sequence.op_gather, 4),
-    (Sequence.op_begin_upload, 2), (Sequence.op_upload_part, 4),
-    (Sequence.op_commit_upload, 2), (Sequence.op_abort_upload, 1),
+    (Sequence.op_begin_upload, 4), (Sequence.op_upload_part, 8),
+    (Sequence.op_commit_upload, 3), (Sequence.op_abort_upload, 2),
     (Sequence.op_other_listing, 3),
 ]
 OPS = [op for op, _ in OPS_WEIGHTED]
