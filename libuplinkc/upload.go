@@ -32,18 +32,6 @@ type Upload struct {
 	// commit's outcome must be found out (see commit).
 	written int64
 	started time.Time
-	// confirmed is the object under the key when commit found out that a
-	// commit Go gave up on was carried out: Go's Info() then lacks what
-	// the satellite answered (the size, the version), so info reports this.
-	confirmed *privateObject.VersionedObject
-}
-
-// info is the uploaded object: Go's view, or the object commit confirmed.
-func (up *Upload) info() *privateObject.VersionedObject {
-	if up.confirmed != nil {
-		return up.confirmed
-	}
-	return up.upload.Info()
 }
 
 // cancelScope stops the upload for good: a cancelled upload is aborted, so
@@ -285,14 +273,9 @@ func (up *Upload) stored(deadline time.Time) (bool, error) {
 		return false, explain(ctx, err)
 	}
 	mine := up.upload.Info()
-	ours := object.System.ContentLength == up.written &&
+	return object.System.ContentLength == up.written &&
 		!object.System.Created.Before(up.started.Truncate(time.Second)) &&
-		maps.Equal(object.Custom, mine.Custom)
-	if ours {
-		defer up.lock()()
-		up.confirmed = object
-	}
-	return ours, nil
+		maps.Equal(object.Custom, mine.Custom), nil
 }
 
 // uplink_upload_abort aborts the upload.
@@ -323,7 +306,7 @@ func uplink_upload_info(upload *C.UplinkUpload) C.UplinkObjectResult {
 		return C.UplinkObjectResult{error: mallocError(err)}
 	}
 	defer up.lock()()
-	info := up.info()
+	info := up.upload.Info()
 	if info == nil {
 		return C.UplinkObjectResult{}
 	}
@@ -404,5 +387,5 @@ func uplink_upload_info_versioned(upload *C.UplinkUpload) C.UplinkVersionedObjec
 		return C.UplinkVersionedObjectResult{error: mallocError(err)}
 	}
 	defer up.lock()()
-	return C.UplinkVersionedObjectResult{object: mallocVersionedObject(up.info())}
+	return C.UplinkVersionedObjectResult{object: mallocVersionedObject(up.upload.Info())}
 }
