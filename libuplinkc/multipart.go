@@ -7,6 +7,8 @@ package main
 import "C"
 
 import (
+	"context"
+	"fmt"
 	"time"
 	"unsafe"
 
@@ -109,12 +111,52 @@ func uplink_commit_upload(project *C.UplinkProject, bucketName, objectKey, uploa
 		}
 	}
 	ctx, end := proj.begin()
-	object, err := proj.CommitUpload(ctx, bucket, key, id, opts)
+	object, err := commitMultipart(ctx, proj, bucket, key, id, opts)
 	err = end(err)
 	if err != nil {
 		return C.UplinkCommitUploadResult{error: mallocError(err)}
 	}
 	return C.UplinkCommitUploadResult{object: mallocObject(object)}
+}
+
+// commitMultipart commits a multipart upload so that the caller learns the
+// true outcome. Cut off by a cancel, a close or a timeout, the request
+// could still be carried out by the satellite while Go gives up on its
+// answer: the caller would hear "cancelled" of a stored object (the async
+// fuzz tier saw it). So the request runs on a context of its own, which
+// keeps ctx's deadline but not its cancel, and once ctx ends the caller
+// waits for the answer at most commitGrace more; only past that is the
+// outcome unknown, and the error says so.
+func commitMultipart(ctx context.Context, proj *Project, bucket, key, id string, opts *uplink.CommitUploadOptions) (*uplink.Object, error) {
+	type outcome struct {
+		object *uplink.Object
+		err    error
+	}
+	detached, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if deadline, ok := ctx.Deadline(); ok {
+		cancel()
+		detached, cancel = context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		defer cancel()
+		object, err := proj.CommitUpload(detached, bucket, key, id, opts)
+		done <- outcome{object, err}
+	}()
+	select {
+	case got := <-done:
+		return got.object, got.err
+	case <-ctx.Done():
+	}
+	grace := time.NewTimer(commitGrace)
+	defer grace.Stop()
+	select {
+	case got := <-done:
+		return got.object, got.err
+	case <-grace.C:
+		return nil, fmt.Errorf("%w (whether the upload was committed is unknown: the satellite "+
+			"did not answer within %v)", context.Cause(ctx), commitGrace)
+	}
 }
 
 // uplink_abort_upload aborts a multipart upload.

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import (IO, Any, AsyncIterator, Callable, Iterable, List, Mapping, Optional, Tuple,
-                    TypeVar, Union)
+from typing import (IO, TYPE_CHECKING, Any, AsyncIterator, Callable, Iterable, List, Literal,
+                    Mapping, Optional, Tuple, TypeVar, Union, overload)
 
-from . import _native, listing
+from . import _aio_files, _native, files, listing
+from ._aio_files import AsyncObjectReader, AsyncObjectWriter
 from ._native import _async, calls
 from .access import Access
 from .credentials import find_access
@@ -38,15 +39,20 @@ from .module_classes import (Bucket, Config, CustomMetadata, DeleteResult, Downl
                              ListUploadsOptions, Object, ObjectLockConfiguration, Part, Retention,
                              UploadInfo, UploadOptions, VersionedObject, VersioningState)
 from .project import DELETE_OBJECTS_MAX_ITEMS, Project, _delete_items
+from .transfer import TransferConfig
 from .uplink import Uplink
+
+if TYPE_CHECKING:
+    import datetime
 
 T = TypeVar("T")
 
 # How much AsyncDownload.read() and iteration ask for at a time.
 CHUNK_SIZE = 1024 * 1024
 
-__all__ = ["AsyncDownload", "AsyncListing", "AsyncPartUpload", "AsyncProject", "AsyncUpload",
-           "CHUNK_SIZE", "open_project", "register_access", "request_access_with_passphrase"]
+__all__ = ["AsyncDownload", "AsyncListing", "AsyncObjectReader", "AsyncObjectWriter",
+           "AsyncPartUpload", "AsyncProject", "AsyncUpload", "CHUNK_SIZE", "open_project",
+           "register_access", "request_access_with_passphrase"]
 
 
 # ---------------------------------------------------------------------------
@@ -285,51 +291,70 @@ class AsyncProject:
     async def upload_file(self, bucket_name: str, key: str,
                           source: Union[str, "os.PathLike[str]", IO[bytes]], *,
                           progress: Optional[Callable[[int], Any]] = None,
-                          part_size: int = 0, concurrency: int = 0,
+                          part_size: Optional[int] = None, concurrency: Optional[int] = None,
                           upload_options: Optional[UploadOptions] = None,
                           custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]]
-                          = None) -> Object:
+                          = None, transfer_config: Optional[TransferConfig] = None) -> Object:
         """Uploads a local file (a path, or a binary file object from its position)
-        as one upload, in CHUNK_SIZE writes; returns the stored Object. Nothing is
-        stored when it fails. ``part_size`` and ``concurrency`` are accepted for
-        Project's signature (one upload streams at the network's pace)."""
-        del part_size, concurrency
-        upload = await self.upload_object(bucket_name, key, upload_options)
-        async with upload:
-            if custom_metadata is not None:
-                upload.set_custom_metadata(custom_metadata)
-            if isinstance(source, (str, os.PathLike)):
-                with open(source, "rb") as stream:
-                    await _copy_into(stream, upload, progress)
-            else:
-                await _copy_into(source, upload, progress)
-            await upload.commit()
-            return upload.info()
+        and returns the stored Object, as Project.upload_file: a file larger than
+        the part size is a multipart upload whose parts go out ``concurrency`` at a
+        time, as tasks of this loop. A failure or a cancel aborts every part:
+        nothing is stored."""
+        return await _aio_files.upload_file(
+            self, bucket_name, key, source, progress=progress, part_size=part_size,
+            concurrency=concurrency, upload_options=upload_options,
+            custom_metadata=custom_metadata, transfer_config=transfer_config)
 
     async def download_file(self, bucket_name: str, key: str,
                             target: Union[str, "os.PathLike[str]", IO[bytes]], *,
                             progress: Optional[Callable[[int], Any]] = None,
-                            part_size: int = 0, concurrency: int = 0,
-                            version: Optional[bytes] = None) -> Object:
-        """Downloads bucket_name/key into a local file (a path, written under a
-        temporary name and renamed at the end, or a binary file object); returns the
-        Object. ``part_size`` and ``concurrency`` are accepted for Project's signature."""
-        del part_size, concurrency
-        download = await self.download_object(bucket_name, key, version=version)
-        async with download:
-            if not isinstance(target, (str, os.PathLike)):
-                await _copy_out(download, target, progress)
-                return download.info()
-            temporary = f"{os.fspath(target)}.part-{os.getpid()}"
-            try:
-                with open(temporary, "wb") as stream:
-                    await _copy_out(download, stream, progress)
-                os.replace(temporary, target)
-            except BaseException:
-                if os.path.exists(temporary):
-                    os.unlink(temporary)
-                raise
-            return download.info()
+                            part_size: Optional[int] = None, concurrency: Optional[int] = None,
+                            version: Optional[bytes] = None,
+                            transfer_config: Optional[TransferConfig] = None
+                            ) -> VersionedObject:
+        """Downloads bucket_name/key (one ``version`` of it when given) into a local
+        file and returns the object, as Project.download_file: an object larger
+        than the part size comes as ranged downloads, ``concurrency`` at a time, all
+        of one version. A path is written under a temporary name and renamed when
+        complete; a failure or a cancel leaves no file behind."""
+        return await _aio_files.download_file(
+            self, bucket_name, key, target, progress=progress, part_size=part_size,
+            concurrency=concurrency, version=version, transfer_config=transfer_config)
+
+    @overload
+    async def open(self, bucket_name: str, key: str, mode: Literal["rb"] = "rb", *,
+                   buffer_size: int = ..., version: Optional[bytes] = ...
+                   ) -> AsyncObjectReader: ...
+
+    @overload
+    async def open(self, bucket_name: str, key: str, mode: Literal["wb", "xb"], *,
+                   custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = ...,
+                   expires: "Union[int, datetime.datetime, None]" = ...,
+                   part_size: Optional[int] = ..., concurrency: Optional[int] = ...,
+                   transfer_config: Optional[TransferConfig] = ...) -> AsyncObjectWriter: ...
+
+    async def open(self, bucket_name: str, key: str, mode: str = "rb", *,
+                   buffer_size: int = files.DEFAULT_BUFFER_SIZE,
+                   version: Optional[bytes] = None,
+                   custom_metadata: Optional[Union[CustomMetadata, Mapping[Any, Any]]] = None,
+                   expires: "Union[int, datetime.datetime, None]" = None,
+                   part_size: Optional[int] = None, concurrency: Optional[int] = None,
+                   transfer_config: Optional[TransferConfig] = None
+                   ) -> Union[AsyncObjectReader, AsyncObjectWriter]:
+        """Opens an object as an async binary file, with Project.open's modes and
+        keywords: ``"rb"`` gives a seekable AsyncObjectReader (one version of the
+        object), ``"wb"`` an AsyncObjectWriter that stores the object at close,
+        ``"xb"`` one whose close fails with FailedPreconditionError when the key
+        exists. Raises ValueError for another mode, TypeError for a keyword of the
+        other mode, StorjException (ObjectNotFoundError, ...)."""
+        exclusive = files.open_mode(mode, version, custom_metadata, expires, transfer_config)
+        if exclusive is None:
+            return await AsyncObjectReader.open(self, bucket_name, key, version=version,
+                                                buffer_size=buffer_size)
+        return await AsyncObjectWriter.open(
+            self, bucket_name, key, custom_metadata=custom_metadata, expires=expires,
+            part_size=part_size, concurrency=concurrency, exclusive=exclusive,
+            transfer_config=transfer_config)
 
     # multipart uploads
 
@@ -492,32 +517,6 @@ class AsyncProject:
         await _async.run(calls.revoke_access, self._handle, access._handle)
 
 
-async def _copy_into(stream: IO[bytes], upload: "AsyncUpload",
-                     progress: Optional[Callable[[int], Any]]) -> None:
-    buffer = bytearray(CHUNK_SIZE)
-    view = memoryview(buffer)
-    while True:
-        got = stream.readinto(view)  # type: ignore[attr-defined]
-        if not got:
-            return
-        await upload.write(view[:got])
-        if progress is not None:
-            progress(got)
-
-
-async def _copy_out(download: "AsyncDownload", stream: IO[bytes],
-                    progress: Optional[Callable[[int], Any]]) -> None:
-    buffer = bytearray(CHUNK_SIZE)
-    view = memoryview(buffer)
-    while True:
-        got = await download.readinto(view)
-        if not got:
-            return
-        stream.write(view[:got])
-        if progress is not None:
-            progress(got)
-
-
 # ---------------------------------------------------------------------------
 # Transfers
 
@@ -609,11 +608,15 @@ class AsyncDownload:
         self.project = project
         self._eof = False
 
-    async def read(self, size: int = -1) -> bytes:
-        """Up to ``size`` bytes (as soon as some arrived; b"" at the end); -1 reads
-        to the end."""
-        if size is None or size < 0:
+    async def read(self, n: Optional[int] = -1) -> bytes:
+        """Up to ``n`` bytes, as soon as some arrived (b"" at the end), as
+        asyncio.StreamReader.read: -1 (the default), any negative number or None
+        reads to the end. Raises TypeError for another type than an int or None."""
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int)):
+            raise TypeError(f"n must be an int or None, not {type(n).__name__}")
+        if n is None or n < 0:
             return await self.readall()
+        size = n
         if self._eof:
             self._handle.check()
             return b""
@@ -645,6 +648,10 @@ class AsyncDownload:
     def info(self) -> Object:
         """The object being downloaded."""
         return calls.download_info(self._handle)
+
+    def versioned_info(self) -> VersionedObject:
+        """Like info(), with the version being downloaded."""
+        return calls.download_info_versioned(self._handle)
 
     @property
     def closed(self) -> bool:

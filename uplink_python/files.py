@@ -45,6 +45,64 @@ DEFAULT_BUFFER_SIZE = 1024 * 1024
 Metadata = Optional[Union[CustomMetadata, Mapping[Any, Any]]]
 
 
+def seek_target(position: int, size: int, offset: int, whence: int) -> int:
+    """The position a seek(offset, whence) moves to; raises TypeError/ValueError."""
+    if isinstance(offset, bool) or not isinstance(offset, int):
+        raise TypeError(f"offset must be an int, not {type(offset).__name__}")
+    if whence == io.SEEK_SET:
+        target = offset
+    elif whence == io.SEEK_CUR:
+        target = position + offset
+    elif whence == io.SEEK_END:
+        target = size + offset
+    else:
+        raise ValueError(f"whence must be 0, 1 or 2, not {whence!r}")
+    if target < 0:
+        raise ValueError(f"cannot seek to a negative position ({target})")
+    return target
+
+
+def range_length(position: int, size: int, wanted: int, block_size: int) -> int:
+    """The length of the ranged download a read of ``wanted`` bytes at ``position``
+    (after a seek) opens: at least ``block_size``; -1 when it runs to the end."""
+    length = max(wanted, block_size)
+    return -1 if position + length >= size else length
+
+
+def check_same_object(opened: "VersionedObject", info: Object, name: str) -> None:
+    """Refuses a range of another object than the one opened: a bucket without
+    versioning has no version to pin, and an overwrite replaces the object."""
+    system, first = info.system, opened.system
+    if (system.created, system.content_length) != (first.created, first.content_length):
+        raise FailedPreconditionError(f"{name} was replaced while it was read")
+
+
+def open_mode(mode: str, version: Optional[bytes], custom_metadata: Metadata, expires: Any,
+              transfer_config: Optional[TransferConfig]) -> Optional[bool]:
+    """Checks the mode of an open and the keywords that apply to it: None to
+    read, False to write, True to write exclusively ("xb")."""
+    if mode in ("rb", "br"):
+        for name, value in (("custom_metadata", custom_metadata), ("expires", expires),
+                            ("transfer_config", transfer_config)):
+            if value is not None:
+                raise TypeError(f"{name} applies to mode 'wb' only")
+        return None
+    if mode in ("wb", "bw", "xb", "bx"):
+        if version is not None:
+            raise TypeError("version applies to mode 'rb' only")
+        return "x" in mode
+    raise ValueError(f"mode must be 'rb', 'wb' or 'xb', not {mode!r} (wrap a binary file "
+                     "in io.TextIOWrapper for text)")
+
+
+def check_metadata(custom_metadata: Metadata) -> None:
+    """Raises TypeError unless ``custom_metadata`` is None, a CustomMetadata or a dict."""
+    if custom_metadata is not None and not isinstance(custom_metadata,
+                                                      (CustomMetadata, Mapping)):
+        raise TypeError("custom_metadata must be a CustomMetadata or a dict, "
+                        f"not {type(custom_metadata).__name__}")
+
+
 class RawObjectReader(io.RawIOBase):
     """A seekable raw binary stream over one version of an object, under the
     buffer of an ObjectReader. Raises StorjException while reading."""
@@ -98,18 +156,7 @@ class RawObjectReader(io.RawIOBase):
         """Moves the position (past the end is allowed: reads there return nothing).
         Downloads nothing. Raises ValueError for a negative result or a bad whence."""
         self._check_open()
-        if isinstance(offset, bool) or not isinstance(offset, int):
-            raise TypeError(f"offset must be an int, not {type(offset).__name__}")
-        if whence == io.SEEK_SET:
-            target = offset
-        elif whence == io.SEEK_CUR:
-            target = self._position + offset
-        elif whence == io.SEEK_END:
-            target = self.size + offset
-        else:
-            raise ValueError(f"whence must be 0, 1 or 2, not {whence!r}")
-        if target < 0:
-            raise ValueError(f"cannot seek to a negative position ({target})")
+        target = seek_target(self._position, self.size, offset, whence)
         if target != self._position:
             self._close_download()
             self._position = target
@@ -152,8 +199,8 @@ class RawObjectReader(io.RawIOBase):
         return bytes(buffer)
 
     def _open_range(self, wanted: int) -> "Download":
-        length = max(wanted, self._block_size)
-        if self._position + length >= self.size:
+        length = range_length(self._position, self.size, wanted, self._block_size)
+        if length < 0:
             return self._open_to_end()
         self._download = self._checked(self._project.download_object(
             self.bucket_name, self.key, DownloadOptions(offset=self._position, length=length),
@@ -172,14 +219,10 @@ class RawObjectReader(io.RawIOBase):
         """Refuses a range of another object than the one opened: a bucket without
         versioning has no version to pin, and an overwrite replaces the object."""
         try:
-            system = download.info().system
+            check_same_object(self.object, download.info(), self.name)
         except BaseException:
             download.close()
             raise
-        opened = self.object.system
-        if (system.created, system.content_length) != (opened.created, opened.content_length):
-            download.close()
-            raise FailedPreconditionError(f"{self.name} was replaced while it was read")
         return download
 
     def _close_download(self) -> None:
@@ -261,10 +304,7 @@ class ObjectWriter(io.BufferedIOBase):
         self.key = key
         config = TransferConfig.of(transfer_config, part_size, concurrency).for_upload()
         self._part_size, self._concurrency = config.part_size, config.concurrency
-        if custom_metadata is not None and not isinstance(custom_metadata,
-                                                          (CustomMetadata, Mapping)):
-            raise TypeError("custom_metadata must be a CustomMetadata or a dict, "
-                            f"not {type(custom_metadata).__name__}")
+        check_metadata(custom_metadata)
         self._metadata = custom_metadata
         self._options = UploadOptions(expires=expires) if expires is not None else None
         self._written = 0
@@ -479,19 +519,11 @@ def open_object(project: "Project", bucket_name: str, key: str, mode: str = "rb"
                 transfer_config: Optional[TransferConfig] = None
                 ) -> Union[ObjectReader, ObjectWriter]:
     """What Project.open does (see there)."""
-    if mode in ("rb", "br"):
-        for name, value in (("custom_metadata", custom_metadata), ("expires", expires),
-                            ("transfer_config", transfer_config)):
-            if value is not None:
-                raise TypeError(f"{name} applies to mode 'wb' only")
+    exclusive = open_mode(mode, version, custom_metadata, expires, transfer_config)
+    if exclusive is None:
         raw = RawObjectReader(project, bucket_name, key, version=version,
                               block_size=buffer_size)
         return ObjectReader(raw, buffer_size)
-    if mode in ("wb", "bw", "xb", "bx"):
-        if version is not None:
-            raise TypeError("version applies to mode 'rb' only")
-        return ObjectWriter(project, bucket_name, key, custom_metadata=custom_metadata,
-                            expires=expires, part_size=part_size, concurrency=concurrency,
-                            exclusive="x" in mode, transfer_config=transfer_config)
-    raise ValueError(f"mode must be 'rb', 'wb' or 'xb', not {mode!r} (wrap a binary file "
-                     "in io.TextIOWrapper for text)")
+    return ObjectWriter(project, bucket_name, key, custom_metadata=custom_metadata,
+                        expires=expires, part_size=part_size, concurrency=concurrency,
+                        exclusive=exclusive, transfer_config=transfer_config)

@@ -28,7 +28,6 @@ import asyncio
 import contextlib
 import datetime
 import errno
-import functools
 import os
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
@@ -451,63 +450,26 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
 
     async def _put_file(self, lpath: str, rpath: str, callback: Callback = DEFAULT_CALLBACK,
                         mode: str = "overwrite", **kwargs: Any) -> None:
-        """Uploads a local file (as a multipart upload, ``concurrency`` parts at a
-        time, when larger than the transfer_config's ``part_size``). A local
-        directory needs nothing: prefixes are implied."""
+        """Uploads a local file (AsyncProject.upload_file with the transfer_config: a
+        multipart upload, ``concurrency`` parts at a time, when larger than its
+        ``part_size``). A local directory needs nothing: prefixes are implied."""
         if os.path.isdir(lpath):
             return
         if mode == "create" and await self._exists(rpath):
             raise FileExistsError(errno.EEXIST, "the object exists", rpath)
         bucket, key = self._split(rpath)
-        size = os.path.getsize(lpath)
-        callback.set_size(size)
-        metadata = kwargs.get("custom_metadata")
+        callback.set_size(os.path.getsize(lpath))
         with _translated(rpath):
-            if size <= self.transfer_config.part_size:
-                await self.aproject.upload_file(bucket, key, lpath,
-                                                progress=callback.relative_update,
-                                                custom_metadata=metadata)
-            else:
-                await self._put_parts(bucket, key, lpath, size, callback, metadata)
-
-    async def _put_parts(self, bucket: str, key: str, lpath: str, size: int,
-                         callback: Callback, metadata: Any) -> None:
-        project = self.aproject
-        info = await project.begin_upload(bucket, key)
-        part_size = self.transfer_config.part_size
-        limit = asyncio.Semaphore(self.transfer_config.concurrency)
-
-        async def part(number: int, start: int) -> None:
-            async with limit:
-                upload = await project.upload_part(bucket, key, info.upload_id, number)
-                async with upload:
-                    with open(lpath, "rb") as stream:
-                        stream.seek(start)
-                        left = min(part_size, size - start)
-                        while left:
-                            chunk = stream.read(min(left, 1024 * 1024))
-                            if not chunk:
-                                raise OSError(errno.EIO, "the file shrank while uploaded",
-                                              lpath)
-                            await upload.write(chunk)
-                            callback.relative_update(len(chunk))
-                            left -= len(chunk)
-
-        try:
-            await asyncio.gather(*(part(index + 1, start) for index, start
-                                   in enumerate(range(0, size, part_size))))
-            await project.commit_upload(bucket, key, info.upload_id, metadata)
-        except BaseException:
-            with contextlib.suppress(errors.StorjException):
-                await asyncio.shield(project.abort_upload(bucket, key, info.upload_id))
-            raise
+            await self.aproject.upload_file(bucket, key, lpath,
+                                            progress=callback.relative_update,
+                                            custom_metadata=kwargs.get("custom_metadata"),
+                                            transfer_config=self.transfer_config)
 
     async def _get_file(self, rpath: str, lpath: Any, callback: Callback = DEFAULT_CALLBACK,
                         outfile: Any = None, **kwargs: Any) -> None:
         """Downloads an object to a local path or file object; a directory becomes
-        a local directory. To a path, with a transfer_config ``concurrency`` above 1,
-        an object larger than its ``part_size`` comes as that many ranged downloads
-        at a time (Project.download_file's, on a thread of the event loop's executor)."""
+        a local directory. An object larger than the transfer_config's ``part_size``
+        comes as ``concurrency`` ranged downloads at a time (AsyncProject.download_file)."""
         bucket, key = self._split(rpath)
         target = outfile if outfile is not None else lpath
         local = isinstance(target, (str, os.PathLike))
@@ -518,15 +480,9 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
             os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
         try:
             with _translated(rpath):
-                if local and self.transfer_config.concurrency > 1:
-                    stored = await asyncio.get_running_loop().run_in_executor(
-                        None, functools.partial(
-                            self.project.download_file, bucket, key, target,
-                            progress=callback.relative_update,
-                            transfer_config=self.transfer_config))
-                else:
-                    stored = await self.aproject.download_file(
-                        bucket, key, target, progress=callback.relative_update)
+                stored = await self.aproject.download_file(
+                    bucket, key, target, progress=callback.relative_update,
+                    transfer_config=self.transfer_config)
         except FileNotFoundError:
             if not (local and await self._isdir(rpath)):
                 raise

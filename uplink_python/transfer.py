@@ -94,6 +94,11 @@ class TransferConfig:
                              f"upload, got {self.part_size}")
         return self
 
+    def splits(self, size: Optional[int]) -> bool:
+        """Whether a transfer of ``size`` bytes (None: unknown, a file that cannot
+        seek) goes in parts rather than through one upload or download."""
+        return self.concurrency > 1 and size is not None and size > self.part_size
+
     @classmethod
     def of(cls, config: Optional["TransferConfig"], part_size: Optional[int] = None,
            concurrency: Optional[int] = None) -> "TransferConfig":
@@ -226,7 +231,7 @@ def _descriptor(handle: Any) -> Optional[int]:
         return None
 
 
-def _parts(size: int, part_size: int) -> List[Tuple[int, int]]:
+def part_ranges(size: int, part_size: int) -> List[Tuple[int, int]]:
     """(offset, length) of each part."""
     return [(offset, min(part_size, size - offset)) for offset in range(0, size, part_size)]
 
@@ -245,6 +250,51 @@ def _pwrite_all(descriptor: int, view: memoryview, position: int) -> None:
         view, position = view[written:], position + written
 
 
+def upload_setup(source: PathOrFile, progress: Progress, part_size: Optional[int],
+                 concurrency: Optional[int], transfer_config: Optional[TransferConfig]
+                 ) -> Tuple[TransferConfig, _Progress]:
+    """The checked arguments of an upload_file (the sync one or aio's)."""
+    config = TransferConfig.of(transfer_config, part_size, concurrency).for_upload()
+    report = _Progress(progress)
+    if not isinstance(source, (str, os.PathLike)):
+        binary_source(source, "source")
+    return config, report
+
+
+def download_setup(target: PathOrFile, progress: Progress, part_size: Optional[int],
+                   concurrency: Optional[int], transfer_config: Optional[TransferConfig]
+                   ) -> Tuple[TransferConfig, _Progress]:
+    """The checked arguments of a download_file (the sync one or aio's)."""
+    config = TransferConfig.of(transfer_config, part_size, concurrency)
+    report = _Progress(progress)
+    if not isinstance(target, (str, os.PathLike)):
+        binary_target(target, "target")
+    return config, report
+
+
+@contextlib.contextmanager
+def opened_source(source: PathOrFile) -> Iterator[Any]:
+    """The file object to read: a path opened (and closed after), or ``source``."""
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as handle:
+            yield handle
+    else:
+        yield source
+
+
+def file_ended(position: int, size: int) -> ValueError:
+    """The error of a local file that shrank while its parts were uploaded."""
+    return ValueError(f"the file ended at {position} bytes while it was uploaded; it had "
+                      f"{size} when the upload began")
+
+
+def check_range_end(offset: int, length: int, position: int) -> None:
+    """Raises InternalError when the range at ``offset`` ended short of ``length``."""
+    if position != offset + length:
+        raise InternalError(f"the range at {offset} ended after {position - offset} of "
+                            f"{length} bytes")
+
+
 # ---------------------------------------------------------------------------
 # Upload
 
@@ -259,17 +309,12 @@ def upload_file(project: "Project", bucket: str, key: str, source: PathOrFile, *
     Raises StorjException, OSError for the local file, TypeError/ValueError for
     bad arguments (``part_size`` below 5 MiB, ``concurrency`` below 1).
     """
-    config = TransferConfig.of(transfer_config, part_size, concurrency).for_upload()
+    config, report = upload_setup(source, progress, part_size, concurrency, transfer_config)
     part_size, concurrency = config.part_size, config.concurrency
-    report = _Progress(progress)
-    if not isinstance(source, (str, os.PathLike)):
-        binary_source(source, "source")
-    with contextlib.ExitStack() as stack:
-        handle: Any = source
-        if isinstance(source, (str, os.PathLike)):
-            handle = stack.enter_context(open(source, "rb"))
+    with opened_source(source) as handle:
         start, size = _span(handle)
-        if concurrency > 1 and size is not None and size > part_size:
+        if config.splits(size):
+            assert size is not None
             return _upload_parts(project, bucket, key, handle, start, size, report, part_size,
                                  concurrency, upload_options, custom_metadata)
         return _upload_stream(project, bucket, key, handle, report, upload_options,
@@ -318,8 +363,7 @@ def _upload_parts(project: "Project", bucket: str, key: str, handle: Any, start:
                             handle.seek(start + offset + done)
                             count = _read_into(handle, view[:want])
                     if not count:
-                        raise ValueError(f"the file ended at {offset + done} bytes while it "
-                                         f"was uploaded; it had {size} when the upload began")
+                        raise file_ended(offset + done, size)
                     part.write(view, count)
                     done += count
                     report(count)
@@ -328,7 +372,7 @@ def _upload_parts(project: "Project", bucket: str, key: str, handle: Any, start:
 
     jobs: List[Callable[[], None]] = [
         functools.partial(send, number, offset, length)
-        for number, (offset, length) in enumerate(_parts(size, part_size), start=1)]
+        for number, (offset, length) in enumerate(part_ranges(size, part_size), start=1)]
     try:
         workers.run(jobs, concurrency)
         stored = project.commit_upload(bucket, key, upload_id, custom_metadata)
@@ -353,20 +397,18 @@ def download_file(project: "Project", bucket: str, key: str, target: PathOrFile,
     Raises StorjException (ObjectNotFoundError, ...), OSError for the local file,
     TypeError/ValueError for bad arguments.
     """
-    config = TransferConfig.of(transfer_config, part_size, concurrency)
+    config, report = download_setup(target, progress, part_size, concurrency, transfer_config)
     part_size, concurrency = config.part_size, config.concurrency
-    report = _Progress(progress)
     if not isinstance(target, (str, os.PathLike)):
-        binary_target(target, "target")
         return _download_into(project, bucket, key, target, report, part_size, concurrency,
                               version)
-    with _replacing(target) as handle:
+    with replacing(target) as handle:
         return _download_into(project, bucket, key, handle, report, part_size, concurrency,
                               version)
 
 
 @contextlib.contextmanager
-def _replacing(path: Union[str, "os.PathLike[str]"]) -> Iterator[IO[bytes]]:
+def replacing(path: Union[str, "os.PathLike[str]"]) -> Iterator[IO[bytes]]:
     """A new file beside ``path`` that replaces it on success and is removed on failure."""
     final = os.fspath(path)
     directory, name = os.path.split(os.path.abspath(final))
@@ -390,7 +432,7 @@ def _download_into(project: "Project", bucket: str, key: str, handle: Any, repor
         if room is not None:
             latest = project.stat_object_version(bucket, key, version)
             size = latest.system.content_length
-            if size > part_size:
+            if TransferConfig(part_size, concurrency).splits(size):
                 _download_parts(project, bucket, key, handle, start, size, report, part_size,
                                 concurrency, latest.version or version)
                 return latest
@@ -441,11 +483,9 @@ def _download_parts(project: "Project", bucket: str, key: str, handle: Any, star
                     report(count)
             finally:
                 workers.finished(download)
-        if position != offset + length:
-            raise InternalError(f"the range at {offset} ended after {position - offset} of "
-                                f"{length} bytes")
+        check_range_end(offset, length, position)
 
     jobs: List[Callable[[], None]] = [
-        functools.partial(fetch, offset, length) for offset, length in _parts(size, part_size)]
+        functools.partial(fetch, offset, length) for offset, length in part_ranges(size, part_size)]
     workers.run(jobs, concurrency)
     handle.seek(start + size)

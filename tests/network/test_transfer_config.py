@@ -129,7 +129,7 @@ def test_the_fs_takes_a_transfer_config(testnet: Any, bucket: str, tmp_path: Any
         fs.put_file(str(local), f"{bucket}/put")
         assert sorted(args[3] for args, _ in parts) == [1, 2]
 
-        ranges = _spy(fs.project, "download_object")
+        ranges = _async_spy(fs.aproject, "download_object")
         fs.get_file(f"{bucket}/put", str(tmp_path / "back.bin"))
         assert (tmp_path / "back.bin").read_bytes() == data
         assert sorted(args[2].offset for args, _ in ranges) == [0, 6 * MIB]

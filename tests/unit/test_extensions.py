@@ -13,7 +13,7 @@ from uplink_python.module_classes import (DeleteResult, DeleteStatus, ListObject
                                           ObjectLockConfiguration, Retention, RetentionMode,
                                           SystemMetadata, UploadInfo, VersionedObject,
                                           VersioningState)
-from uplink_python.transfer import _parts
+from uplink_python.transfer import part_ranges
 
 
 def test_enums_match_the_c_constants() -> None:
@@ -59,9 +59,9 @@ def test_retention_converts_times() -> None:
 
 
 def test_parts_cover_the_file() -> None:
-    assert _parts(0, 5) == []
-    assert _parts(5, 5) == [(0, 5)]
-    assert _parts(11, 5) == [(0, 5), (5, 5), (10, 1)]
+    assert part_ranges(0, 5) == []
+    assert part_ranges(5, 5) == [(0, 5)]
+    assert part_ranges(11, 5) == [(0, 5), (5, 5), (10, 1)]
 
 
 def test_error_spellings() -> None:
