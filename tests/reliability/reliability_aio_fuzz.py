@@ -568,7 +568,7 @@ class Sequence:
         if status == "ok":
             self.multiparts.append({"bucket": bucket, "key": key, "id": value.upload_id,
                                     "parts": {}, "cancelled": set(), "state": "live",
-                                    "busy": False})
+                                    "busy": False, "history": []})
         elif status == "cancelled" or not bad:
             self.stray_begins += 1  # the satellite may have begun it
 
@@ -600,6 +600,7 @@ class Sequence:
                                             cancel=self.cancel_mode())
         finally:
             entry["busy"] = False
+        entry["history"].append(f"part {number}: {status}")
         if status == "ok":
             entry["parts"][number] = bytes(data)
             if value.size != len(data) or value.part_number != number:
@@ -634,6 +635,7 @@ class Sequence:
         finally:
             self.busy.discard(where)
             entry["busy"] = False
+        entry["history"].append(f"commit: {status} {'' if status == 'ok' else repr(value)[:80]}")
         if status == "ok":
             entry["state"] = "gone"
             if any(p == UNKNOWN for p in parts):
@@ -663,6 +665,7 @@ class Sequence:
                 cancel=self.cancel_mode())
         finally:
             entry["busy"] = False
+        entry["history"].append(f"abort: {status}")
         entry["state"] = "gone" if status == "ok" else UNKNOWN
 
     # --- the other listings -------------------------------------------------------
@@ -750,7 +753,10 @@ class Sequence:
     async def check_uploads(self, project: aio.AsyncProject, bucket: str,
                             stop_after: Optional[int] = None, cancel: bool = True) -> None:
         """The pending uploads under the prefix agree with the model."""
-        known = {m["id"]: m for m in self.multiparts if m["bucket"] == bucket}
+        # Only the uploads the listing covers: a begin may have used an odd key outside
+        # the sequence's prefix.
+        known = {m["id"]: m for m in self.multiparts
+                 if m["bucket"] == bucket and m["key"].startswith(self.prefix)}
         live = {i for i, m in known.items() if m["state"] == "live" and not m["busy"]}
         ended = {i for i, m in known.items() if m["state"] == "gone"}
         options = ListUploadsOptions(prefix=self.prefix, recursive=True)
@@ -764,7 +770,9 @@ class Sequence:
             return
         listed = {u.upload_id for u in value}
         if live - listed:
-            self.problem(f"iter_uploads misses {len(live - listed)} pending upload(s)")
+            self.problem(f"iter_uploads misses {len(live - listed)} pending upload(s): "
+                         + "; ".join(f"{known[i]['key']} after {known[i]['history']}"
+                                     for i in sorted(live - listed)))
         singles = {key for b, key in self.single_keys if b == bucket}
         unnamed = [u.upload_id for u in value
                    if u.upload_id not in known and u.key not in singles]
