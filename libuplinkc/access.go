@@ -72,7 +72,9 @@ func uplink_parse_access(accessString *C.uplink_const_char) C.UplinkAccessResult
 	if accessString == nil {
 		return C.UplinkAccessResult{error: mallocError(errNull("access"))}
 	}
-	return newAccessResult(uplink.ParseAccess(C.GoString(accessString)))
+	ctx, release := interruptibleContext(context.Background())
+	defer release()
+	return newAccessResult(parseAccess(ctx, C.GoString(accessString)))
 }
 
 // uplink_request_access_with_passphrase asks the satellite for an access
@@ -463,6 +465,14 @@ func (m *encryptionMessage) Decode(c *picobuf.Decoder) {
 		m.entries = append(m.entries, entry)
 	})
 	c.Int32(3, &m.pathCipher)
+	// Go's parser reads and then ignores the default encryption
+	// parameters; reading them fails on the same malformed input.
+	c.Message(4, func(c *picobuf.Decoder) {
+		var cipher int32
+		var blockSize int64
+		c.Int32(1, &cipher)
+		c.Int64(2, &blockSize)
+	})
 }
 
 type storeEntryMessage struct {
