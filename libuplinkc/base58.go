@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -137,4 +138,144 @@ func base58CheckDecode(ctx context.Context, s string) (payload []byte, version b
 		return nil, 0, errBase58Checksum
 	}
 	return body[1:], body[0], nil
+}
+
+// The encoder divides and conquers the other way: the digits of x are
+// those of x / 58^L followed by the L digits of x mod 58^L, with L the
+// length of a table power of about the square root of x. Each division
+// multiplies by a reciprocal of the power (Newton's iteration, once per
+// table entry) and corrects its estimate with math/big's exact division,
+// which then only has a small quotient to find. Below base58LeafBits
+// math/big's own conversion is as fast.
+
+// base58LeafBits is the size of the numbers that math/big converts (a
+// variable so that tests can send small numbers through the division).
+var base58LeafBits = 1 << 19
+
+// base58Encoder converts one number; it keeps the powers and their
+// reciprocals.
+type base58Encoder struct {
+	powers base58Powers
+	// reciprocals[k] is about 2^(2m) / power(k), m its bit length.
+	reciprocals []*big.Int
+}
+
+// base58EncodeContext is storj.io/common/base58.Encode; ctx ends a long
+// encode between two multiplications.
+func base58EncodeContext(ctx context.Context, data []byte) (string, error) {
+	zeros := 0
+	for zeros < len(data) && data[zeros] == 0 {
+		zeros++
+	}
+	var digits []byte
+	if zeros < len(data) {
+		var err error
+		encoder := base58Encoder{powers: base58Powers{ctx: ctx}}
+		digits, err = encoder.digits(new(big.Int).SetBytes(data[zeros:]), 0)
+		if err != nil {
+			return "", err
+		}
+	}
+	out := make([]byte, zeros+len(digits))
+	for i := 0; i < zeros; i++ {
+		out[i] = base58Alphabet[0]
+	}
+	for i, digit := range digits {
+		out[zeros+i] = toBase58[digit]
+	}
+	return string(out), nil
+}
+
+// digits returns math/big's base-58 digits of x, at least width of them
+// (zeros in front); none for zero and width 0.
+func (e *base58Encoder) digits(x *big.Int, width int) ([]byte, error) {
+	var out []byte
+	switch {
+	case x.Sign() == 0:
+	case x.BitLen() <= max(base58LeafBits, e.powers.power(0).BitLen()):
+		out = x.Append(nil, 58)
+	default:
+		if err := e.powers.ctx.Err(); err != nil {
+			return nil, context.Cause(e.powers.ctx)
+		}
+		k := 0
+		for 2*e.powers.power(k).BitLen() < x.BitLen() {
+			k++
+		}
+		quotient, remainder := e.divMod(x, k)
+		low := base58LeafDigits << k
+		high, err := e.digits(quotient, max(width-low, 0))
+		if err != nil {
+			return nil, err
+		}
+		rest, err := e.digits(remainder, low)
+		if err != nil {
+			return nil, err
+		}
+		out = append(high, rest...)
+	}
+	if len(out) < width {
+		out = append(bytes.Repeat([]byte{'0'}, width-len(out)), out...)
+	}
+	return out, nil
+}
+
+// divMod divides x < 2^(2m) by power(k) < 2^m (Barrett's reduction).
+func (e *base58Encoder) divMod(x *big.Int, k int) (quotient, remainder *big.Int) {
+	power := e.powers.power(k)
+	m := uint(power.BitLen())
+	quotient = bigfft.Mul(new(big.Int).Rsh(x, m-1), e.reciprocal(k))
+	quotient.Rsh(quotient, m+1)
+	remainder = new(big.Int).Sub(x, bigfft.Mul(quotient, power))
+	if remainder.Sign() < 0 || remainder.Cmp(power) >= 0 {
+		correction := new(big.Int)
+		correction.DivMod(remainder, power, remainder)
+		quotient.Add(quotient, correction)
+	}
+	return quotient, remainder
+}
+
+// reciprocal returns about 2^(2m) / power(k), m its bit length. The
+// largest one asked for comes from Newton's iteration; the powers below it
+// then take one multiplication each, as 1/p = p / p².
+func (e *base58Encoder) reciprocal(k int) *big.Int {
+	for len(e.reciprocals) <= k {
+		e.reciprocals = append(e.reciprocals, nil)
+	}
+	if e.reciprocals[k] == nil {
+		power := e.powers.power(k)
+		if k+1 < len(e.reciprocals) && e.reciprocals[k+1] != nil {
+			// power(k+1) = power(k)², so with m and M their bit lengths
+			// power(k)·2^(2M)/power(k+1) = 2^(2M)/power(k).
+			m, M := uint(power.BitLen()), uint(e.powers.power(k+1).BitLen())
+			r := bigfft.Mul(power, e.reciprocals[k+1])
+			e.reciprocals[k] = r.Rsh(r, 2*(M-m))
+		} else {
+			e.reciprocals[k] = reciprocal(power)
+		}
+	}
+	return e.reciprocals[k]
+}
+
+// reciprocal returns about 2^(2m) / p, m the bit length of p (off by a
+// few units): Newton's iteration from the reciprocal of p's upper half.
+func reciprocal(p *big.Int) *big.Int {
+	m := uint(p.BitLen())
+	if m <= uint(max(base58LeafBits, 256)) { // at 256 bits h < m
+
+		one := new(big.Int).Lsh(big.NewInt(1), 2*m)
+		return one.Quo(one, p)
+	}
+	h := m/2 + 32
+	rh := reciprocal(new(big.Int).Rsh(p, m-h)) // about 2^(2h)/(p>>(m-h))
+	// With r = rh·2^(m−h): r += r·(2^(2m) − p·r) / 2^(2m), that is
+	// r += rh·(2^(m+h) − p·rh) / 2^(2h), of which the low h−8 bits of the
+	// error term change less than 1/256.
+	e := new(big.Int).Lsh(big.NewInt(1), m+h)
+	e.Sub(e, bigfft.Mul(p, rh))
+	e.Rsh(e, h-8)
+	correction := bigfft.Mul(rh, e)
+	correction.Rsh(correction, h+8)
+	r := rh.Lsh(rh, m-h)
+	return r.Add(r, correction)
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/big"
 	"math/rand"
 	"strings"
 	"testing"
@@ -161,5 +162,46 @@ func BenchmarkParseLargePrefix(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Logf("parse of a grant with a 1 MiB prefix: %d chars in %v", len(serialized), time.Since(start))
+	}
+}
+
+// TestBase58EncodeDividesExactly sends numbers through the encoder's
+// division with small leaves and compares with storj.io/common's encoder,
+// and for sizes where that one takes minutes with math/big's conversion.
+func TestBase58EncodeDividesExactly(t *testing.T) {
+	defer func(bits int) { base58LeafBits = bits }(base58LeafBits)
+	rng := rand.New(rand.NewSource(8))
+	for _, leaf := range []int{1, 1 << 13, 1 << 15} {
+		base58LeafBits = leaf
+		for i := 0; i < 40; i++ {
+			data := randomBytes(rng, rng.Intn(6000))
+			if got, want := base58Encode(data), base58.Encode(data); got != want {
+				t.Fatalf("leaf %d, %d bytes: Encode differs from storj.io/common's", leaf, len(data))
+			}
+		}
+	}
+	base58LeafBits = 1 << 12
+	for _, size := range []int{100 << 10, 1 << 20, 3<<20 + 17} {
+		data := randomBytes(rng, size)
+		data[len(data)-1] = 1 // not all zeros
+		zeros := 0
+		for data[zeros] == 0 {
+			zeros++
+		}
+		digits := new(big.Int).SetBytes(data).Append(nil, 58)
+		want := strings.Repeat("1", zeros) + string(bytes.Map(func(r rune) rune { return rune(toBase58[r]) }, digits))
+		if got := base58Encode(data); got != want {
+			t.Fatalf("%d bytes: Encode differs from math/big's conversion", size)
+		}
+	}
+}
+
+func TestBase58EncodeStopsWithTheContext(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cause := errors.New("stop")
+	cancel(cause)
+	_, err := base58EncodeContext(ctx, randomBytes(rand.New(rand.NewSource(9)), 200<<10))
+	if !errors.Is(err, cause) {
+		t.Fatalf("base58EncodeContext of a cancelled context: %v", err)
 	}
 }
