@@ -71,9 +71,10 @@ func uplink_parse_access(accessString *C.uplink_const_char) C.UplinkAccessResult
 	if accessString == nil {
 		return C.UplinkAccessResult{error: mallocError(errNull("access"))}
 	}
-	ctx, release := interruptibleContext(context.Background())
-	defer release()
-	return newAccessResult(parseAccess(ctx, C.GoString(accessString)))
+	serialized := C.GoString(accessString)
+	return newAccessResult(runInterruptibly(func(ctx context.Context) (*uplink.Access, error) {
+		return parseAccess(ctx, serialized)
+	}))
 }
 
 // uplink_request_access_with_passphrase asks the satellite for an access
@@ -328,30 +329,40 @@ func base58CheckEncodeContext(ctx context.Context, payload []byte, version byte)
 	return base58EncodeContext(ctx, append(data, base58Checksum(data)...))
 }
 
-// serializeInterruptibly serializes access on a goroutine of its own, so
-// that a signal ends the wait (see uplink_interrupt_watch): a grant of
-// megabytes still takes seconds of CPU, which then finish unseen.
+// serializeInterruptibly serializes access so that a signal ends the wait
+// (see uplink_interrupt_watch and runInterruptibly).
 func serializeInterruptibly(access *uplink.Access) (string, error) {
+	return runInterruptibly(func(ctx context.Context) (string, error) {
+		return serializeAccessContext(ctx, access)
+	})
+}
+
+// runInterruptibly runs work on a goroutine of its own when a signal can
+// interrupt the call, so that the signal ends the wait at once: a grant of
+// megabytes still takes seconds of CPU. work gets a context that the
+// signal cancels; the base58 coders stop soon after it ends, and the rest
+// (Go's own grant parsing) finishes unseen.
+func runInterruptibly[T any](work func(context.Context) (T, error)) (T, error) {
 	ctx, release := interruptibleContext(context.Background())
 	defer release()
 	if ctx.Done() == nil {
-		return serializeAccessContext(ctx, access)
+		return work(ctx)
 	}
 	type result struct {
-		serialized string
-		err        error
+		value T
+		err   error
 	}
 	done := make(chan result, 1)
 	go func() {
-		// The encoder stops soon after ctx ends.
-		serialized, err := serializeAccessContext(ctx, access)
-		done <- result{serialized, err}
+		value, err := work(ctx)
+		done <- result{value, err}
 	}()
 	select {
 	case r := <-done:
-		return r.serialized, r.err
+		return r.value, r.err
 	case <-ctx.Done():
-		return "", context.Cause(ctx)
+		var zero T
+		return zero, context.Cause(ctx)
 	}
 }
 

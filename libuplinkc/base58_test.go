@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 	"math/rand"
 	"strings"
@@ -203,5 +204,47 @@ func TestBase58EncodeStopsWithTheContext(t *testing.T) {
 	_, err := base58EncodeContext(ctx, randomBytes(rand.New(rand.NewSource(9)), 200<<10))
 	if !errors.Is(err, cause) {
 		t.Fatalf("base58EncodeContext of a cancelled context: %v", err)
+	}
+}
+
+// BenchmarkManyPrefixes serializes and parses a grant shared with 10,000
+// prefixes.
+func BenchmarkManyPrefixes(b *testing.B) {
+	access := randomAccess(b, rand.New(rand.NewSource(3)), 0, 0)
+	var prefixes []uplink.SharePrefix
+	for i := 0; i < 10000; i++ {
+		prefixes = append(prefixes, uplink.SharePrefix{Bucket: "b", Prefix: fmt.Sprintf("prefix-%05d/", i)})
+	}
+	shared, err := access.Share(uplink.FullPermission(), prefixes...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		serialized := mustSerialize(b, shared)
+		middle := time.Now()
+		if _, err := parseAccess(context.Background(), serialized); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("10,000 prefixes, %d chars: serialize %v, parse %v", len(serialized), middle.Sub(start), time.Since(middle))
+	}
+}
+
+func TestParseAccessStopsWithTheContext(t *testing.T) {
+	access := randomAccess(t, rand.New(rand.NewSource(10)), 0, 0)
+	shared, err := access.Share(uplink.FullPermission(), uplink.SharePrefix{Bucket: "b", Prefix: strings.Repeat("q", 64<<10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	serialized := mustSerialize(t, shared)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cause := errors.New("stop")
+	cancel(cause)
+	if _, err := parseAccess(ctx, serialized); !errors.Is(err, cause) {
+		t.Fatalf("parseAccess of a cancelled context: %v", err)
+	}
+	if _, err := serializeAccessContext(ctx, shared); !errors.Is(err, cause) {
+		t.Fatalf("serializeAccessContext of a cancelled context: %v", err)
 	}
 }
