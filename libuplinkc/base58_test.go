@@ -147,14 +147,7 @@ func TestHugeGrantRoundTrips(t *testing.T) {
 
 // BenchmarkParseLargePrefix parses a grant shared with one 1 MiB prefix.
 func BenchmarkParseLargePrefix(b *testing.B) {
-	access, err := uplink.ParseAccess(mustSerialize(b, randomAccess(b, rand.New(rand.NewSource(3)), 0, 0)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	shared, err := access.Share(uplink.FullPermission(), uplink.SharePrefix{Bucket: "b", Prefix: strings.Repeat("p", 1<<20)})
-	if err != nil {
-		b.Fatal(err)
-	}
+	shared := largePrefixAccess(b)
 	serialized := mustSerialize(b, shared)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
