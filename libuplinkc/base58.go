@@ -103,15 +103,41 @@ func (p *base58Powers) value(digits []byte) (*big.Int, error) {
 		k++
 	}
 	split := len(digits) - base58LeafDigits<<k
-	high, err := p.value(digits[:split])
+	power := p.power(k) // and every smaller one, before the halves read them
+	var high, low *big.Int
+	err := both(len(digits) > base58ParallelDigits, func() (err error) {
+		high, err = p.value(digits[:split])
+		return err
+	}, func() (err error) {
+		low, err = p.value(digits[split:])
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	low, err := p.value(digits[split:])
-	if err != nil {
-		return nil, err
+	return high.Add(bigfft.Mul(high, power), low), nil
+}
+
+// base58ParallelDigits (about 4 Mbit) is the size from which the two
+// halves of a conversion run on two goroutines.
+const base58ParallelDigits = 700_000
+
+// both runs a and b, on two goroutines when parallel, and returns the
+// first error.
+func both(parallel bool, a, b func() error) error {
+	if !parallel {
+		if err := a(); err != nil {
+			return err
+		}
+		return b()
 	}
-	return high.Add(bigfft.Mul(high, p.power(k)), low), nil
+	done := make(chan error, 1)
+	go func() { done <- a() }()
+	errB := b()
+	if errA := <-done; errA != nil {
+		return errA
+	}
+	return errB
 }
 
 // errBase58Format and errBase58Checksum are storj.io/common/base58's
@@ -170,8 +196,10 @@ func base58EncodeContext(ctx context.Context, data []byte) (string, error) {
 	var digits []byte
 	if zeros < len(data) {
 		var err error
+		x := new(big.Int).SetBytes(data[zeros:])
 		encoder := base58Encoder{powers: base58Powers{ctx: ctx}}
-		digits, err = encoder.digits(new(big.Int).SetBytes(data[zeros:]), 0)
+		encoder.prepare(x)
+		digits, err = encoder.digits(x, 0)
 		if err != nil {
 			return "", err
 		}
@@ -204,11 +232,14 @@ func (e *base58Encoder) digits(x *big.Int, width int) ([]byte, error) {
 		}
 		quotient, remainder := e.divMod(x, k)
 		low := base58LeafDigits << k
-		high, err := e.digits(quotient, max(width-low, 0))
-		if err != nil {
-			return nil, err
-		}
-		rest, err := e.digits(remainder, low)
+		var high, rest []byte
+		err := both(x.BitLen() > base58ParallelDigits*6, func() (err error) {
+			high, err = e.digits(quotient, max(width-low, 0))
+			return err
+		}, func() (err error) {
+			rest, err = e.digits(remainder, low)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -218,6 +249,21 @@ func (e *base58Encoder) digits(x *big.Int, width int) ([]byte, error) {
 		out = append(bytes.Repeat([]byte{'0'}, width-len(out)), out...)
 	}
 	return out, nil
+}
+
+// prepare computes the powers and reciprocals that the conversion of x
+// uses, so that its parallel halves only read them.
+func (e *base58Encoder) prepare(x *big.Int) {
+	if x.BitLen() <= max(base58LeafBits, e.powers.power(0).BitLen()) {
+		return
+	}
+	k := 0
+	for 2*e.powers.power(k).BitLen() < x.BitLen() {
+		k++
+	}
+	for ; k >= 0; k-- {
+		e.reciprocal(k)
+	}
 }
 
 // divMod divides x < 2^(2m) by power(k) < 2^m (Barrett's reduction).

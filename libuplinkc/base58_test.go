@@ -161,7 +161,8 @@ func BenchmarkParseLargePrefix(b *testing.B) {
 
 // TestBase58EncodeDividesExactly sends numbers through the encoder's
 // division with small leaves and compares with storj.io/common's encoder,
-// and for sizes where that one takes minutes with math/big's conversion.
+// and for sizes where that one takes minutes with math/big's conversion
+// (and those of megabytes through the parallel halves of both coders).
 func TestBase58EncodeDividesExactly(t *testing.T) {
 	defer func(bits int) { base58LeafBits = bits }(base58LeafBits)
 	rng := rand.New(rand.NewSource(8))
@@ -186,6 +187,10 @@ func TestBase58EncodeDividesExactly(t *testing.T) {
 		want := strings.Repeat("1", zeros) + string(bytes.Map(func(r rune) rune { return rune(toBase58[r]) }, digits))
 		if got := base58Encode(data); got != want {
 			t.Fatalf("%d bytes: Encode differs from math/big's conversion", size)
+		}
+		// The decoder of sizes where storj.io/common's takes minutes.
+		if back, err := base58Decode(context.Background(), want); err != nil || !bytes.Equal(back, data) {
+			t.Fatalf("%d bytes: Decode does not give the bytes back (%v)", size, err)
 		}
 	}
 }
