@@ -176,7 +176,7 @@ func base58CheckDecode(ctx context.Context, s string) (payload []byte, version b
 
 // base58LeafBits is the size of the numbers that math/big converts (a
 // variable so that tests can send small numbers through the division).
-var base58LeafBits = 1 << 19
+var base58LeafBits = 1 << 20
 
 // base58Encoder converts one number; it keeps the powers and their
 // reciprocals.

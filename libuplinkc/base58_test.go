@@ -196,6 +196,8 @@ func TestBase58EncodeDividesExactly(t *testing.T) {
 }
 
 func TestBase58EncodeStopsWithTheContext(t *testing.T) {
+	defer func(bits int) { base58LeafBits = bits }(base58LeafBits)
+	base58LeafBits = 1 << 12 // so that the encoder divides
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cause := errors.New("stop")
 	cancel(cause)
@@ -230,6 +232,8 @@ func BenchmarkManyPrefixes(b *testing.B) {
 }
 
 func TestParseAccessStopsWithTheContext(t *testing.T) {
+	defer func(bits int) { base58LeafBits = bits }(base58LeafBits)
+	base58LeafBits = 1 << 12 // so that the encoder divides
 	access := randomAccess(t, rand.New(rand.NewSource(10)), 0, 0)
 	shared, err := access.Share(uplink.FullPermission(), uplink.SharePrefix{Bucket: "b", Prefix: strings.Repeat("q", 64<<10)})
 	if err != nil {
