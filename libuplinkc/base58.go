@@ -20,7 +20,7 @@ import (
 // of squares, and products of large numbers go through Schönhage-Strassen
 // (bigfft), so the whole costs a few large multiplications.
 
-// base58LeafDigits is the length of the digit strings that math/big's
+// base58LeafDigits bounds the length of the digit strings that math/big's
 // own (quadratic) conversion handles.
 const base58LeafDigits = 1024
 
@@ -54,7 +54,7 @@ func base58Decode(ctx context.Context, s string) ([]byte, error) {
 	}
 	var value []byte
 	if len(digits) > 0 {
-		n, err := (&base58Powers{ctx: ctx}).value(digits)
+		n, err := (&base58Powers{ctx: ctx, leaf: leafDigits(len(digits))}).value(digits)
 		if err != nil {
 			return nil, err
 		}
@@ -65,17 +65,31 @@ func base58Decode(ctx context.Context, s string) ([]byte, error) {
 	return out, nil
 }
 
-// base58Powers holds 58^(base58LeafDigits·2^k) for k = 0, 1, ...
+// base58Powers holds 58^(leaf·2^k) for k = 0, 1, ...
 type base58Powers struct {
 	ctx    context.Context
+	leaf   int
 	powers []*big.Int
 }
 
-// power returns 58^(base58LeafDigits·2^k).
+// leafDigits is a leaf length of at most base58LeafDigits such that the
+// doublings of it just reach digits (plus a margin of one digit per leaf):
+// then each split halves its number, where a fixed leaf can leave a top
+// split of a few bits above a sliver of the number, and so a whole level of
+// work and a power twice as long.
+func leafDigits(digits int) int {
+	k := 0
+	for digits>>k > base58LeafDigits-1 {
+		k++
+	}
+	return (digits+1<<k-1)>>k + 1
+}
+
+// power returns 58^(leaf·2^k).
 func (p *base58Powers) power(k int) *big.Int {
 	for len(p.powers) <= k {
 		if len(p.powers) == 0 {
-			p.powers = append(p.powers, new(big.Int).Exp(big.NewInt(58), big.NewInt(base58LeafDigits), nil))
+			p.powers = append(p.powers, new(big.Int).Exp(big.NewInt(58), big.NewInt(int64(p.leaf)), nil))
 			continue
 		}
 		last := p.powers[len(p.powers)-1]
@@ -86,7 +100,7 @@ func (p *base58Powers) power(k int) *big.Int {
 
 // value converts digits (math/big's base-58 digits) to their number.
 func (p *base58Powers) value(digits []byte) (*big.Int, error) {
-	if len(digits) <= base58LeafDigits {
+	if len(digits) <= p.leaf {
 		n, ok := new(big.Int).SetString(string(digits), 58)
 		if !ok {
 			return nil, errBase58Digit
@@ -99,10 +113,10 @@ func (p *base58Powers) value(digits []byte) (*big.Int, error) {
 	// The low part is the largest power-of-two multiple of the leaf
 	// shorter than digits, so that all splits share one table.
 	k := 0
-	for base58LeafDigits<<(k+1) < len(digits) {
+	for p.leaf<<(k+1) < len(digits) {
 		k++
 	}
-	split := len(digits) - base58LeafDigits<<k
+	split := len(digits) - p.leaf<<k
 	power := p.power(k) // and every smaller one, before the halves read them
 	var high, low *big.Int
 	err := both(len(digits) > base58ParallelDigits, func() (err error) {
@@ -197,7 +211,9 @@ func base58EncodeContext(ctx context.Context, data []byte) (string, error) {
 	if zeros < len(data) {
 		var err error
 		x := new(big.Int).SetBytes(data[zeros:])
-		encoder := base58Encoder{powers: base58Powers{ctx: ctx}}
+		// log2(58) > 5.857981, so x has at most this many digits.
+		count := int(int64(x.BitLen())*1_000_000/5_857_981) + 1
+		encoder := base58Encoder{powers: base58Powers{ctx: ctx, leaf: leafDigits(count)}}
 		encoder.prepare(x)
 		digits, err = encoder.digits(x, 0)
 		if err != nil {
@@ -231,7 +247,7 @@ func (e *base58Encoder) digits(x *big.Int, width int) ([]byte, error) {
 			k++
 		}
 		quotient, remainder := e.divMod(x, k)
-		low := base58LeafDigits << k
+		low := e.powers.leaf << k
 		var high, rest []byte
 		err := both(x.BitLen() > base58ParallelDigits*6, func() (err error) {
 			high, err = e.digits(quotient, max(width-low, 0))
