@@ -21,7 +21,8 @@ import (
 func TestBase58DecodeMatchesStorjCommon(t *testing.T) {
 	rng := rand.New(rand.NewSource(4))
 	ctx := context.Background()
-	// Lengths around the leaf and its doublings exercise every split.
+	// Lengths below and above the leaf (at most 1024 digits), each with a
+	// leaf of its own.
 	sizes := []int{0, 1, 2, 5, 31, 500, 749, 750, 751, 1499, 1500, 1501, 3000, 6001, 12000, 50000}
 	for i := 0; i < 4*len(sizes); i++ {
 		size := sizes[i%len(sizes)] + rng.Intn(3)
