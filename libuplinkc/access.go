@@ -12,7 +12,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"math/big"
 	"time"
 	"unsafe"
 
@@ -72,7 +71,10 @@ func uplink_parse_access(accessString *C.uplink_const_char) C.UplinkAccessResult
 	if accessString == nil {
 		return C.UplinkAccessResult{error: mallocError(errNull("access"))}
 	}
-	return newAccessResult(uplink.ParseAccess(C.GoString(accessString)))
+	serialized := C.GoString(accessString)
+	return newAccessResult(runInterruptibly(func(ctx context.Context) (*uplink.Access, error) {
+		return parseAccess(ctx, serialized)
+	}))
 }
 
 // uplink_request_access_with_passphrase asks the satellite for an access
@@ -277,9 +279,8 @@ func uplink_free_access_time_bounds_result(result C.UplinkAccessTimeBoundsResult
 // uplink.Access.Serialize converts to base58 through storj.io/common/base58,
 // which divides one big integer by 58^10 once per ten digits: quadratic,
 // minutes of CPU for a grant with a 1 MiB prefix. The functions below give
-// byte-identical results through math/big's radix conversion, which divides
-// and conquers (Karatsuba multiplication, recursive division) and so is
-// subquadratic: about 40 times faster on such a grant.
+// byte-identical results through the divide-and-conquer encoder of
+// base58.go.
 
 // base58Alphabet is Bitcoin's, as storj.io/common/base58 uses.
 const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -297,22 +298,11 @@ var toBase58 = func() (to [256]byte) {
 
 // base58Encode is storj.io/common/base58.Encode, subquadratic.
 func base58Encode(data []byte) string {
-	zeros := 0
-	for zeros < len(data) && data[zeros] == 0 {
-		zeros++
+	out, err := base58EncodeContext(context.Background(), data)
+	if err != nil {
+		panic(err) // only a context ends the encoder early
 	}
-	var digits []byte
-	if zeros < len(data) {
-		digits = new(big.Int).SetBytes(data[zeros:]).Append(nil, 58)
-	}
-	out := make([]byte, zeros+len(digits))
-	for i := 0; i < zeros; i++ {
-		out[i] = base58Alphabet[0]
-	}
-	for i, digit := range digits {
-		out[zeros+i] = toBase58[digit]
-	}
-	return string(out)
+	return out
 }
 
 // base58Checksum is the first four bytes of sha256(sha256(data)).
@@ -324,35 +314,55 @@ func base58Checksum(data []byte) []byte {
 
 // base58CheckEncode is storj.io/common/base58.CheckEncode.
 func base58CheckEncode(payload []byte, version byte) string {
+	out, err := base58CheckEncodeContext(context.Background(), payload, version)
+	if err != nil {
+		panic(err) // only a context ends the encoder early
+	}
+	return out
+}
+
+// base58CheckEncodeContext is base58CheckEncode that ctx ends early.
+func base58CheckEncodeContext(ctx context.Context, payload []byte, version byte) (string, error) {
 	data := make([]byte, 0, 1+len(payload)+4)
 	data = append(data, version)
 	data = append(data, payload...)
-	return base58Encode(append(data, base58Checksum(data)...))
+	return base58EncodeContext(ctx, append(data, base58Checksum(data)...))
 }
 
-// serializeInterruptibly serializes access on a goroutine of its own, so
-// that a signal ends the wait (see uplink_interrupt_watch): a grant of
-// megabytes still takes seconds of CPU, which then finish unseen.
+// serializeInterruptibly serializes access so that a signal ends the wait
+// (see uplink_interrupt_watch and runInterruptibly).
 func serializeInterruptibly(access *uplink.Access) (string, error) {
+	return runInterruptibly(func(ctx context.Context) (string, error) {
+		return serializeAccessContext(ctx, access)
+	})
+}
+
+// runInterruptibly runs work on a goroutine of its own when a signal can
+// interrupt the call, so that the signal ends the wait at once: a grant of
+// megabytes still takes seconds of CPU. work gets a context that the
+// signal cancels; the base58 coders stop soon after it ends, and the rest
+// (Go's own grant parsing) finishes unseen.
+func runInterruptibly[T any](work func(context.Context) (T, error)) (T, error) {
 	ctx, release := interruptibleContext(context.Background())
 	defer release()
 	if ctx.Done() == nil {
-		return serializeAccess(access)
+		return work(ctx)
 	}
 	type result struct {
-		serialized string
-		err        error
+		value T
+		err   error
 	}
 	done := make(chan result, 1)
 	go func() {
-		serialized, err := serializeAccess(access)
-		done <- result{serialized, err}
+		value, err := work(ctx)
+		done <- result{value, err}
 	}()
 	select {
 	case r := <-done:
-		return r.serialized, r.err
+		return r.value, r.err
 	case <-ctx.Done():
-		return "", context.Cause(ctx)
+		var zero T
+		return zero, context.Cause(ctx)
 	}
 }
 
@@ -371,6 +381,11 @@ func accessGetEncAccess(access *uplink.Access) *grant.EncryptionAccess
 // serializeAccess is uplink.Access.Serialize with a fast base58: the same
 // protobuf (grant.Access.Serialize's), the same checks, the same string.
 func serializeAccess(access *uplink.Access) (string, error) {
+	return serializeAccessContext(context.Background(), access)
+}
+
+// serializeAccessContext is serializeAccess that ctx ends early.
+func serializeAccessContext(ctx context.Context, access *uplink.Access) (string, error) {
 	inner := grantOf(access)
 	switch {
 	case len(inner.SatelliteAddress) == 0:
@@ -407,7 +422,7 @@ func serializeAccess(access *uplink.Access) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("unable to marshal access grant: %w", err)
 	}
-	return base58CheckEncode(data, 0), nil
+	return base58CheckEncodeContext(ctx, data, 0)
 }
 
 // scopeMessage, encryptionMessage and storeEntryMessage are the protobuf
@@ -463,6 +478,14 @@ func (m *encryptionMessage) Decode(c *picobuf.Decoder) {
 		m.entries = append(m.entries, entry)
 	})
 	c.Int32(3, &m.pathCipher)
+	// Go's parser reads and then ignores the default encryption
+	// parameters; reading them fails on the same malformed input.
+	c.Message(4, func(c *picobuf.Decoder) {
+		var cipher int32
+		var blockSize int64
+		c.Int32(1, &cipher)
+		c.Int64(2, &blockSize)
+	})
 }
 
 type storeEntryMessage struct {

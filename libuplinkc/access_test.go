@@ -172,14 +172,7 @@ func sameBytes(a, b []byte) bool {
 // BenchmarkSerializeLargePrefix serializes a grant shared with one 1 MiB
 // prefix (storj.io/common's encoder took minutes).
 func BenchmarkSerializeLargePrefix(b *testing.B) {
-	access, err := uplink.ParseAccess(mustSerialize(b, randomAccess(b, rand.New(rand.NewSource(3)), 0, 0)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	shared, err := access.Share(uplink.FullPermission(), uplink.SharePrefix{Bucket: "b", Prefix: strings.Repeat("p", 1<<20)})
-	if err != nil {
-		b.Fatal(err)
-	}
+	shared := largePrefixAccess(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
@@ -189,6 +182,19 @@ func BenchmarkSerializeLargePrefix(b *testing.B) {
 		}
 		b.Logf("serialize of a grant with a 1 MiB prefix: %d chars in %v", len(serialized), time.Since(start))
 	}
+}
+
+// largePrefixAccess is a grant shared with one 1 MiB prefix.
+func largePrefixAccess(b *testing.B) *uplink.Access {
+	access, err := uplink.ParseAccess(mustSerialize(b, randomAccess(b, rand.New(rand.NewSource(3)), 0, 0)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	shared, err := access.Share(uplink.FullPermission(), uplink.SharePrefix{Bucket: "b", Prefix: strings.Repeat("p", 1<<20)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return shared
 }
 
 func mustSerialize(t testing.TB, access *uplink.Access) string {

@@ -1,0 +1,253 @@
+// Copyright (C) 2026 uplink-python authors.
+// See LICENSE for copying information.
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"math/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"storj.io/common/base58"
+	"storj.io/uplink"
+)
+
+func TestBase58DecodeMatchesStorjCommon(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	ctx := context.Background()
+	// Lengths below and above the leaf (at most 1024 digits), each with a
+	// leaf of its own.
+	sizes := []int{0, 1, 2, 5, 31, 500, 749, 750, 751, 1499, 1500, 1501, 3000, 6001, 12000, 50000}
+	for i := 0; i < 4*len(sizes); i++ {
+		size := sizes[i%len(sizes)] + rng.Intn(3)
+		data := randomBytes(rng, size)
+		encoded := base58.Encode(data)
+		got, err := base58Decode(ctx, encoded)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := base58.Decode(encoded); !bytes.Equal(got, want) {
+			t.Fatalf("%d bytes: base58Decode differs from storj.io/common's Decode", size)
+		}
+		checked := base58.CheckEncode(data, byte(rng.Intn(256)))
+		payload, version, err := base58CheckDecode(ctx, checked)
+		wantPayload, wantVersion, wantErr := base58.CheckDecode(checked)
+		if err != nil || wantErr != nil || version != wantVersion || !bytes.Equal(payload, wantPayload) {
+			t.Fatalf("%d bytes: CheckDecode %v %v", size, err, wantErr)
+		}
+	}
+	// Strings Go's decoder takes apart: bad digits anywhere, only '1's,
+	// short or corrupted checksums.
+	good := base58.CheckEncode(randomBytes(rng, 3000), 0)
+	for _, s := range []string{"", "1", "111111", "0", "l", "O", "I", "1111111111z",
+		good[:len(good)-1], good + "0", "0" + good, good[:2000] + "I" + good[2001:],
+		good[:1000] + "2" + good[1001:], strings.Repeat("z", 5000), strings.Repeat("1", 3000) + good} {
+		_, _, err := base58CheckDecode(ctx, s)
+		_, _, wantErr := base58.CheckDecode(s)
+		if (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+			t.Fatalf("CheckDecode(%.20q...): %v, storj.io/common: %v", s, err, wantErr)
+		}
+	}
+}
+
+func TestBase58DecodeStopsWithTheContext(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cause := errors.New("stop")
+	cancel(cause)
+	_, err := base58Decode(ctx, base58.Encode(randomBytes(rand.New(rand.NewSource(5)), 20000)))
+	if !errors.Is(err, cause) {
+		t.Fatalf("base58Decode of a cancelled context: %v", err)
+	}
+}
+
+// TestParseAccessMatchesUplink parses every grant both ways and compares
+// what each holds through its serialization and its parts.
+func TestParseAccessMatchesUplink(t *testing.T) {
+	defer func(chars int) { fastParseChars = chars }(fastParseChars)
+	fastParseChars = 0
+	rng := rand.New(rand.NewSource(6))
+	for i := 0; i < 60; i++ {
+		access := randomAccess(t, rng, rng.Intn(2), []int{0, 10, 300, 3000}[rng.Intn(4)])
+		serialized := mustSerialize(t, access)
+		want, err := uplink.ParseAccess(serialized)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := parseAccess(context.Background(), serialized)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.SatelliteAddress() != want.SatelliteAddress() {
+			t.Fatalf("grant %d: satellite %q, want %q", i, got.SatelliteAddress(), want.SatelliteAddress())
+		}
+		if back := mustSerialize(t, got); back != serialized || back != mustSerialize(t, want) {
+			t.Fatalf("grant %d: parse then serialize differs from the grant", i)
+		}
+	}
+	// Malformed grants fail with Go's own messages.
+	good := mustSerialize(t, randomAccess(t, rng, 1, 10))
+	data, _, err := base58.CheckDecode(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"", "x", good[:len(good)-1], base58.CheckEncode(data, 1),
+		base58.CheckEncode(nil, 0), base58.CheckEncode([]byte{0x0a, 0}, 0),
+		base58.CheckEncode(data[:len(data)/2], 0), base58.CheckEncode([]byte{0xff, 0xff}, 0)} {
+		_, err := parseAccess(context.Background(), s)
+		_, wantErr := uplink.ParseAccess(s)
+		if (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+			t.Fatalf("parseAccess(%.20q...): %v, uplink: %v", s, err, wantErr)
+		}
+	}
+}
+
+// TestHugeGrantRoundTrips parses and serializes grants of one prefix of
+// up to 1 MiB (storj.io/common's encoder and decoder take minutes there,
+// so the reference is the grant's own string: parse then serialize gives
+// it back, and so does uplink's Serialize of the parsed grant for the
+// sizes it can still encode).
+func TestHugeGrantRoundTrips(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	base := randomAccess(t, rng, 0, 0)
+	for _, size := range []int{0, 1, 16 << 10, 1 << 20} {
+		// Few slashes: each path segment costs some 40 bytes of cipher
+		// overhead, so a 1 MiB prefix of short segments would make a
+		// grant of tens of megabytes.
+		prefix := make([]byte, size)
+		for i := range prefix {
+			prefix[i] = "abcé\x00\xff"[rng.Intn(7)]
+			if rng.Intn(1<<15) == 0 {
+				prefix[i] = '/'
+			}
+		}
+		shared, err := base.Share(uplink.FullPermission(), uplink.SharePrefix{Bucket: "b", Prefix: string(prefix)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		serialized := mustSerialize(t, shared)
+		parsed, err := parseAccess(context.Background(), serialized)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mustSerialize(t, parsed) != serialized {
+			t.Fatalf("%d byte prefix: parse then serialize differs", size)
+		}
+		if size <= 16<<10 {
+			if want, err := parsed.Serialize(); err != nil || want != serialized {
+				t.Fatalf("%d byte prefix: uplink's Serialize of the parsed grant differs (%v)", size, err)
+			}
+		}
+	}
+}
+
+// BenchmarkParseLargePrefix parses a grant shared with one 1 MiB prefix.
+func BenchmarkParseLargePrefix(b *testing.B) {
+	shared := largePrefixAccess(b)
+	serialized := mustSerialize(b, shared)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if _, err := parseAccess(context.Background(), serialized); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("parse of a grant with a 1 MiB prefix: %d chars in %v", len(serialized), time.Since(start))
+	}
+}
+
+// TestBase58EncodeDividesExactly sends numbers through the encoder's
+// division with small leaves and compares with storj.io/common's encoder,
+// and for sizes where that one takes minutes with math/big's conversion
+// (and those of megabytes through the parallel halves of both coders).
+func TestBase58EncodeDividesExactly(t *testing.T) {
+	defer func(bits int) { base58LeafBits = bits }(base58LeafBits)
+	rng := rand.New(rand.NewSource(8))
+	for _, leaf := range []int{1, 1 << 13, 1 << 15} {
+		base58LeafBits = leaf
+		for i := 0; i < 40; i++ {
+			data := randomBytes(rng, rng.Intn(6000))
+			if got, want := base58Encode(data), base58.Encode(data); got != want {
+				t.Fatalf("leaf %d, %d bytes: Encode differs from storj.io/common's", leaf, len(data))
+			}
+		}
+	}
+	base58LeafBits = 1 << 12
+	for _, size := range []int{100 << 10, 1 << 20, 3<<20 + 17} {
+		data := randomBytes(rng, size)
+		data[len(data)-1] = 1 // not all zeros
+		zeros := 0
+		for data[zeros] == 0 {
+			zeros++
+		}
+		digits := new(big.Int).SetBytes(data).Append(nil, 58)
+		want := strings.Repeat("1", zeros) + string(bytes.Map(func(r rune) rune { return rune(toBase58[r]) }, digits))
+		if got := base58Encode(data); got != want {
+			t.Fatalf("%d bytes: Encode differs from math/big's conversion", size)
+		}
+		// The decoder of sizes where storj.io/common's takes minutes.
+		if back, err := base58Decode(context.Background(), want); err != nil || !bytes.Equal(back, data) {
+			t.Fatalf("%d bytes: Decode does not give the bytes back (%v)", size, err)
+		}
+	}
+}
+
+func TestBase58EncodeStopsWithTheContext(t *testing.T) {
+	defer func(bits int) { base58LeafBits = bits }(base58LeafBits)
+	base58LeafBits = 1 << 12 // so that the encoder divides
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cause := errors.New("stop")
+	cancel(cause)
+	_, err := base58EncodeContext(ctx, randomBytes(rand.New(rand.NewSource(9)), 200<<10))
+	if !errors.Is(err, cause) {
+		t.Fatalf("base58EncodeContext of a cancelled context: %v", err)
+	}
+}
+
+// BenchmarkManyPrefixes serializes and parses a grant shared with 10,000
+// prefixes.
+func BenchmarkManyPrefixes(b *testing.B) {
+	access := randomAccess(b, rand.New(rand.NewSource(3)), 0, 0)
+	var prefixes []uplink.SharePrefix
+	for i := 0; i < 10000; i++ {
+		prefixes = append(prefixes, uplink.SharePrefix{Bucket: "b", Prefix: fmt.Sprintf("prefix-%05d/", i)})
+	}
+	shared, err := access.Share(uplink.FullPermission(), prefixes...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		serialized := mustSerialize(b, shared)
+		middle := time.Now()
+		if _, err := parseAccess(context.Background(), serialized); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("10,000 prefixes, %d chars: serialize %v, parse %v", len(serialized), middle.Sub(start), time.Since(middle))
+	}
+}
+
+func TestParseAccessStopsWithTheContext(t *testing.T) {
+	defer func(bits int) { base58LeafBits = bits }(base58LeafBits)
+	base58LeafBits = 1 << 12 // so that the encoder divides
+	access := randomAccess(t, rand.New(rand.NewSource(10)), 0, 0)
+	shared, err := access.Share(uplink.FullPermission(), uplink.SharePrefix{Bucket: "b", Prefix: strings.Repeat("q", 64<<10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	serialized := mustSerialize(t, shared)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cause := errors.New("stop")
+	cancel(cause)
+	if _, err := parseAccess(ctx, serialized); !errors.Is(err, cause) {
+		t.Fatalf("parseAccess of a cancelled context: %v", err)
+	}
+	if _, err := serializeAccessContext(ctx, shared); !errors.Is(err, cause) {
+		t.Fatalf("serializeAccessContext of a cancelled context: %v", err)
+	}
+}
