@@ -134,8 +134,12 @@ func registerAccess(config edge.Config, lim *limits, access *uplink.Access, opts
 		return nil, edgeError(ctx, edge.ErrAuthDialFailed, err, config.AuthServiceAddress, lim)
 	}
 	defer func() { _ = conn.Close() }()
-	serialized, err := access.Serialize()
+	// Go's own Serialize is quadratic in the grant's size.
+	serialized, err := serializeAccessContext(ctx, access)
 	if err != nil {
+		if cause := context.Cause(ctx); cause != nil {
+			return nil, cause // a timeout or a signal
+		}
 		return nil, fmt.Errorf("uplink: %w", err)
 	}
 	response, err := pb.NewDRPCEdgeAuthClient(conn).RegisterAccess(ctx, &pb.EdgeRegisterAccessRequest{

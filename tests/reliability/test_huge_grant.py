@@ -25,6 +25,11 @@ def test_a_grant_of_a_one_mib_prefix_round_trips() -> None:
     with uplink.parse_access(serialized) as parsed:
         assert parsed.serialize() == serialized
         assert parsed.satellite_address() == access.satellite_address()
+        # Opening a project reads the grant's time bounds (no network until a
+        # call), which must not serialize the grant again.
+        assert parsed.not_after is None
+        with parsed.open_project():
+            pass
     with pytest.raises(Exception, match="invalid access grant"):
         uplink.parse_access(serialized[:-1] + ("2" if serialized[-1] != "2" else "3"))
     access.close()
