@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 	"unsafe"
@@ -19,6 +20,14 @@ import (
 type PartUpload struct {
 	stream
 	part *uplink.PartUpload
+
+	// What identifies the part when a commit's outcome must be found out
+	// (see commit).
+	proj            *Project
+	bucket, key, id string
+	number          uint32
+	written         int64
+	started         time.Time
 }
 
 // cancelScope stops the part upload for good, as for uploads.
@@ -179,7 +188,8 @@ func uplink_upload_part(project *C.UplinkProject, bucketName, objectKey, uploadI
 	if err != nil {
 		return C.UplinkPartUploadResult{error: mallocError(err)}
 	}
-	part := &PartUpload{stream: stream{scope: proj.child()}}
+	part := &PartUpload{stream: stream{scope: proj.child()}, proj: proj, bucket: bucket, key: key,
+		id: id, number: uint32(partNumber), started: time.Now()}
 	part.watch(part.limits.request, "starting the part upload", nil, func() {
 		part.part, err = proj.UploadPart(part.ctx, bucket, key, id, uint32(partNumber))
 	})
@@ -200,7 +210,11 @@ func uplink_part_upload_write(partUpload *C.UplinkPartUpload, bytes unsafe.Point
 	if err != nil {
 		return C.UplinkWriteResult{error: mallocError(err)}
 	}
-	return writeTo(&part.stream, truerWrites(part.part.Write), bytes, length)
+	return writeTo(&part.stream, truerWrites(func(p []byte) (int, error) {
+		n, err := part.part.Write(p)
+		part.written += int64(n)
+		return n, err
+	}), bytes, length)
 }
 
 // uplink_part_upload_commit commits the part.
@@ -211,7 +225,35 @@ func uplink_part_upload_commit(partUpload *C.UplinkPartUpload) *C.UplinkError {
 	if err != nil {
 		return mallocError(err)
 	}
-	return mallocError(commitOf(&part.stream, part.part.Commit))
+	return mallocError(settleCommit(&part.stream, part.part.Commit, part.stored))
+}
+
+// stored reports whether the satellite holds this part after a commit whose
+// answer was lost (a cancel, a close, a timeout): a part of this number, of
+// the size written, modified since the part upload started. A part is
+// committed by the satellite while Go gives up on the answer, and Go's
+// abort of a failed part does not take it back.
+func (part *PartUpload) stored(deadline time.Time) (bool, error) {
+	ctx, cancel := context.WithDeadlineCause(context.Background(), deadline,
+		timeoutError("commit check", errors.New("the satellite did not answer in time")))
+	defer cancel()
+	parts := part.proj.ListUploadParts(ctx, part.bucket, part.key, part.id,
+		&uplink.ListUploadPartsOptions{Cursor: part.number - 1})
+	for parts.Next() {
+		found := parts.Item()
+		if found.PartNumber != part.number {
+			if found.PartNumber > part.number {
+				break
+			}
+			continue
+		}
+		return found.Size == part.written &&
+			!found.Modified.Before(part.started.Truncate(time.Second)), nil
+	}
+	if err := parts.Err(); err != nil {
+		return false, explain(ctx, err)
+	}
+	return false, nil
 }
 
 // uplink_part_upload_abort aborts the part.

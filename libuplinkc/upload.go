@@ -241,18 +241,27 @@ func uplink_upload_commit(upload *C.UplinkUpload) *C.UplinkError {
 // this check share commitGrace: a satellite that does not answer cannot
 // hold the caller longer.
 func (up *Upload) commit() error {
+	return settleCommit(&up.stream, up.upload.Commit, up.stored)
+}
+
+// settleCommit runs commit on st and tells the truth about it: when the
+// commit fails without a verdict from the satellite, stored looks for what
+// it would have stored, within the request timeout, or within commitGrace
+// of the scope's end once the scope has ended (a satellite that does not
+// answer cannot hold the caller longer).
+func settleCommit(st *stream, commit func() error, stored func(deadline time.Time) (bool, error)) error {
 	var ended atomic.Int64
-	stop := context.AfterFunc(up.ctx, func() { ended.Store(time.Now().UnixNano()) })
-	err := commitOf(&up.stream, up.upload.Commit)
+	stop := context.AfterFunc(st.ctx, func() { ended.Store(time.Now().UnixNano()) })
+	err := commitOf(st, commit)
 	stop()
 	if err == nil || !outcomeUnknown(err) {
 		return err
 	}
-	deadline := time.Now().Add(up.limits.request)
-	if up.limits.request <= 0 {
+	deadline := time.Now().Add(st.limits.request)
+	if st.limits.request <= 0 {
 		deadline = time.Now().Add(defaultRequestTimeout)
 	}
-	if up.ctx.Err() != nil {
+	if st.ctx.Err() != nil {
 		// AfterFunc's goroutine may not have run yet when the scope ended
 		// just now.
 		at := time.Now()
@@ -263,7 +272,7 @@ func (up *Upload) commit() error {
 			deadline = budget
 		}
 	}
-	stored, verifyErr := up.stored(deadline)
+	found, verifyErr := stored(deadline)
 	switch {
 	case verifyErr != nil && errorCode(err) != C.UPLINK_ERROR_INTERNAL:
 		// Still what the caller asked for or ran into (a cancel, a close, a
@@ -271,7 +280,7 @@ func (up *Upload) commit() error {
 		return fmt.Errorf("%w (whether the object was stored is unknown: %v)", err, verifyErr)
 	case verifyErr != nil:
 		return fmt.Errorf("commit failed (%v) and whether the object was stored is unknown: %v", err, verifyErr)
-	case stored:
+	case found:
 		return nil
 	}
 	return err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import threading
 from typing import Any, Dict, List
 
@@ -225,3 +226,40 @@ def test_value_classes_get_dict(project: Project, bucket: str) -> None:
     project.abort_upload(bucket, "d", info.upload_id)
     assert Part(1, 2, 3, b"e").get_dict() == {"part_number": 1, "size": 2, "modified": 3,
                                               "etag": b"e"}
+
+
+def test_cancel_racing_a_part_commit_tells_the_truth(project: Project, bucket: str) -> None:
+    """A cancel from another thread races each part's commit: a commit that returned
+    stored its part (listed, of the size written), one that raised CancelledError
+    stored none. The satellite may commit a part whose answer the cancel cut off;
+    libuplinkc then looks for the part before it answers."""
+    rounds = int(os.environ.get("UPLINK_RACE_ROUNDS", "60"))
+    info = project.begin_upload(bucket, "race")
+    outcomes: Dict[str, int] = {}
+    wrong: List[str] = []
+    rng = random.Random(5)
+    for number in range(1, rounds + 1):
+        data = rng.randbytes(rng.choice((10, 5000, 70000)))
+        part = project.upload_part(bucket, "race", info.upload_id, number)
+        part.write(data)
+        delay = rng.random() * 0.02
+        canceller = threading.Timer(delay, part.cancel)
+        canceller.start()
+        try:
+            part.commit()
+            outcome = "committed"
+        except CancelledError:
+            outcome = "cancelled"
+        canceller.join()
+        part.close()
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        listed = [p for p in project.list_upload_parts(
+            bucket, "race", info.upload_id, ListUploadPartsOptions(cursor=number - 1))
+            if p.part_number == number]
+        if outcome == "committed" and (not listed or listed[0].size != len(data)):
+            wrong.append(f"part {number}: committed but listed as {listed}")
+        if outcome == "cancelled" and listed:
+            wrong.append(f"part {number}: reported cancelled but stored ({listed[0].size} bytes)")
+    print(f"cancel vs part commit, {rounds} rounds: {outcomes}")
+    project.abort_upload(bucket, "race", info.upload_id)
+    assert not wrong, wrong

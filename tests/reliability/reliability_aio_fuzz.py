@@ -53,9 +53,6 @@ class Figures:
     # Plain InternalErrors by Go's text, with the calls that raised them (as in
     # reliability_fuzz.py): a caller's mistake must raise a class of its own.
     internal: Dict[str, Dict[str, int]] = {}
-    # Parts whose upload was reported cancelled and that a listing or a commit
-    # showed stored: a known race (library.md, "Cancellation"), counted, not failed.
-    cancelled_parts_stored = 0
 
 
 def _count(table: Dict[str, int], key: str) -> None:
@@ -581,6 +578,7 @@ class Sequence:
         if not free:
             return
         number = self.rng.choice(free)
+        entry["cancelled"].discard(number)  # an earlier cancelled part of this number
         data, bad = self.data()
         if not bad:
             data = data[:self.rng.choice([150_000, 8000])]
@@ -610,10 +608,8 @@ class Sequence:
             # A close from another task may end it after the satellite committed it.
             entry["parts"][number] = UNKNOWN
         elif status == "cancelled":
-            # A cancel that reaches the part's commit while the satellite carries it
-            # out may leave the part stored (libuplinkc cannot tell yet): unknown,
-            # and counted when a listing or commit shows it.
-            entry["parts"][number] = UNKNOWN
+            # A part whose commit won the race returns; a cancelled one stored
+            # nothing (libuplinkc looks for the part when the answer was lost).
             entry["cancelled"].add(number)
         # A part whose block raised stores nothing: the parts listing checks that.
 
@@ -737,10 +733,9 @@ class Sequence:
             return
         listed = {part.part_number: part.size for part in value}
         expected = entry["parts"]
-        for number in entry["cancelled"] & set(listed):
-            Figures.cancelled_parts_stored += 1
-            expected[number] = UNKNOWN
-        entry["cancelled"] -= set(listed)
+        for number in sorted(entry["cancelled"] & set(listed)):
+            self.problem(f"part {number} of upload {entry['id'][:12]}... was reported "
+                         f"cancelled and is stored ({listed[number]} bytes)")
         for number, data in expected.items():
             if isinstance(data, bytes) and listed.get(number) != len(data):
                 self.problem(f"iter_upload_parts: part {number} ({len(data)} bytes) listed "
@@ -891,5 +886,4 @@ def run(access_grant: str, buckets: List[str], seed: int, sequences: int,
                 text: {"count": sum(calls.values()), "calls": calls}
                 for text, calls in sorted(Figures.internal.items(),
                                           key=lambda item: -sum(item[1].values()))},
-            "cancelled_parts_stored": Figures.cancelled_parts_stored,
             "seconds": round(time.monotonic() - started, 1), "problems": Figures.problems}
