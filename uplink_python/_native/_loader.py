@@ -136,6 +136,9 @@ def _bind(lib: ctypes.CDLL) -> Tuple[str, ...]:
             continue
         func.restype = row.restype
         func.argtypes = row.argtypes
+        if row.quick:
+            # Called with the GIL kept (see Row.quick).
+            func = ctypes.PYFUNCTYPE(row.restype, *row.argtypes)((name, lib))
         functions[name] = func
     _State.functions = functions
     return tuple(missing)
