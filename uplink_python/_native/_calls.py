@@ -512,6 +512,10 @@ async_take: Row[None] = Row("uplink_async_take", [raw(c_uint64), raw(c_void_p), 
 async_cancel: Row[None] = Row("uplink_async_cancel", [raw(c_uint64)], NOTHING, quick=True)
 async_discard: Row[None] = Row("uplink_async_discard", [raw(c_uint64)], NOTHING)
 internal_AsyncCount: Row[int] = Row("uplink_internal_AsyncCount", [], Raw(c_size_t))
+# (paused) -> whether a thread is watched: the interrupt watch off or on again,
+# for benchmarks/interrupt_watch.py only.
+internal_PauseInterruptWatch: Row[bool] = Row("uplink_internal_PauseInterruptWatch",
+                                              [raw(c_bool)], Raw(c_bool))
 
 # Each of these has an ``uplink_async_`` twin taking the same arguments: its row
 # is derived from the sync one (``ASYNC[row.name]``), never written twice.
