@@ -15,9 +15,13 @@ runner itself stays small: a child's peak RSS starts at its parent's); rounds ar
 interleaved (the side that goes first rotates) and the table shows medians of
 each round's ratios: objects per second relative to Go (higher is better) and
 client CPU (user + system of the process during the measured part) relative
-to Go (lower is better), and each side's peak RSS. Then the event loop's lag
-(p50 / p99 / max of a 1 ms ticker) while ``aio`` gets one ``--large`` MiB
-object, and the number of Python threads with all calls in flight.
+to Go (lower is better), and each side's peak RSS. Then the peak RSS of Go and
+``aio`` with all ``--count`` gets (and stats) in flight at once (the issue's
+bound: aio at most Go's + 30 MiB), and the event loop's lag (p50 / p99 / max of
+a 1 ms ticker) while ``aio`` gets one ``--large`` MiB object (get_object, and
+download_object + readall), beside two controls: the same loop idle, and idle
+while Go's uplink downloads the object in another process (the lag the shared
+machine's load alone causes).
 
     UPLINK_TESTNET_INFO_FILE=/work/testnet/testnet.json PYTHONPATH=$PWD \\
         python benchmarks/aio_many.py --rounds 3
@@ -118,16 +122,25 @@ def worker(args: argparse.Namespace) -> Dict[str, float]:
             "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
 
-def lag_worker(args: argparse.Namespace) -> Dict[str, float]:
-    """The loop's lag while aio gets one large object."""
+LAG_MODES = ("aio get_object", "aio readall", "idle", "idle, Go downloading")
+
+
+def lag_worker(args: argparse.Namespace) -> Dict[str, Dict[str, float]]:
+    """The loop's lag (a 1 ms ticker) while aio gets one large object, whole
+    (get_object) and through download_object + readall, and two controls: the
+    same loop with nothing to do, and with nothing to do while Go's uplink
+    downloads the same object in another process (what the machine's load
+    alone does to a loop on this shared machine). Rounds are interleaved;
+    each figure is the median of the rounds'."""
     from uplink_python import Uplink, aio  # pylint: disable=import-outside-toplevel
 
     access = Uplink().parse_access(args.access)
     project = access.open_project()
-    lags: List[float] = []
+    size = args.large * 1024 * 1024
+    found: Dict[str, List[Dict[str, float]]] = {mode: [] for mode in LAG_MODES}
 
-    async def main() -> None:
-        aproject = aio.AsyncProject(project)
+    async def measure(aproject: Any, mode: str, seconds: float) -> float:
+        lags: List[float] = []
         done = False
 
         async def ticker() -> None:
@@ -136,29 +149,59 @@ def lag_worker(args: argparse.Namespace) -> Dict[str, float]:
                 await asyncio.sleep(0.001)
                 lags.append(max(0.0, time.perf_counter() - before - 0.001))
 
-        await aproject.put_object(args.bucket, "large", os.urandom(args.large * 1024 * 1024))
         tick = asyncio.ensure_future(ticker())
-        got = await aproject.get_object(args.bucket, "large")
+        start = time.perf_counter()
+        if mode == "aio get_object":
+            got = await aproject.get_object(args.bucket, "large")
+        elif mode == "aio readall":
+            async with await aproject.download_object(args.bucket, "large") as download:
+                got = await download.readall()
+        elif mode == "idle":
+            got = b""
+            await asyncio.sleep(seconds)
+        else:
+            got = b""
+            await asyncio.to_thread(run_json, [
+                GOBENCH, "-access", args.access, "-mode", "read", "-bucket", args.bucket,
+                "-key", "large", "-size", str(size)])
+        took = time.perf_counter() - start
         done = True
         await tick
-        assert len(got) == args.large * 1024 * 1024
+        assert mode.startswith("idle") or len(got) == size
+        del got
+        lags.sort()
+        found[mode].append({"p50_ms": lags[len(lags) // 2] * 1000,
+                            "p99_ms": lags[int(len(lags) * 0.99)] * 1000,
+                            "max_ms": lags[-1] * 1000, "ticks": len(lags)})
+        return took
+
+    async def main() -> None:
+        aproject = aio.AsyncProject(project)
+        await aproject.put_object(args.bucket, "large", os.urandom(size))
+        seconds = 2.0
+        for round_index in range(args.lag_rounds):
+            shift = round_index % len(LAG_MODES)
+            for mode in LAG_MODES[shift:] + LAG_MODES[:shift]:
+                took = await measure(aproject, mode, seconds)
+                if mode == "aio get_object":
+                    seconds = took  # the idle control lasts as long as a get
 
     asyncio.run(main())
     project.close()
     access.close()
-    lags.sort()
-    return {"p50_ms": lags[len(lags) // 2] * 1000, "p99_ms": lags[int(len(lags) * 0.99)] * 1000,
-            "max_ms": lags[-1] * 1000, "ticks": len(lags)}
+    return {mode: {name: statistics.median(run[name] for run in runs)
+                   for name in ("p50_ms", "p99_ms", "max_ms", "ticks")}
+            for mode, runs in found.items()}
 
 
 # ---------------------------------------------------------------------------
 # The runner.
 
-def run_json(command: List[str]) -> Dict[str, float]:
+def run_json(command: List[str]) -> Dict[str, Any]:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command[:4])} failed:\n{result.stderr[-3000:]}")
-    value: Dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    value: Dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return value
 
 
@@ -181,6 +224,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=16, help="KiB per object")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--large", type=int, default=80, help="MiB of the lag measurement")
+    parser.add_argument("--lag-rounds", type=int, default=4,
+                        help="interleaved rounds of the lag measurement")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--lag-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--side", help=argparse.SUPPRESS)
@@ -214,15 +259,26 @@ def main() -> None:
                     for op in OPS:   # put first: get and stat read what it stored
                         results[op][side].append(
                             measure(side, op, args, access, bucket, prefix))
+            # Everything in flight at once, on what round 0 stored.
+            flight = argparse.Namespace(**dict(vars(args), concurrency=args.count))
+            in_flight: Dict[str, Dict[str, List[Dict[str, float]]]] = {
+                op: {side: [] for side in ("go", "aio")} for op in ("get", "stat")}
+            for round_index in range(args.rounds):
+                for side in (("go", "aio") if round_index % 2 == 0 else ("aio", "go")):
+                    for op in ("get", "stat"):
+                        in_flight[op][side].append(measure(side, op, flight, access, bucket,
+                                                           f"{side}-0/"))
             lag = run_json([sys.executable, __file__, "--lag-worker", "--access", access,
-                            "--bucket", bucket, "--large", str(args.large)])
+                            "--bucket", bucket, "--large", str(args.large),
+                            "--lag-rounds", str(args.lag_rounds)])
         finally:
             project.delete_bucket_with_objects(bucket)
-    report(args, results, lag)
+    report(args, results, in_flight, lag)
 
 
 def report(args: argparse.Namespace, results: Dict[str, Dict[str, List[Dict[str, float]]]],
-           lag: Dict[str, float]) -> None:
+           in_flight: Dict[str, Dict[str, List[Dict[str, float]]]],
+           lag: Dict[str, Dict[str, float]]) -> None:
     print(f"{args.count} x {args.size} KiB, concurrency {args.concurrency}, medians of "
           f"{args.rounds} interleaved rounds; load average {os.getloadavg()[0]:.2f}")
     print()
@@ -242,9 +298,29 @@ def report(args: argparse.Namespace, results: Dict[str, Dict[str, List[Dict[str,
             print(f"| {op} | {side} | {rate:.0f} | {speed:.2f}x | {cpu:.2f}x | {rss:.0f} | "
                   f"{threads} |")
     print()
-    print(f"event-loop lag during a {args.large} MiB aio get_object: p50 {lag['p50_ms']:.2f} ms, "
-          f"p99 {lag['p99_ms']:.2f} ms, max {lag['max_ms']:.2f} ms ({int(lag['ticks'])} ticks)")
-
+    print(f"peak RSS with all {args.count} calls in flight at once (medians of {args.rounds}):")
+    print()
+    print("| op | Go MiB | aio MiB | aio - Go MiB | aio speed vs Go | aio CPU vs Go |")
+    print("|---|---|---|---|---|---|")
+    for op, sides in in_flight.items():
+        go_rss = statistics.median(run["max_rss_kib"] for run in sides["go"]) / 1024
+        aio_rss = statistics.median(run["max_rss_kib"] for run in sides["aio"]) / 1024
+        speed = statistics.median(go["seconds"] / run["seconds"]
+                                  for go, run in zip(sides["go"], sides["aio"]))
+        cpu = statistics.median(run["cpu_seconds"] / max(go["cpu_seconds"], 1e-9)
+                                for go, run in zip(sides["go"], sides["aio"]))
+        print(f"| {op} | {go_rss:.0f} | {aio_rss:.0f} | {aio_rss - go_rss:+.0f} | {speed:.2f}x | "
+              f"{cpu:.2f}x |")
+    print()
+    print(f"event-loop lag (1 ms ticker) around a {args.large} MiB download, medians of "
+          f"{args.lag_rounds} interleaved rounds:")
+    print()
+    print("| loop | p50 ms | p99 ms | max ms | ticks |")
+    print("|---|---|---|---|---|")
+    for mode in LAG_MODES:
+        row = lag[mode]
+        print(f"| {mode} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['max_ms']:.2f} | "
+              f"{int(row['ticks'])} |")
 
 if __name__ == "__main__":
     main()

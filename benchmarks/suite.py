@@ -26,6 +26,15 @@ run, as its own rows (e.g. ``--variant main=/tmp/main-checkout`` beside the
 installed one, for a before/after table under the same load). ``--go-twice``
 runs Go's side a second time as the rows ``go-again``: how far Go's ratios
 against itself stray from 1.00x is the resolution of that run.
+
+``--variant-env LABEL=NAME=VALUE`` (repeatable) adds a variant that runs the
+same uplink_python with the environment variable NAME set to VALUE, and a
+second table compares each variant with the plain Python side directly (the
+median of each round's ratio, wall and CPU). The cost of the Ctrl-C watch
+(issue 19: at most 2% on read(4096) and stat) is measured so, with the
+benchmark-only switch that leaves the watch off:
+    benchmarks/suite.py --rounds 6 --only "read(4096)" stat_object --stat-count 200 \
+        --variant-env nowatch=UPLINK_PYTHON_BENCH_INTERRUPT_WATCH=0
 """
 
 from __future__ import annotations
@@ -153,6 +162,10 @@ def main() -> None:
                         help="run only the cases whose name contains one of these words")
     parser.add_argument("--variant", action="append", default=[], metavar="LABEL=PATH",
                         help="also run the Python side with PATH first on PYTHONPATH")
+    parser.add_argument("--variant-env", action="append", default=[],
+                        metavar="LABEL=NAME=VALUE",
+                        help="also run the Python side with the environment variable NAME "
+                             "set to VALUE, compared with the plain side in a second table")
     parser.add_argument("--go-twice", action="store_true",
                         help="also run Go's side a second time, as the rows 'go-again': "
                              "Go against itself shows how far this run's noise moves a ratio")
@@ -175,6 +188,14 @@ def main() -> None:
             raise SystemExit(f"--variant wants LABEL=PATH, got {spec!r}")
         variants[label] = dict(env, PYTHONPATH=os.pathsep.join(
             [os.path.abspath(path)] + [p for p in [env.get("PYTHONPATH")] if p]))
+    paired: List[str] = []
+    for spec in args.variant_env:
+        label, _, setting = spec.partition("=")
+        name, _, value = setting.partition("=")
+        if not label or not name or label in variants:
+            raise SystemExit(f"--variant-env wants a new LABEL=NAME=VALUE, got {spec!r}")
+        variants[label] = dict(env, **{name: value})
+        paired.append(label)
     if args.go_twice:
         variants["go-again"] = None
     bucket = "bench-" + secrets.token_hex(4)
@@ -185,10 +206,15 @@ def main() -> None:
     go = lambda **flags: run_json(go_command(access, flags), env)  # noqa: E731
     try:
         go(mode="mkbucket", bucket=bucket)
+        # Only what the selected cases read (the network keeps every byte).
+        used = {case.go.get("key") for case in all_cases} | {
+            case.go.get("mode") for case in all_cases}
         for key, mib in (("src-main", args.size), ("src-small", args.small_size),
                          ("src-file", args.file_size)):
-            go(mode="put", bucket=bucket, key=key, size=int(mib * MIB))
-        go(mode="fill", bucket=bucket, prefix="list/", count=args.list_count)
+            if key in used:
+                go(mode="put", bucket=bucket, key=key, size=int(mib * MIB))
+        if "list" in used:
+            go(mode="fill", bucket=bucket, prefix="list/", count=args.list_count)
         with open(os.path.join(workdir, "source.bin"), "wb") as source:
             for offset in range(0, int(args.file_size * MIB), MIB):
                 source.write(os.urandom(min(MIB, int(args.file_size * MIB) - offset)))
@@ -214,6 +240,8 @@ def main() -> None:
                         runs[case.name][side].append(run_json(
                             [sys.executable, WORKER, access, worker], worker_env))
         print_table(all_cases, runs, list(variants), args.rounds, load_before, loadavg())
+        if paired:
+            print_pairs(all_cases, runs, paired)
     finally:
         try:
             go(mode="rmbucket", bucket=bucket)
@@ -256,6 +284,29 @@ def print_row(case: Case, go: List[Dict[str, float]], py: List[Dict[str, float]]
     rss = f"{go_rss:.0f}/{py_rss:.0f}"
     print(f"| {case.name:<48} | {go_cell:>11} | {py_cell:>17} | {speed:>10.2f}x "
           f"| {cpu_ratio:>8.2f}x | {rss:>13} |", flush=True)
+
+
+def print_pairs(all_cases: List[Case], runs: Dict[str, Dict[str, List[Dict[str, float]]]],
+                labels: List[str]) -> None:
+    """The plain Python side against each environment variant, round by round:
+    the medians of the rounds' ratios (plain / variant; 1.02x = the plain side
+    takes 2% longer, or 2% more CPU)."""
+    print()
+    header = (f"| {'case':<48} | {'python vs':>9} | {'wall ratio':>10} | {'CPU ratio':>9} | "
+              f"{'rounds: wall ratios':<30} |")
+    print(header)
+    print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
+    for case in all_cases:
+        plain = runs[case.name]["python"]
+        for label in labels:
+            other = runs[case.name][label]
+            walls = [p["seconds"] / o["seconds"] for p, o in zip(plain, other)]
+            cpus = [p["cpu_seconds"] / o["cpu_seconds"] for p, o in zip(plain, other)
+                    if o["cpu_seconds"] > 0]
+            cpu = statistics.median(cpus) if cpus else float("nan")
+            each = " ".join(f"{ratio:.3f}" for ratio in walls)
+            print(f"| {case.name:<48} | {label:>9} | {statistics.median(walls):>9.3f}x "
+                  f"| {cpu:>8.3f}x | {each:<30} |", flush=True)
 
 
 if __name__ == "__main__":

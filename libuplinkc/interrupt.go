@@ -30,7 +30,10 @@ var ErrInterrupted = errors.New("interrupted by a signal")
 // UPLINK_ERROR_INTERRUPTED at once and Python runs the handler.
 var interrupts struct {
 	watching atomic.Bool
-	mu       sync.Mutex
+	// paused turns the watch off for calls that start while it is set (a
+	// benchmark's paired comparison, uplink_internal_PauseInterruptWatch).
+	paused atomic.Bool
+	mu     sync.Mutex
 	// stop cancels the innermost call in flight on the watched thread
 	// (nil: none).
 	stop context.CancelCauseFunc
@@ -40,7 +43,7 @@ var interrupts struct {
 // it runs on the watched thread: stop cancels it with the cause. The
 // returned function must be called when the call returns.
 func interruptible(stop context.CancelCauseFunc) (release func()) {
-	if !interrupts.watching.Load() || C.uplink_on_watched_thread() == 0 {
+	if !interrupts.watching.Load() || interrupts.paused.Load() || C.uplink_on_watched_thread() == 0 {
 		return func() {}
 	}
 	interrupts.mu.Lock()
@@ -59,7 +62,7 @@ func interruptible(stop context.CancelCauseFunc) (release func()) {
 // interruptibleContext derives a context from parent that a signal cancels
 // while the call runs on the watched thread.
 func interruptibleContext(parent context.Context) (context.Context, func()) {
-	if !interrupts.watching.Load() || C.uplink_on_watched_thread() == 0 {
+	if !interrupts.watching.Load() || interrupts.paused.Load() || C.uplink_on_watched_thread() == 0 {
 		return parent, func() {}
 	}
 	ctx, stop := context.WithCancelCause(parent)
@@ -124,4 +127,15 @@ func watchInterrupts(fd, chainFd int, signals uint64) error {
 		}
 	}()
 	return nil
+}
+
+// uplink_internal_PauseInterruptWatch turns the interrupt watch off (paused)
+// or on again for the calls that start from now on, and reports whether a
+// thread is watched at all. For benchmarks only: the cost of the watch on
+// the hot paths, measured in one process, round by round.
+//
+//export uplink_internal_PauseInterruptWatch
+func uplink_internal_PauseInterruptWatch(paused C.bool) C.bool {
+	interrupts.paused.Store(bool(paused))
+	return C.bool(interrupts.watching.Load())
 }

@@ -49,6 +49,10 @@ T = TypeVar("T")
 
 # How much AsyncDownload.read() and iteration ask for at a time.
 CHUNK_SIZE = 1024 * 1024
+# From this size AsyncDownload.readall reads into the bytes it returns.
+_DIRECT_READALL = CHUNK_SIZE
+# What readall reads after that, to see the end.
+_END_PROBE = 64 * 1024
 
 __all__ = ["AsyncDownload", "AsyncListing", "AsyncObjectReader", "AsyncObjectWriter",
            "AsyncPartUpload", "AsyncProject", "AsyncUpload", "CHUNK_SIZE", "open_project",
@@ -286,7 +290,9 @@ class AsyncProject:
         else:
             handle = await _async.run(calls.download_object_version, self._handle, bucket_name,
                                       storj_path, version, download_options)
-        return AsyncDownload(handle, self)
+        if download_options is None:
+            return AsyncDownload(handle, self)
+        return AsyncDownload(handle, self, download_options.offset, download_options.length)
 
     async def upload_file(self, bucket_name: str, key: str,
                           source: Union[str, "os.PathLike[str]", IO[bytes]], *,
@@ -603,15 +609,21 @@ class AsyncDownload:
     """A download in progress: ``await read(n)``, ``await readinto(buffer)``,
     ``await readall()``, ``async for chunk in download``; ``async with`` closes it."""
 
-    def __init__(self, handle: _native.Handle, project: AsyncProject) -> None:
+    def __init__(self, handle: _native.Handle, project: AsyncProject, offset: Any = 0,
+                 length: Any = -1) -> None:
         self._handle = handle
         self.project = project
         self._eof = False
+        # The range asked for (DownloadOptions) and the bytes read so far: what
+        # readall expects to get.
+        self._range = (offset, length)
+        self._position = 0
 
     async def read(self, n: Optional[int] = -1) -> bytes:
-        """Up to ``n`` bytes, as soon as some arrived (b"" at the end), as
-        asyncio.StreamReader.read: -1 (the default), any negative number or None
-        reads to the end. Raises TypeError for another type than an int or None."""
+        """Up to ``n`` bytes and 1 MiB, as soon as some arrived (b"" at the end),
+        as asyncio.StreamReader.read: -1 (the default), any negative number or
+        None reads to the end. Raises TypeError for another type than an int or
+        None."""
         if n is not None and (isinstance(n, bool) or not isinstance(n, int)):
             raise TypeError(f"n must be an int or None, not {type(n).__name__}")
         if n is None or n < 0:
@@ -621,6 +633,7 @@ class AsyncDownload:
             self._handle.check()
             return b""
         data, self._eof = await _async.download_read(self._handle, size)
+        self._position += len(data)
         return data
 
     async def readinto(self, buffer: Any) -> int:
@@ -630,20 +643,47 @@ class AsyncDownload:
             self._handle.check()
             return 0
         got, self._eof = await _async.download_readinto(self._handle, buffer, full=True)
+        self._position += got
         return got
 
     async def readall(self) -> bytes:
-        """The rest of the object (joined from 4 MiB reads: one copy)."""
-        chunks: List[bytearray] = []
+        """The rest of the object. Go reads it straight into the bytes returned
+        when its size is known (no copy on the loop's thread); else it is
+        joined from 4 MiB reads."""
+        first: bytes = b""
+        expected = self._expected()
+        if expected >= _DIRECT_READALL and not self._eof:
+            direct = await _async.download_read_bytes(self._handle, expected)
+            if direct is not None:
+                first, self._eof = direct
+                self._position += len(first)
+        chunks: List[Any] = [first] if first else []
+        # After a direct read, the end is usually all that is left: a small probe.
+        size = _END_PROBE if first else 4 * CHUNK_SIZE
         while not self._eof:
-            buffer = bytearray(4 * CHUNK_SIZE)
+            buffer = bytearray(size)
             got = await self.readinto(buffer)
             if not got:
                 break
             del buffer[got:]
             chunks.append(buffer)
+            size = 4 * CHUNK_SIZE
         self._handle.check()
-        return b"".join(chunks)
+        if first and len(chunks) == 1:
+            return first
+        joined: bytes = b"".join(chunks)
+        return joined
+
+    def _expected(self) -> int:
+        """How many bytes are left to read by the object's size and the range
+        asked for; 0 when unknown (a range from the end)."""
+        offset, length = self._range
+        if not isinstance(offset, int) or not isinstance(length, int) or offset < 0:
+            return 0
+        total = max(0, self.info().system.content_length - offset)
+        if length >= 0:
+            total = min(total, length)
+        return max(0, total - self._position)
 
     def info(self) -> Object:
         """The object being downloaded."""

@@ -105,6 +105,26 @@ def test_streams(access: Access, project: Project, bucket: str) -> None:
             chunks = [chunk async for chunk in download]
             assert b"".join(chunks) == data[5:1005]
 
+        # readall reads the rest of a range straight into the bytes it returns,
+        # after reads, for ranges that end before or past the object's end;
+        # a range from the end is read in chunks.
+        mib = 1024 * 1024
+        for options, before, want in ((DownloadOptions(5, 2 * mib), 10, data[15:5 + 2 * mib]),
+                                      (DownloadOptions(mib, 10 * mib), 0, data[mib:]),
+                                      (DownloadOptions(-1_500_000, -1), 7, data[-1_499_993:]),
+                                      (None, 0, data)):
+            async with await aproject.download_object(bucket, "streamed", options) as download:
+                skipped = b""
+                while len(skipped) < before:
+                    skipped += await download.read(before - len(skipped))
+                assert await download.readall() == want
+                assert await download.readall() == b""
+        # One read(n) returns at most 1 MiB (its copy runs on the loop's thread).
+        async with await aproject.download_object(bucket, "streamed") as download:
+            chunks = [await download.read(8 * mib) for _ in range(3)]
+            assert all(0 < len(chunk) <= mib for chunk in chunks)
+            assert b"".join(chunks) == data[:sum(map(len, chunks))]
+
         with pytest.raises(RuntimeError):
             async with await aproject.upload_object(bucket, "aborted") as upload:
                 await upload.write(b"never stored")

@@ -39,3 +39,21 @@ def test_the_suite_prints_its_table(testnet: NetworkInfo) -> None:
         assert speed > 0 and (cpu > 0 or cpu != cpu), row  # nan: Go used no measurable CPU
         go_rss, py_rss = (int(value) for value in cells[5].split("/"))
         assert go_rss > 0 and py_rss > 0, row
+
+
+def test_an_environment_variant_gets_its_paired_table(testnet: NetworkInfo) -> None:
+    # What measures the Ctrl-C watch's cost (issue 19): the same Python side
+    # with the watch off, compared round by round with the plain side.
+    env = dict(os.environ, UPLINK_TESTNET_INFO_FILE=testnet.info_file)
+    result = subprocess.run(
+        [sys.executable, SUITE, "--rounds", "1", "--only", "stat_object", "--stat-count", "2",
+         "--small-size", "0.125", "--file-size", "1",
+         "--variant-env", "nowatch=UPLINK_PYTHON_BENCH_INTERRUPT_WATCH=0"],
+        capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [line for line in result.stdout.splitlines()
+            if line.startswith("| stat_object") and "nowatch" in line]
+    # One row in the main table (the variant against Go), one in the pairs.
+    assert len(rows) == 2, result.stdout
+    cells = [cell.strip() for cell in rows[1].strip("|").split("|")]
+    assert cells[1] == "nowatch" and float(cells[2].rstrip("x")) > 0, rows[1]

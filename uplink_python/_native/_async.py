@@ -46,7 +46,8 @@ from ._errors import redacting
 from ._gate import Handle, apply, leave
 from ._listing import PAGE_SIZE, Cursor
 from ._row import AsyncRow, Row
-from ._streams import _MAX_EMPTY_READS, MAX_READ_SIZE
+from ._streams import _MAX_EMPTY_READS
+from ._whole import new_bytes
 
 _T = TypeVar("_T")
 
@@ -54,6 +55,9 @@ _T = TypeVar("_T")
 _BATCH = 512
 # How long the waiter blocks in one uplink_async_wait (it also wakes at exit).
 _WAIT_MILLISECONDS = 1000
+# The most one AsyncDownload.read(n) returns (as the sync read(n)): its bytes
+# are copied out of the read buffer on the loop's thread, which must stay short.
+LOOP_READ_SIZE = 1024 * 1024
 
 
 class _Operation:
@@ -327,8 +331,9 @@ async def download_readinto(download: Handle, target: Any, full: bool) -> Tuple[
 
 
 async def download_read(download: Handle, count: int) -> Tuple[bytes, bool]:
-    """Reads what arrived, up to ``count`` bytes; returns (data, at EOF)."""
-    count = min(count, MAX_READ_SIZE)
+    """Reads what arrived, up to ``count`` bytes and LOOP_READ_SIZE; returns
+    (data, at EOF)."""
+    count = min(count, LOOP_READ_SIZE)
     if count <= 0:
         download.check()
         return b"", False
@@ -336,6 +341,24 @@ async def download_read(download: Handle, count: int) -> Tuple[bytes, bool]:
     got, eof = await download_readinto(download, buffer, full=False)
     del buffer[got:]
     return bytes(buffer), eof
+
+
+async def download_read_bytes(download: Handle, count: int) -> Optional[Tuple[bytes, bool]]:
+    """Reads ``count`` bytes (fewer only at the end of the object) straight into a
+    new bytes object, which Go fills off the loop's thread: no copy and no
+    zero-filling on the loop. Returns (data, at EOF), or None where a bytes
+    object cannot be filled in place (then read into a buffer instead)."""
+    made = new_bytes(count)
+    if made is None:
+        download.check()
+        return None
+    data, address = made
+    got, eof = await run(calls.download_read_full, download, address, count, keep=data)
+    if got > count or (got < count and not eof):
+        raise errors.InternalError(f"libuplinkc read {got} bytes into {count}")
+    if got < count:
+        data = data[:got]  # the object was shorter than its size said: one copy
+    return data, eof
 
 
 # ---------------------------------------------------------------------------

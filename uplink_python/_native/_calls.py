@@ -58,26 +58,27 @@ BYTES = (raw(c_void_p), raw(c_size_t))
 NOTHING = Raw()
 
 
-def _free(name: str, struct: Any) -> Row[None]:
-    """The row of ``uplink_free_*``: releases one result or item."""
-    return Row(name, [raw(struct)], NOTHING)
+def _free(name: str, struct: Any, quick: bool = False) -> Row[None]:
+    """The row of ``uplink_free_*``: releases one result or item (``quick``: a
+    few small C allocations, see Row)."""
+    return Row(name, [raw(struct)], NOTHING, quick=quick)
 
 
 # ---------------------------------------------------------------------------
 # Freeing: every result has exactly one of these
 
-free_error = _free("uplink_free_error", ERROR)
+free_error = _free("uplink_free_error", ERROR, quick=True)
 free_string_result = _free("uplink_free_string_result", d._StringResult)
 free_access_result = _free("uplink_free_access_result", d._AccessResult)
 free_encryption_key_result = _free("uplink_free_encryption_key_result", d._EncryptionKeyResult)
 free_project_result = _free("uplink_free_project_result", d._ProjectResult)
-free_bucket_result = _free("uplink_free_bucket_result", d._BucketResult)
+free_bucket_result = _free("uplink_free_bucket_result", d._BucketResult, quick=True)
 free_bucket = _free("uplink_free_bucket", _P(d._BucketStruct))
-free_object_result = _free("uplink_free_object_result", d._ObjectResult)
+free_object_result = _free("uplink_free_object_result", d._ObjectResult, quick=True)
 free_object = _free("uplink_free_object", _P(d._ObjectStruct))
-free_write_result = _free("uplink_free_write_result", d._WriteResult)
+free_write_result = _free("uplink_free_write_result", d._WriteResult, quick=True)
 free_upload_result = _free("uplink_free_upload_result", d._UploadResult)
-free_read_result = _free("uplink_free_read_result", d._ReadResult)
+free_read_result = _free("uplink_free_read_result", d._ReadResult, quick=True)
 free_download_result = _free("uplink_free_download_result", d._DownloadResult)
 free_upload_info_result = _free("uplink_free_upload_info_result", d._UploadInfoResult)
 free_upload_info = _free("uplink_free_upload_info", _P(d._UploadInfoStruct))
@@ -95,7 +96,7 @@ edge_free_credentials_result = _free("edge_free_credentials_result", d._EdgeCred
 edge_free_credentials = _free("edge_free_credentials", _P(d._EdgeCredentialsStruct))
 free_list_page_result = _free("uplink_free_list_page_result", ListPageResult)
 free_versioned_object_result = _free("uplink_free_versioned_object_result",
-                                     d._VersionedObjectResult)
+                                     d._VersionedObjectResult, quick=True)
 free_versioned_object = _free("uplink_free_versioned_object", _P(d._VersionedObjectStruct))
 free_object_lock_configuration_result = _free("uplink_free_object_lock_configuration_result",
                                               d._ObjectLockConfigurationResult)
@@ -512,13 +513,17 @@ edge_join_share_url: Row[str] = Row(
 # (timeout ms, id array, capacity) -> how many ids of finished operations it filled in
 async_wait: Row[int] = Row("uplink_async_wait", [raw(c_int64), raw(_P(c_uint64)), raw(c_size_t)],
                            Raw(c_size_t))
-async_wake: Row[None] = Row("uplink_async_wake", [], NOTHING)
+async_wake: Row[None] = Row("uplink_async_wake", [], NOTHING, quick=True)
 # (id, pointer to the sync call's result struct, its size): copies the result out once.
 async_take: Row[None] = Row("uplink_async_take", [raw(c_uint64), raw(c_void_p), raw(c_size_t)],
-                            ErrorOnly())
-async_cancel: Row[None] = Row("uplink_async_cancel", [raw(c_uint64)], NOTHING)
+                            ErrorOnly(), quick=True)
+async_cancel: Row[None] = Row("uplink_async_cancel", [raw(c_uint64)], NOTHING, quick=True)
 async_discard: Row[None] = Row("uplink_async_discard", [raw(c_uint64)], NOTHING)
 internal_AsyncCount: Row[int] = Row("uplink_internal_AsyncCount", [], Raw(c_size_t))
+# (paused) -> whether a thread is watched: the interrupt watch off or on again,
+# for benchmarks/interrupt_watch.py only.
+internal_PauseInterruptWatch: Row[bool] = Row("uplink_internal_PauseInterruptWatch",
+                                              [raw(c_bool)], Raw(c_bool))
 
 # Each of these has an ``uplink_async_`` twin taking the same arguments: its row
 # is derived from the sync one (``ASYNC[row.name]``), never written twice.

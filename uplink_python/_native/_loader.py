@@ -136,6 +136,9 @@ def _bind(lib: ctypes.CDLL) -> Tuple[str, ...]:
             continue
         func.restype = row.restype
         func.argtypes = row.argtypes
+        if row.quick:
+            # Called with the GIL kept (see Row.quick).
+            func = ctypes.PYFUNCTYPE(row.restype, *row.argtypes)((name, lib))
         functions[name] = func
     _State.functions = functions
     return tuple(missing)
@@ -193,9 +196,17 @@ def lib() -> ctypes.CDLL:
         return _State.lib
 
 
+# A benchmark knob, not a setting: "0" leaves the interrupt watch off, so that
+# benchmarks/suite.py can measure what the watch costs the hot paths
+# (--variant-env nowatch=UPLINK_PYTHON_BENCH_INTERRUPT_WATCH=0).
+ENV_BENCH_INTERRUPT_WATCH = "UPLINK_PYTHON_BENCH_INTERRUPT_WATCH"
+
+
 def _watch_interrupts() -> None:
     # pylint: disable=import-outside-toplevel  # both build on the loader
     from . import _calls, _interrupt
+    if os.environ.get(ENV_BENCH_INTERRUPT_WATCH) == "0":
+        return
     if "uplink_interrupt_watch" not in _State.missing:
         _interrupt.install(_calls.interrupt_watch)
 

@@ -219,18 +219,25 @@ class Row(Generic[_T]):
     which must interrupt a call in progress rather than wait for it).
     ``redact``: indexes of arguments that are secrets, removed from the text
     of an error the call raises.
+    ``quick``: the call never blocks and returns within microseconds (starting
+    an async operation, taking its result, freeing a small result): it is
+    bound so that the calling thread keeps the GIL. Releasing and taking the
+    GIL again around such a call cost more than the call, and the async
+    waiter thread and the event loop's thread took it from each other on
+    every operation.
     """
 
     __slots__ = ("name", "args", "result", "hold", "redact", "argtypes", "arity", "plain",
-                 "on_handle")
+                 "on_handle", "quick")
 
     def __init__(self, name: str, args: Sequence[Arg], result: Result[_T], *,
-                 hold: bool = True, redact: Tuple[int, ...] = ()) -> None:
+                 hold: bool = True, redact: Tuple[int, ...] = (), quick: bool = False) -> None:
         self.name = name
         self.args = tuple(args)
         self.result = result
         self.hold = hold
         self.redact = redact
+        self.quick = quick
         self.argtypes: Tuple[Any, ...] = tuple(t for arg in self.args for t in arg.ctypes)
         self.arity = sum(arg.takes for arg in self.args)
         # Every argument passed as it is: the gate skips the conversion step.
@@ -306,7 +313,8 @@ class AsyncRow(Row[int]):
 
     def __init__(self, sync: Row[Any], settles: bool = False) -> None:
         short = sync.name[len("uplink_"):] if sync.name.startswith("uplink_") else sync.name
-        super().__init__("uplink_async_" + short, sync.args, Started(), redact=sync.redact)
+        super().__init__("uplink_async_" + short, sync.args, Started(), redact=sync.redact,
+                         quick=True)
         self.sync = sync
         self.opens = isinstance(sync.result, Owned)
         self.settles = settles

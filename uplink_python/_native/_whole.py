@@ -6,7 +6,7 @@ from __future__ import annotations
 import ctypes
 import sys
 from ctypes import c_size_t, c_void_p
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 from ._errors import ERROR, pop_error
 from ._gate import free
@@ -50,6 +50,16 @@ _MAKE_BYTES = _bytes_maker()
 # large object's copy on the async waiter thread does not stall event loops.
 _COPY_RELEASING_GIL = 1 << 20
 _BYTES_DATA_OFFSET = bytes.__basicsize__ - 1  # PyBytesObject.ob_sval
+
+
+def new_bytes(length: int) -> Optional[Tuple[bytes, int]]:
+    """A new bytes object of ``length`` bytes, not yet filled, and the address
+    of its bytes, for a native call to fill before anyone else sees it; None
+    where that is not possible (not CPython)."""
+    if _MAKE_BYTES is None or length <= 0:
+        return None
+    data: bytes = _MAKE_BYTES(None, length)
+    return data, id(data) + _BYTES_DATA_OFFSET
 
 
 def _copy_out(pointer: Optional[int], length: int) -> bytes:
