@@ -27,8 +27,8 @@ from typing import (TYPE_CHECKING, AbstractSet, Any, AsyncIterator, Awaitable, C
 
 from ._args import at_least
 from .errors import ClosedError, InternalError, StorjException
-from .files import (DEFAULT_BUFFER_SIZE, Metadata, check_metadata, check_same_object,
-                    range_length, seek_target)
+from .files import (DEFAULT_BUFFER_SIZE, Metadata, ObjectFile, check_metadata,
+                    check_same_object, range_length, seek_target)
 from .module_classes import DownloadOptions, Object, UploadOptions, VersionedObject
 from .transfer import (CHUNK_SIZE, WRITE_CHUNK_SIZE, PathOrFile, Progress, TransferConfig,
                        _descriptor, check_range_end, _Progress, _pread_into, _pwrite_all, _read_into, _span,
@@ -263,7 +263,7 @@ async def _download_parts(project: "AsyncProject", bucket: str, key: str, handle
 # ---------------------------------------------------------------------------
 # open
 
-class AsyncObjectReader:
+class AsyncObjectReader(ObjectFile):
     """A readable, seekable async binary file over one version of an object, from
     ``await AsyncProject.open(bucket, key)``: ``await read(n=-1)``, ``await
     readinto(buffer)``, ``await readline()``, ``await seek(offset, whence)``,
@@ -300,16 +300,6 @@ class AsyncObjectReader:
         except BaseException:
             download.close()
             raise
-
-    @property
-    def name(self) -> str:
-        """The object's address, ``sj://bucket/key``."""
-        return f"sj://{self.bucket_name}/{self.key}"
-
-    @property
-    def mode(self) -> str:
-        """Always ``"rb"``."""
-        return "rb"
 
     @property
     def closed(self) -> bool:
@@ -477,9 +467,6 @@ class AsyncObjectReader:
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.close()
 
-    def __reduce__(self) -> Any:
-        raise TypeError("an open Storj object cannot be pickled")
-
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"at {self._position} of {self.size}"
         return f"<AsyncObjectReader {self.name} {state}>"
@@ -498,7 +485,7 @@ def _count(value: Any, what: str) -> int:
     return value
 
 
-class AsyncObjectWriter:
+class AsyncObjectWriter(ObjectFile):
     """An async binary file that becomes one object when it is closed, from
     ``await AsyncProject.open(bucket, key, "wb")``: ``await write(data)``, then
     ``await close()`` (or the end of an ``async with`` block) stores it;
@@ -546,15 +533,7 @@ class AsyncObjectWriter:
             upload = await project.upload_object(bucket_name, key, options)
         return cls(project, bucket_name, key, config, custom_metadata, options, upload)
 
-    @property
-    def name(self) -> str:
-        """The object's address, ``sj://bucket/key``."""
-        return f"sj://{self.bucket_name}/{self.key}"
-
-    @property
-    def mode(self) -> str:
-        """Always ``"wb"``."""
-        return "wb"
+    _MODE = "wb"
 
     @property
     def closed(self) -> bool:
@@ -729,9 +708,6 @@ class AsyncObjectWriter:
         if self._upload_id is not None:
             with contextlib.suppress(Exception):
                 self._project.sync.abort_upload(self.bucket_name, self.key, self._upload_id)
-
-    def __reduce__(self) -> Any:
-        raise TypeError("an open Storj object cannot be pickled")
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"{self._written} bytes written"

@@ -103,7 +103,29 @@ def check_metadata(custom_metadata: Metadata) -> None:
                         f"not {type(custom_metadata).__name__}")
 
 
-class RawObjectReader(io.RawIOBase):
+class ObjectFile:
+    """What every file over a Storj object shares, sync or async: its address as
+    ``name``, its ``mode``, and no pickling (it holds native handles)."""
+
+    bucket_name: str
+    key: str
+    _MODE = "rb"
+
+    @property
+    def name(self) -> str:
+        """The object's address, ``sj://bucket/key``."""
+        return f"sj://{self.bucket_name}/{self.key}"
+
+    @property
+    def mode(self) -> str:
+        """``"rb"`` for a reader, ``"wb"`` for a writer."""
+        return self._MODE
+
+    def __reduce__(self) -> Any:
+        raise TypeError("an open Storj object cannot be pickled")
+
+
+class RawObjectReader(ObjectFile, io.RawIOBase):
     """A seekable raw binary stream over one version of an object, under the
     buffer of an ObjectReader. Raises StorjException while reading."""
 
@@ -129,16 +151,6 @@ class RawObjectReader(io.RawIOBase):
         self.size = info.system.content_length
         self._version = info.version or version
         self._position = 0
-
-    @property
-    def name(self) -> str:
-        """The object's address, ``sj://bucket/key``."""
-        return f"sj://{self.bucket_name}/{self.key}"
-
-    @property
-    def mode(self) -> str:
-        """Always ``"rb"``."""
-        return "rb"
 
     def readable(self) -> bool:
         self._check_open()
@@ -242,9 +254,6 @@ class RawObjectReader(io.RawIOBase):
         finally:
             super().close()
 
-    def __reduce__(self) -> Any:
-        raise TypeError("an open Storj object cannot be pickled")
-
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"at {self._position} of {self.size}"
         return f"<RawObjectReader {self.name} {state}>"
@@ -274,7 +283,7 @@ class ObjectReader(io.BufferedReader):
 _WriterSelf = TypeVar("_WriterSelf", bound="ObjectWriter")
 
 
-class ObjectWriter(io.BufferedIOBase):
+class ObjectWriter(ObjectFile, io.BufferedIOBase):
     """A binary file object that becomes one object when it is closed.
 
     From ``Project.open(bucket, key, "wb")``. ``close()`` (or the end of a
@@ -323,15 +332,7 @@ class ObjectWriter(io.BufferedIOBase):
         elif self._concurrency == 1:
             self._upload = project.upload_object(bucket_name, key, self._options)
 
-    @property
-    def name(self) -> str:
-        """The object's address, ``sj://bucket/key``."""
-        return f"sj://{self.bucket_name}/{self.key}"
-
-    @property
-    def mode(self) -> str:
-        """Always ``"wb"``."""
-        return "wb"
+    _MODE = "wb"
 
     def writable(self) -> bool:
         self._check_open()
@@ -502,9 +503,6 @@ class ObjectWriter(io.BufferedIOBase):
             self.abort()
         except Exception:  # pylint: disable=broad-except
             pass  # a finalizer must not raise
-
-    def __reduce__(self) -> Any:
-        raise TypeError("an open Storj object cannot be pickled")
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{self._written} bytes written"
