@@ -296,15 +296,6 @@ var toBase58 = func() (to [256]byte) {
 	return to
 }()
 
-// base58Encode is storj.io/common/base58.Encode, subquadratic.
-func base58Encode(data []byte) string {
-	out, err := base58EncodeContext(context.Background(), data)
-	if err != nil {
-		panic(err) // only a context ends the encoder early
-	}
-	return out
-}
-
 // base58Checksum is the first four bytes of sha256(sha256(data)).
 func base58Checksum(data []byte) []byte {
 	first := sha256.Sum256(data)
@@ -378,13 +369,9 @@ func grantOf(access *uplink.Access) *grant.Access {
 //go:linkname accessGetEncAccess storj.io/uplink.access_getEncAccess
 func accessGetEncAccess(access *uplink.Access) *grant.EncryptionAccess
 
-// serializeAccess is uplink.Access.Serialize with a fast base58: the same
-// protobuf (grant.Access.Serialize's), the same checks, the same string.
-func serializeAccess(access *uplink.Access) (string, error) {
-	return serializeAccessContext(context.Background(), access)
-}
-
-// serializeAccessContext is serializeAccess that ctx ends early.
+// serializeAccessContext is uplink.Access.Serialize with a fast base58 that
+// ctx ends early: the same protobuf (grant.Access.Serialize's), the same
+// checks, the same string.
 func serializeAccessContext(ctx context.Context, access *uplink.Access) (string, error) {
 	inner := grantOf(access)
 	switch {

@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand"
 	"strings"
@@ -203,4 +204,18 @@ func mustSerialize(t testing.TB, access *uplink.Access) string {
 		t.Fatal(err)
 	}
 	return serialized
+}
+
+// base58Encode is storj.io/common/base58.Encode, subquadratic.
+func base58Encode(data []byte) string {
+	out, err := base58EncodeContext(context.Background(), data)
+	if err != nil {
+		panic(err) // only a context ends the encoder early
+	}
+	return out
+}
+
+// serializeAccess is serializeAccessContext without a context.
+func serializeAccess(access *uplink.Access) (string, error) {
+	return serializeAccessContext(context.Background(), access)
 }

@@ -80,16 +80,11 @@ func edge_register_access2(config C.EdgeConfig, timeouts *C.EdgeConfigTimeouts, 
 // edgeLimits applies the edge defaults: 0 means the default, negative no
 // bound. The request field bounds the whole registration.
 func edgeLimits(dial, whole time.Duration) *limits {
-	pick := func(value, def time.Duration) time.Duration {
-		switch {
-		case value == 0:
-			return def
-		case value < 0:
-			return -1
-		}
-		return value
+	return &limits{
+		dial:    bound(dial, defaultEdgeDialTimeout),
+		request: bound(whole, defaultEdgeRegisterTimeout),
+		stall:   defaultStallTimeout,
 	}
-	return newLimits(pick(dial, defaultEdgeDialTimeout), pick(whole, defaultEdgeRegisterTimeout), 0)
 }
 
 // registerAccess is edge.Config.RegisterAccess over libuplinkc's dialer:

@@ -137,35 +137,21 @@ func uplink_commit_upload(project *C.UplinkProject, bucketName, objectKey, uploa
 // waits for the answer at most commitGrace more; only past that is the
 // outcome unknown, and the error says so.
 func commitMultipart(ctx context.Context, proj *Project, bucket, key, id string, opts *uplink.CommitUploadOptions) (*uplink.Object, error) {
-	type outcome struct {
-		object *uplink.Object
-		err    error
-	}
-	detached, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	detached, cancel := context.WithoutCancel(ctx), context.CancelFunc(func() {})
 	if deadline, ok := ctx.Deadline(); ok {
-		cancel()
-		detached, cancel = context.WithDeadline(context.WithoutCancel(ctx), deadline)
+		detached, cancel = context.WithDeadline(detached, deadline)
 	}
-	done := make(chan outcome, 1)
-	go func() {
+	var object *uplink.Object
+	err := abandonable(ctx.Done(), func() (err error) {
 		defer cancel()
-		object, err := proj.CommitUpload(detached, bucket, key, id, opts)
-		done <- outcome{object, err}
-	}()
-	select {
-	case got := <-done:
-		return got.object, got.err
-	case <-ctx.Done():
-	}
-	grace := time.NewTimer(commitGrace)
-	defer grace.Stop()
-	select {
-	case got := <-done:
-		return got.object, got.err
-	case <-grace.C:
+		object, err = proj.CommitUpload(detached, bucket, key, id, opts)
+		return err
+	})
+	if err == errAbandoned {
 		return nil, fmt.Errorf("%w (whether the upload was committed is unknown: the satellite "+
 			"did not answer within %v)", context.Cause(ctx), commitGrace)
 	}
+	return object, err
 }
 
 // uplink_abort_upload aborts a multipart upload.

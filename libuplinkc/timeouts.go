@@ -51,20 +51,23 @@ type limits struct {
 // newLimits applies the defaults: 0 means the default, a negative value
 // means no bound (as Go's DialTimeout does).
 func newLimits(dial, request, stall time.Duration) *limits {
-	pick := func(value, def time.Duration) time.Duration {
-		switch {
-		case value == 0:
-			return def
-		case value < 0:
-			return 0
-		}
-		return value
-	}
 	return &limits{
-		dial:    pick(dial, defaultDialTimeout),
-		request: pick(request, defaultRequestTimeout),
-		stall:   pick(stall, defaultStallTimeout),
+		dial:    bound(dial, defaultDialTimeout),
+		request: bound(request, defaultRequestTimeout),
+		stall:   bound(stall, defaultStallTimeout),
 	}
+}
+
+// bound reads a timeout the caller gave: 0 means def, a negative value no
+// bound (0 in limits).
+func bound(value, def time.Duration) time.Duration {
+	switch {
+	case value == 0:
+		return def
+	case value < 0:
+		return 0
+	}
+	return value
 }
 
 func (lim *limits) touch() { lim.activity.Store(time.Now().UnixNano()) }
