@@ -398,13 +398,10 @@ def download_file(project: "Project", bucket: str, key: str, target: PathOrFile,
     TypeError/ValueError for bad arguments.
     """
     config, report = download_setup(target, progress, part_size, concurrency, transfer_config)
-    part_size, concurrency = config.part_size, config.concurrency
     if not isinstance(target, (str, os.PathLike)):
-        return _download_into(project, bucket, key, target, report, part_size, concurrency,
-                              version)
+        return _download_into(project, bucket, key, target, report, config, version)
     with replacing(target) as handle:
-        return _download_into(project, bucket, key, handle, report, part_size, concurrency,
-                              version)
+        return _download_into(project, bucket, key, handle, report, config, version)
 
 
 @contextlib.contextmanager
@@ -426,15 +423,15 @@ def replacing(path: Union[str, "os.PathLike[str]"]) -> Iterator[IO[bytes]]:
 
 
 def _download_into(project: "Project", bucket: str, key: str, handle: Any, report: _Progress,
-                   part_size: int, concurrency: int, version: Optional[bytes]) -> Object:
-    if concurrency > 1:
+                   config: TransferConfig, version: Optional[bytes]) -> Object:
+    if config.concurrency > 1:
         start, room = _span(handle)
         if room is not None:
             latest = project.stat_object_version(bucket, key, version)
             size = latest.system.content_length
-            if TransferConfig(part_size, concurrency).splits(size):
-                _download_parts(project, bucket, key, handle, start, size, report, part_size,
-                                concurrency, latest.version or version)
+            if config.splits(size):
+                _download_parts(project, bucket, key, handle, start, size, report,
+                                config.part_size, config.concurrency, latest.version or version)
                 return latest
     return _download_stream(project, bucket, key, handle, report, version)
 
