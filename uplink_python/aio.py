@@ -628,11 +628,10 @@ class AsyncDownload:
             raise TypeError(f"n must be an int or None, not {type(n).__name__}")
         if n is None or n < 0:
             return await self.readall()
-        size = n
         if self._eof:
             self._handle.check()
             return b""
-        data, self._eof = await _async.download_read(self._handle, size)
+        data, self._eof = await _async.download_read(self._handle, n)
         self._position += len(data)
         return data
 
