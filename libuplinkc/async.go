@@ -7,6 +7,8 @@ package main
 // #include "uplink_extensions.h"
 // #include <stdlib.h>
 // #include <string.h>
+// uint64_t uplink_thread_queue(void);
+// void uplink_set_thread_queue(uint64_t queue);
 import "C"
 
 import (
@@ -24,6 +26,7 @@ import (
 // uplink_async_wait; uplink_async_take then copies out its result, the
 // call's own result struct, freed by the call's own free function.
 type asyncOp struct {
+	queue     uint64 // the completion queue it reports to; 0: uplink_async_wait
 	cancelled bool
 	cancel    func() // stops the running call; nil when it cannot be stopped
 	done      bool
@@ -40,7 +43,10 @@ var asyncOps = struct {
 	ready  []uint64
 	woken  bool
 	notify chan struct{}
-}{ops: make(map[uint64]*asyncOp), notify: make(chan struct{}, 1)}
+	// The completion queues (uplink_async_queue_open) by id.
+	nextQueue uint64
+	queues    map[uint64]*asyncQueue
+}{ops: make(map[uint64]*asyncOp), notify: make(chan struct{}, 1), queues: make(map[uint64]*asyncQueue)}
 
 func asyncSignal() {
 	select {
@@ -52,7 +58,7 @@ func asyncSignal() {
 // startAsync runs run on a goroutine as a new operation; free frees its
 // result when nobody takes it.
 func startAsync[R any](run func(op *asyncOp) R, free func(R)) C.uint64_t {
-	op := &asyncOp{}
+	op := &asyncOp{queue: uint64(C.uplink_thread_queue())}
 	asyncOps.mu.Lock()
 	asyncOps.nextID++
 	id := asyncOps.nextID
@@ -71,6 +77,11 @@ func startAsync[R any](run func(op *asyncOp) R, free func(R)) C.uint64_t {
 		op.size = unsafe.Sizeof(result)
 		op.store = func(dst unsafe.Pointer) { *(*R)(dst) = result }
 		op.free = func() { free(result) }
+		if queue := asyncOps.queues[op.queue]; queue != nil {
+			queue.add(id)
+			asyncOps.mu.Unlock()
+			return
+		}
 		asyncOps.ready = append(asyncOps.ready, id)
 		asyncOps.mu.Unlock()
 		asyncSignal()
@@ -138,6 +149,110 @@ func uplink_async_wake() {
 	asyncOps.woken = true
 	asyncOps.mu.Unlock()
 	asyncSignal()
+}
+
+// ---------------------------------------------------------------------------
+// Completion queues: an event loop that can watch a descriptor (asyncio's
+// selector loops, uvloop) takes its operations' completions on its own
+// thread, where uplink_async_wait needs a thread blocked in it that then
+// hands them over. A queue is a list of finished ids and a descriptor that
+// is readable while the list is not empty.
+
+type asyncQueue struct {
+	ready    []uint64
+	wake     wakeDescriptor
+	signaled bool // the descriptor was made readable and not reset since
+}
+
+// add appends a finished id; the caller holds asyncOps.mu.
+func (q *asyncQueue) add(id uint64) {
+	q.ready = append(q.ready, id)
+	if !q.signaled {
+		q.signaled = true
+		q.wake.signal()
+	}
+}
+
+// uplink_async_queue_open makes a completion queue and returns its id and,
+// in *fd, the descriptor to watch for reading; it returns 0 where a queue
+// cannot be made (no descriptor on this platform, or none left).
+//
+//export uplink_async_queue_open
+func uplink_async_queue_open(fd *C.int) C.uint64_t {
+	if fd == nil {
+		return 0
+	}
+	wake, err := newWakeDescriptor()
+	if err != nil {
+		return 0
+	}
+	asyncOps.mu.Lock()
+	asyncOps.nextQueue++
+	id := asyncOps.nextQueue
+	asyncOps.queues[id] = &asyncQueue{wake: wake}
+	asyncOps.mu.Unlock()
+	*fd = C.int(wake.readable())
+	return C.uint64_t(id)
+}
+
+// uplink_async_queue_use makes the operations that the calling thread
+// starts from now on report to queue (0, or a queue that is closed by
+// then: to uplink_async_wait).
+//
+//export uplink_async_queue_use
+func uplink_async_queue_use(queue C.uint64_t) {
+	C.uplink_set_thread_queue(queue)
+}
+
+// uplink_async_queue_take writes up to capacity ids of the queue's
+// finished operations into ids, without blocking, and returns their count
+// (each id is handed out once); the descriptor stops being readable once
+// every finished id was taken.
+//
+//export uplink_async_queue_take
+func uplink_async_queue_take(queue C.uint64_t, ids *C.uint64_t, capacity C.size_t) C.size_t {
+	if ids == nil || capacity == 0 {
+		return 0
+	}
+	out := unsafe.Slice((*uint64)(unsafe.Pointer(ids)), int(capacity))
+	asyncOps.mu.Lock()
+	defer asyncOps.mu.Unlock()
+	q := asyncOps.queues[uint64(queue)]
+	if q == nil {
+		return 0
+	}
+	n := copy(out, q.ready)
+	q.ready = q.ready[n:]
+	if len(q.ready) == 0 {
+		q.ready = nil
+		if q.signaled {
+			q.signaled = false
+			q.wake.reset()
+		}
+	}
+	return C.size_t(n)
+}
+
+// uplink_async_queue_close closes the queue and its descriptor: its
+// finished operations not yet taken, and those that finish later, are
+// handed out by uplink_async_wait instead.
+//
+//export uplink_async_queue_close
+func uplink_async_queue_close(queue C.uint64_t) {
+	asyncOps.mu.Lock()
+	q := asyncOps.queues[uint64(queue)]
+	if q == nil {
+		asyncOps.mu.Unlock()
+		return
+	}
+	delete(asyncOps.queues, uint64(queue))
+	moved := len(q.ready) > 0
+	asyncOps.ready = append(asyncOps.ready, q.ready...)
+	asyncOps.mu.Unlock()
+	q.wake.close()
+	if moved {
+		asyncSignal()
+	}
 }
 
 var errAsyncUnknown = errors.New("unknown async operation")

@@ -1,8 +1,10 @@
-"""uplink_python.aio on every kind of event loop: completions reach a loop only
-through ``loop.call_soon_threadsafe`` from the one waiter thread, so the
-selector loop, uvloop, a loop on a worker thread and several loops at once on
-several threads all get their own results, and cancelling a task on any of
-them cancels the native operation (nothing is stored, nothing leaks)."""
+"""uplink_python.aio on every kind of event loop: a loop that can watch a
+descriptor takes its results from its own completion queue, any other gets
+them through ``loop.call_soon_threadsafe`` from the one waiter thread; the
+selector loop, uvloop, a Proactor-like loop, a loop on a worker thread and
+several loops at once on several threads all get their own results, and
+cancelling a task on any of them cancels the native operation (nothing is
+stored, nothing leaks)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from uplink_python import Access, ObjectNotFoundError, Project, aio
+from uplink_python import Access, Object, ObjectNotFoundError, Project, aio
 from uplink_python._native import _async
 
 
@@ -136,3 +138,94 @@ def test_a_loop_closed_with_calls_in_flight_leaks_nothing(access: Access,
     loop.run_until_complete(project.close())
     loop.close()
     settled(within=30)
+
+
+class _CountingLoop(asyncio.SelectorEventLoop):
+    """A selector loop that counts the callbacks other threads hand it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.handed_over = 0
+
+    def call_soon_threadsafe(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        self.handed_over += 1
+        return super().call_soon_threadsafe(*args, **kwargs)
+
+
+class _ProactorLikeLoop(_CountingLoop):
+    """A loop that cannot watch a descriptor, as Windows' Proactor loop."""
+
+    def add_reader(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        raise NotImplementedError
+
+
+async def _stats(access: Access, bucket: str, name: str, count: int) -> int:
+    async with await aio.open_project(access) as project:
+        await project.put_object(bucket, name, b"stat me")
+        found = await asyncio.gather(*(project.stat_object(bucket, name) for _ in range(count)))
+        return sum(item.system.content_length for item in found)
+
+
+def test_a_selector_loop_takes_its_own_results(access: Access, project: Project,
+                                               bucket: str) -> None:
+    """A loop that can watch a descriptor gets its results through its own
+    completion queue: no other thread hands them over."""
+    loop = _CountingLoop()
+    try:
+        assert loop.run_until_complete(_stats(access, bucket, "own-queue", 50)) == 50 * 7
+        assert loop.handed_over == 0
+        result = loop.run_until_complete(exercise(access, bucket, "own-queue-exercise"))
+    finally:
+        loop.close()
+    check(result, "own-queue-exercise", project, bucket)
+    settled()
+
+
+def test_a_loop_that_cannot_watch_a_descriptor_gets_results_from_the_waiter(
+        access: Access, project: Project, bucket: str) -> None:
+    """Proactor's way: add_reader is not implemented, so the waiter thread hands
+    every result over with call_soon_threadsafe."""
+    loop = _ProactorLikeLoop()
+    try:
+        assert loop.run_until_complete(_stats(access, bucket, "proactor-like", 50)) == 50 * 7
+        assert loop.handed_over > 0
+        result = loop.run_until_complete(exercise(access, bucket, "proactor-like-exercise"))
+    finally:
+        loop.close()
+    check(result, "proactor-like-exercise", project, bucket)
+    settled()
+
+
+def test_a_sync_close_on_the_loop_thread_takes_the_results_it_waits_for(
+        access: Access, bucket: str) -> None:
+    """Closing the sync Project under an AsyncProject, on the loop's own thread,
+    while its operations are in flight: the close waits for them, and their
+    results reach this very thread's queue, so the waiting close takes them
+    itself instead of waiting for the loop it blocks."""
+    outcome: Dict[str, Any] = {}
+
+    def run_loop() -> None:
+        sync_project = access.open_project()
+
+        async def main() -> List[Any]:
+            project = aio.AsyncProject(sync_project)
+            tasks = [asyncio.ensure_future(project.put_object(bucket, f"sync-close/{n}",
+                                                              os.urandom(50_000)))
+                     for n in range(8)]
+            await asyncio.sleep(0.05)  # started, and some perhaps finished
+            sync_project.close()       # blocks this thread until none is held
+            outcome["closed"] = True
+            return await asyncio.gather(*tasks, return_exceptions=True)
+
+        outcome["results"] = asyncio.run(main())
+
+    thread = threading.Thread(target=run_loop, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "the close waited for the loop it blocks"
+    assert outcome["closed"]
+    for result in outcome["results"]:
+        assert isinstance(result, (Object, Exception)), result
+        if isinstance(result, Exception):
+            assert type(result).__name__ == "ClosedError", repr(result)
+    settled(within=5)

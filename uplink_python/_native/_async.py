@@ -8,8 +8,17 @@ operation id at once. One waiter thread per process sits in
 frees them with the sync row's Result, and hands the values to each
 future's event loop with one ``loop.call_soon_threadsafe`` per loop and
 batch. So a thousand calls in flight are a thousand goroutines and one
-Python thread, any event loop works (Proactor included: nothing is watched
-with ``add_reader``), and the loop's thread only sets futures.
+Python thread, and any event loop works (Proactor included).
+
+A loop that can watch a descriptor (``add_reader``: asyncio's selector
+loops, uvloop) gets a completion queue of its own instead
+(``uplink_async_queue_open``): the operations its thread starts report
+there, the queue's pipe becomes readable, and the loop takes, converts and
+delivers the results itself, with no thread in between (no hand-over of
+the GIL, no wake-up of a second thread per batch). A get_object still
+reports to the waiter thread, whose copy of a large object releases the
+GIL. The waiter closes the queue of a closed loop; what that loop left in
+flight then ends through the waiter (nobody awaits it any more).
 
 Every start goes through the gate (``apply(row, args, settle=...)``): the
 argument conversions and checks of the sync row, the fork check, the
@@ -43,7 +52,7 @@ from ..module_classes import DeleteResult, Object, UploadOptions
 from . import _calls as calls
 from ._buffers import readable_buffer, writable_buffer
 from ._errors import redacting
-from ._gate import Handle, apply, leave
+from ._gate import Completions, Handle, apply, leave
 from ._listing import PAGE_SIZE, Cursor
 from ._row import AsyncRow, Row
 from ._streams import _MAX_EMPTY_READS
@@ -97,19 +106,35 @@ def _taken(result: Any) -> None:
     raise AssertionError("an async result taken twice")
 
 
+class _Queue:
+    """A loop's completion queue: its id, its descriptor and the thread of its loop."""
+
+    __slots__ = ("id", "fd", "thread", "ids")
+
+    def __init__(self, queue_id: int, fd: int) -> None:
+        self.id = queue_id
+        self.fd = fd
+        self.thread = threading.get_ident()
+        self.ids = (ctypes.c_uint64 * _BATCH)()
+
+
 class _Dispatcher:
-    """The operations in flight and the one waiter thread."""
+    """The operations in flight, the one waiter thread and the loops' queues."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.operations: Dict[int, _Operation] = {}
         self.thread: Optional[threading.Thread] = None
         self.pid = 0
         self.stopping = False
+        # Each loop's queue, or None for a loop that cannot watch a descriptor.
+        self.queues: Dict[asyncio.AbstractEventLoop, Optional[_Queue]] = {}
+        self.local = threading.local()  # .queue: the queue this thread's starts use
 
     def start(self, row: AsyncRow, args: Tuple[Any, ...], take: Callable[[Any], Any],
               keep: Any) -> _Operation:
-        operation = _Operation(asyncio.get_running_loop(), row.sync.restype, take, keep)
+        loop = asyncio.get_running_loop()
+        operation = _Operation(loop, row.sync.restype, take, keep)
 
         def settle(op_id: Any, held: List[Handle], c_args: List[Any]) -> _Operation:
             operation.id = int(op_id)
@@ -121,11 +146,17 @@ class _Dispatcher:
         with self.lock:
             if self.thread is None or self.pid != os.getpid():
                 self._start_thread()
+            queue = 0 if row.off_loop or not _QUEUES else self._queue_of(loop)
+            if getattr(self.local, "queue", 0) != queue:
+                calls.async_queue_use(queue)
+                self.local.queue = queue
             return cast(_Operation, apply(row, args, settle))
 
     def _start_thread(self) -> None:
         self.pid = os.getpid()
         self.operations.clear()
+        self.queues.clear()  # a forked child's library has none of the parent's
+        self.local = threading.local()
         self.thread = threading.Thread(target=self._wait, name="uplink-async-waiter",
                                        daemon=True)
         self.thread.start()
@@ -136,6 +167,75 @@ class _Dispatcher:
             count = calls.async_wait(_WAIT_MILLISECONDS, ids, _BATCH)
             if count:
                 self._hand_over(ids[:count])
+            if self.queues:
+                with self.lock:
+                    self._close_queues_of_closed_loops()
+
+    # -- completion queues (the lock held)
+
+    def _queue_of(self, loop: asyncio.AbstractEventLoop) -> int:
+        """The id of ``loop``'s queue, opened at its first operation; 0 when the
+        loop cannot watch a descriptor (its operations go to the waiter)."""
+        try:
+            queue = self.queues[loop]
+        except KeyError:
+            self._close_queues_of_closed_loops()
+            queue = self.queues[loop] = self._open_queue(loop)
+        return 0 if queue is None else queue.id
+
+    def _open_queue(self, loop: asyncio.AbstractEventLoop) -> Optional[_Queue]:
+        fd = ctypes.c_int(-1)
+        queue_id = calls.async_queue_open(byref(fd))
+        if not queue_id:
+            return None
+        queue = _Queue(queue_id, fd.value)
+        try:
+            loop.add_reader(queue.fd, self._take_queue, queue)
+        except (NotImplementedError, AttributeError):  # Proactor; a loop of its own kind
+            calls.async_queue_close(queue_id)
+            return None
+        return queue
+
+    def _close_queues_of_closed_loops(self) -> None:
+        for loop, queue in list(self.queues.items()):
+            if loop.is_closed():
+                del self.queues[loop]
+                if queue is not None:
+                    calls.async_queue_close(queue.id)
+
+    # -- taking results
+
+    def _take_queue(self, queue: _Queue) -> None:
+        """On the loop's thread, when the queue's descriptor is readable: finishes
+        the operations that the queue hands out and settles their futures."""
+        if self.pid != os.getpid():
+            return  # a forked child running its parent's loop: the parent's queue
+        count = calls.async_queue_take(queue.id, queue.ids, _BATCH)
+        if not count:
+            return
+        with self.lock:
+            finished = [self.operations.pop(op_id, None) for op_id in queue.ids[:count]]
+        batch: List[Tuple[_Operation, Any, Optional[BaseException]]] = []
+        for operation in finished:
+            if operation is None:
+                continue
+            value, exc = self._finish(operation)
+            if not operation.abandoned:
+                batch.append((operation, value, exc))
+        _deliver(batch)
+
+    def take_own(self) -> bool:
+        """Takes what the queues of the calling thread's loops hold (for a thread
+        that waits for a handle's calls to end); False when it has no queue."""
+        if self.pid != os.getpid():
+            return False
+        thread = threading.get_ident()
+        with self.lock:
+            own = [queue for queue in self.queues.values()
+                   if queue is not None and queue.thread == thread]
+        for queue in own:
+            self._take_queue(queue)
+        return bool(own)
 
     def _hand_over(self, ids: List[int]) -> None:
         """Finishes the operations of ``ids`` and hands them to their loops. (A
@@ -187,8 +287,11 @@ class _Dispatcher:
             return len(self.operations)
 
 
+# UPLINK_ASYNC_QUEUES=0: every result goes through the waiter thread (to compare).
+_QUEUES = os.environ.get("UPLINK_ASYNC_QUEUES", "1") != "0"
 _DISPATCHER = _Dispatcher()
 atexit.register(_DISPATCHER.stop)
+Completions.take_own = staticmethod(_DISPATCHER.take_own)  # type: ignore[method-assign]
 
 
 def in_flight() -> int:

@@ -520,6 +520,16 @@ async_take: Row[None] = Row("uplink_async_take", [raw(c_uint64), raw(c_void_p), 
 async_cancel: Row[None] = Row("uplink_async_cancel", [raw(c_uint64)], NOTHING, quick=True)
 async_discard: Row[None] = Row("uplink_async_discard", [raw(c_uint64)], NOTHING)
 internal_AsyncCount: Row[int] = Row("uplink_internal_AsyncCount", [], Raw(c_size_t))
+# Completion queues, for loops that watch a descriptor: (int *fd) -> queue id, 0 for none;
+# the thread's queue for the operations it starts; (queue, id array, capacity) -> count,
+# never blocking; close (what it still has goes to async_wait).
+async_queue_open: Row[int] = Row("uplink_async_queue_open", [raw(_P(c_int))], Raw(c_uint64))
+async_queue_use: Row[None] = Row("uplink_async_queue_use", [raw(c_uint64)], NOTHING, quick=True)
+async_queue_take: Row[int] = Row("uplink_async_queue_take",
+                                 [raw(c_uint64), raw(_P(c_uint64)), raw(c_size_t)],
+                                 Raw(c_size_t), quick=True)
+async_queue_close: Row[None] = Row("uplink_async_queue_close", [raw(c_uint64)], NOTHING,
+                                   quick=True)
 # (paused) -> whether a thread is watched: the interrupt watch off or on again,
 # for benchmarks/interrupt_watch.py only.
 internal_PauseInterruptWatch: Row[bool] = Row("uplink_internal_PauseInterruptWatch",
@@ -529,8 +539,10 @@ internal_PauseInterruptWatch: Row[bool] = Row("uplink_internal_PauseInterruptWat
 # is derived from the sync one (``ASYNC[row.name]``), never written twice.
 # The calls that commit: a cancel that comes too late leaves their object
 # stored, and the caller gets that true outcome (put_object commits too).
+# get_object's result (a copy of the whole object) is taken off the loop.
 _COMMITS = (commit_upload, upload_commit, part_upload_commit, put_object)
-ASYNC: Dict[str, AsyncRow] = {row.name: AsyncRow(row, settles=row in _COMMITS) for row in (
+ASYNC: Dict[str, AsyncRow] = {row.name: AsyncRow(row, settles=row in _COMMITS,
+                                                   off_loop=row is get_object) for row in (
     stat_bucket, create_bucket, ensure_bucket, delete_bucket, delete_bucket_with_objects,
     delete_bucket_with_objects_bypass_governance_retention, create_bucket_with_object_lock,
     get_bucket_versioning, set_bucket_versioning, get_bucket_object_lock_configuration,

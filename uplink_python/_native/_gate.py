@@ -155,11 +155,22 @@ class Handle:
                 check(function(close.name)(self._ref))
         except errors.StorjException as exc:
             error = exc
-        with self._lock:
-            self._lock.wait_for(lambda: self._calls == 0)
+        self._wait_for_calls()
         self._finalizer()
         if error is not None and not interrupt:
             raise error
+
+    def _wait_for_calls(self) -> None:
+        """Waits until no call holds the handle. An async operation holds it until
+        its result is taken, and an event loop with a completion queue takes its
+        results on its own thread: waiting there, the thread takes them itself
+        (``Completions``), or it would wait for itself."""
+        while True:
+            own = Completions.take_own()
+            with self._lock:
+                if self._lock.wait_for(lambda: self._calls == 0,
+                                       timeout=Completions.POLL if own else None):
+                    return
 
     # -- library generations (reopening after fork(), see _loader)
 
@@ -210,6 +221,19 @@ class Handle:
             self._closing = True
             self._finalizer.detach()
             return True
+
+
+class Completions:
+    """The async dispatcher's hook for a thread that waits for a handle's calls
+    (``Handle.release``): ``take_own()`` takes the finished operations of the
+    completion queues this thread's event loops watch and says whether there
+    are any (then the wait polls every ``POLL`` seconds)."""
+
+    POLL = 0.002
+
+    @staticmethod
+    def take_own() -> bool:
+        return False
 
 
 class _Renewal:
