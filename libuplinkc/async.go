@@ -77,7 +77,7 @@ func startAsync[R any](run func(op *asyncOp) R, free func(R)) C.uint64_t {
 		op.size = unsafe.Sizeof(result)
 		op.store = func(dst unsafe.Pointer) { *(*R)(dst) = result }
 		op.free = func() { free(result) }
-		if queue := asyncOps.queues[op.queue]; queue != nil {
+		if queue := asyncOps.queues[op.queue]; queue != nil && !takenOffLoop(result) {
 			queue.add(id)
 			asyncOps.mu.Unlock()
 			return
@@ -87,6 +87,17 @@ func startAsync[R any](run func(op *asyncOp) R, free func(R)) C.uint64_t {
 		asyncSignal()
 	}()
 	return C.uint64_t(id)
+}
+
+// largeResult is the size from which get_object's bytes go to
+// uplink_async_wait even when the operation has a completion queue: its
+// caller copies them out with the GIL released (uplink_python's
+// _COPY_RELEASING_GIL), off the event loop's thread.
+const largeResult = 1 << 20
+
+func takenOffLoop(result any) bool {
+	bytes, ok := result.(C.UplinkBytesResult)
+	return ok && bytes.length >= largeResult
 }
 
 // onCancel makes cancel the way to stop the operation; when it was

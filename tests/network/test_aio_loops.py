@@ -166,15 +166,26 @@ async def _stats(access: Access, bucket: str, name: str, count: int) -> int:
         return sum(item.system.content_length for item in found)
 
 
+async def _put_get(access: Access, bucket: str, name: str, data: bytes) -> bool:
+    async with await aio.open_project(access) as project:
+        await project.put_object(bucket, name, data)
+        return await project.get_object(bucket, name) == data
+
+
 def test_a_selector_loop_takes_its_own_results(access: Access, project: Project,
                                                bucket: str) -> None:
     """A loop that can watch a descriptor gets its results through its own
-    completion queue: no other thread hands them over."""
+    completion queue: no other thread hands them over, but for the copy of a
+    large object."""
     loop = _CountingLoop()
     try:
         assert loop.run_until_complete(_stats(access, bucket, "own-queue", 50)) == 50 * 7
         assert loop.handed_over == 0
         result = loop.run_until_complete(exercise(access, bucket, "own-queue-exercise"))
+        # A get_object of 1 MiB or more is copied out by the waiter thread, off the loop.
+        large = os.urandom((1 << 20) + 1)
+        assert loop.run_until_complete(_put_get(access, bucket, "own-queue-large", large))
+        assert loop.handed_over == 1
     finally:
         loop.close()
     check(result, "own-queue-exercise", project, bucket)

@@ -15,9 +15,9 @@ loops, uvloop) gets a completion queue of its own instead
 (``uplink_async_queue_open``): the operations its thread starts report
 there, the queue's pipe becomes readable, and the loop takes, converts and
 delivers the results itself, with no thread in between (no hand-over of
-the GIL, no wake-up of a second thread per batch). A get_object still
-reports to the waiter thread, whose copy of a large object releases the
-GIL. The waiter closes the queue of a closed loop; what that loop left in
+the GIL, no wake-up of a second thread per batch). A get_object of 1 MiB or
+more still reports to the waiter thread (libuplinkc decides when it ends),
+whose copy of a large object releases the GIL. The waiter closes the queue of a closed loop; what that loop left in
 flight then ends through the waiter (nobody awaits it any more).
 
 Every start goes through the gate (``apply(row, args, settle=...)``): the
@@ -146,7 +146,7 @@ class _Dispatcher:
         with self.lock:
             if self.thread is None or self.pid != os.getpid():
                 self._start_thread()
-            queue = 0 if row.off_loop or not _QUEUES else self._queue_of(loop)
+            queue = self._queue_of(loop) if _QUEUES else 0
             if getattr(self.local, "queue", 0) != queue:
                 calls.async_queue_use(queue)
                 self.local.queue = queue

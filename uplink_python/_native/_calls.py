@@ -539,10 +539,8 @@ internal_PauseInterruptWatch: Row[bool] = Row("uplink_internal_PauseInterruptWat
 # is derived from the sync one (``ASYNC[row.name]``), never written twice.
 # The calls that commit: a cancel that comes too late leaves their object
 # stored, and the caller gets that true outcome (put_object commits too).
-# get_object's result (a copy of the whole object) is taken off the loop.
 _COMMITS = (commit_upload, upload_commit, part_upload_commit, put_object)
-ASYNC: Dict[str, AsyncRow] = {row.name: AsyncRow(row, settles=row in _COMMITS,
-                                                   off_loop=row is get_object) for row in (
+ASYNC: Dict[str, AsyncRow] = {row.name: AsyncRow(row, settles=row in _COMMITS) for row in (
     stat_bucket, create_bucket, ensure_bucket, delete_bucket, delete_bucket_with_objects,
     delete_bucket_with_objects_bypass_governance_retention, create_bucket_with_object_lock,
     get_bucket_versioning, set_bucket_versioning, get_bucket_object_lock_configuration,

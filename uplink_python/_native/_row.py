@@ -307,20 +307,17 @@ class AsyncRow(Row[int]):
 
     ``opens``: the call opens a transfer (an Owned result), which Go cannot
     interrupt; ``settles``: the call commits, and a commit that completed
-    despite a cancel is reported as done; ``off_loop``: taking the result is
-    long (a copy of a whole object), so it is taken on the waiter thread, not
-    on the event loop's (see ``_async``)."""
+    despite a cancel is reported as done."""
 
-    __slots__ = ("sync", "opens", "settles", "off_loop")
+    __slots__ = ("sync", "opens", "settles")
 
-    def __init__(self, sync: Row[Any], settles: bool = False, off_loop: bool = False) -> None:
+    def __init__(self, sync: Row[Any], settles: bool = False) -> None:
         short = sync.name[len("uplink_"):] if sync.name.startswith("uplink_") else sync.name
         super().__init__("uplink_async_" + short, sync.args, Started(), redact=sync.redact,
                          quick=True)
         self.sync = sync
         self.opens = isinstance(sync.result, Owned)
         self.settles = settles
-        self.off_loop = off_loop
 
     def __call__(self, *args: Any) -> int:
         raise TypeError(f"{self.name} starts an operation: await _async.run({self.sync.name!r} "

@@ -47,7 +47,8 @@ def _bytes_maker() -> Any:
 
 _MAKE_BYTES = _bytes_maker()
 # From this size the copy runs in ctypes.memmove, which releases the GIL: a
-# large object's copy on the async waiter thread does not stall event loops.
+# large object's copy on the async waiter thread does not stall event loops
+# (libuplinkc hands such results to the waiter, async.go's largeResult).
 _COPY_RELEASING_GIL = 1 << 20
 _BYTES_DATA_OFFSET = bytes.__basicsize__ - 1  # PyBytesObject.ob_sval
 
