@@ -240,3 +240,33 @@ def test_a_sync_close_on_the_loop_thread_takes_the_results_it_waits_for(
         if isinstance(result, Exception):
             assert type(result).__name__ == "ClosedError", repr(result)
     settled(within=5)
+
+
+def test_results_a_stopped_loop_leaves_in_its_queue_are_taken_over(access: Access,
+                                                                    bucket: str) -> None:
+    """A loop stopped between two run_until_complete, with calls in flight: their
+    results do not wait in its queue for it to run again (holding their handles,
+    so that a close from another thread would wait too): within a couple of
+    seconds the waiter thread takes them, and the loop gets them when it runs."""
+    loop = _CountingLoop()
+    try:
+        project = loop.run_until_complete(aio.open_project(access))
+
+        async def start() -> List["asyncio.Future[Object]"]:
+            tasks = [asyncio.ensure_future(project.put_object(bucket, f"stopped/{n}", b"x" * n))
+                     for n in range(1, 9)]
+            await asyncio.sleep(0)  # started
+            return tasks
+
+        tasks = loop.run_until_complete(start())
+        deadline = time.monotonic() + 30
+        while _async.in_flight() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the loop does not run meanwhile
+        assert _async.in_flight() == 0
+        assert loop.handed_over >= 1
+        stored = loop.run_until_complete(asyncio.gather(*tasks))
+        assert [item.system.content_length for item in stored] == list(range(1, 9))
+        loop.run_until_complete(project.close())
+    finally:
+        loop.close()
+    settled(within=5)

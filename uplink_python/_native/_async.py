@@ -17,8 +17,12 @@ there, the queue's pipe becomes readable, and the loop takes, converts and
 delivers the results itself, with no thread in between (no hand-over of
 the GIL, no wake-up of a second thread per batch). A get_object of 1 MiB or
 more still reports to the waiter thread (libuplinkc decides when it ends),
-whose copy of a large object releases the GIL. The waiter closes the queue of a closed loop; what that loop left in
-flight then ends through the waiter (nobody awaits it any more).
+whose copy of a large object releases the GIL. Once a second the waiter
+closes the queues of closed loops (what they left in flight then ends
+through the waiter: nobody awaits it any more) and takes over what a loop
+left in its queue for a second (a loop that is not running, or whose
+thread is busy), so that results never wait for a loop to release their
+handles.
 
 Every start goes through the gate (``apply(row, args, settle=...)``): the
 argument conversions and checks of the sync row, the fork check, the
@@ -44,6 +48,7 @@ import collections
 import ctypes
 import os
 import threading
+import time
 from ctypes import byref, sizeof
 from typing import Any, Callable, Deque, Dict, Generic, List, Optional, Tuple, TypeVar, cast
 
@@ -64,6 +69,8 @@ _T = TypeVar("_T")
 _BATCH = 512
 # How long the waiter blocks in one uplink_async_wait (it also wakes at exit).
 _WAIT_MILLISECONDS = 1000
+# Seconds a loop may leave results in its queue before the waiter takes them.
+_QUEUE_PATIENCE = 1.0
 # The most one AsyncDownload.read(n) returns (as the sync read(n)): its bytes
 # are copied out of the read buffer on the loop's thread, which must stay short.
 LOOP_READ_SIZE = 1024 * 1024
@@ -107,15 +114,17 @@ def _taken(result: Any) -> None:
 
 
 class _Queue:
-    """A loop's completion queue: its id, its descriptor and the thread of its loop."""
+    """A loop's completion queue: its id, its descriptor, the thread of its loop
+    and when that loop last took from it."""
 
-    __slots__ = ("id", "fd", "thread", "ids")
+    __slots__ = ("id", "fd", "thread", "ids", "taken_at")
 
     def __init__(self, queue_id: int, fd: int) -> None:
         self.id = queue_id
         self.fd = fd
         self.thread = threading.get_ident()
         self.ids = (ctypes.c_uint64 * _BATCH)()
+        self.taken_at = time.monotonic()
 
 
 class _Dispatcher:
@@ -163,13 +172,29 @@ class _Dispatcher:
 
     def _wait(self) -> None:
         ids = (ctypes.c_uint64 * _BATCH)()
+        looked = time.monotonic()
         while not self.stopping:
             count = calls.async_wait(_WAIT_MILLISECONDS, ids, _BATCH)
             if count:
                 self._hand_over(ids[:count])
-            if self.queues:
-                with self.lock:
-                    self._close_queues_of_closed_loops()
+            if self.queues and time.monotonic() - looked >= _QUEUE_PATIENCE:
+                looked = time.monotonic()
+                self._look_after_queues(ids)
+
+    def _look_after_queues(self, ids: Any) -> None:
+        """Closes the queues of closed loops (what they held goes to the waiter)
+        and takes over the results that a loop has left in its queue for a second
+        (a loop stopped between two run_until_complete, or one whose thread is
+        busy): they end now, and release their handles, as the waiter's do; the
+        loop gets them with call_soon_threadsafe when it runs again."""
+        with self.lock:
+            self._close_queues_of_closed_loops()
+            idle = [queue for queue in self.queues.values() if queue is not None
+                    and time.monotonic() - queue.taken_at >= _QUEUE_PATIENCE]
+        for queue in idle:
+            count = calls.async_queue_take(queue.id, ids, _BATCH)
+            if count:
+                self._hand_over(ids[:count])
 
     # -- completion queues (the lock held)
 
@@ -210,6 +235,7 @@ class _Dispatcher:
         the operations that the queue hands out and settles their futures."""
         if self.pid != os.getpid():
             return  # a forked child running its parent's loop: the parent's queue
+        queue.taken_at = time.monotonic()
         count = calls.async_queue_take(queue.id, queue.ids, _BATCH)
         if not count:
             return
