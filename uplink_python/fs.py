@@ -41,7 +41,7 @@ from .access import Access
 from .aio import AsyncProject
 from .credentials import default_access
 from .edge import join_share_url, register_access
-from .fs_file import StorjFile
+from .fs_file import StorjAsyncFile, StorjFile, file_errors
 from .module_classes import (Bucket, Config, DeleteStatus, DownloadOptions, EdgeConfig,
                              ListObjectsOptions, Object, Permission, SharePrefix)
 from .project import Project
@@ -401,6 +401,28 @@ class StorjFileSystem(AsyncFileSystem, metaclass=_Cached):  # type: ignore[misc]
             raise FileExistsError(errno.EEXIST, "the object exists", path)
         return StorjFile(self, path, mode, block_size=block_size, autocommit=autocommit,
                          cache_options=cache_options, **kwargs)
+
+    async def open_async(self, path: str, mode: str = "rb", **kwargs: Any) -> StorjAsyncFile:
+        """A StorjAsyncFile (fsspec's async streamed file) on the running loop:
+        ``"rb"`` reads the object, ``"wb"`` stores it at close, ``"xb"`` too, unless
+        the key exists (FileExistsError at close). ``custom_metadata`` and
+        ``expires`` apply to writes. Raises FileNotFoundError for a missing object."""
+        if mode not in ("rb", "wb", "xb"):
+            raise ValueError(f"mode must be 'rb', 'wb' or 'xb', not {mode!r}")
+        if kwargs.get("compression"):
+            raise ValueError("open_async does not compress")
+        path = self._strip_protocol(path)
+        bucket, key = self._split(path)
+        project = self.aproject
+        with file_errors(path):
+            if mode == "rb":
+                return StorjAsyncFile(self, path, mode,
+                                      reader=await project.open(bucket, key, "rb"))
+            writer = await project.open(bucket, key, "xb" if mode == "xb" else "wb",
+                                        custom_metadata=kwargs.get("custom_metadata"),
+                                        expires=kwargs.get("expires"),
+                                        transfer_config=self.transfer_config)
+        return StorjAsyncFile(self, path, mode, writer=writer)
 
     async def _cat_file(self, path: str, start: Optional[int] = None,
                         end: Optional[int] = None, **kwargs: Any) -> bytes:

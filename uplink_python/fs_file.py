@@ -20,6 +20,7 @@ import errno
 import warnings
 from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional
 
+from fsspec.asyn import AbstractAsyncStreamedFile
 from fsspec.spec import AbstractBufferedFile
 
 from . import errors
@@ -27,10 +28,11 @@ from .module_classes import DownloadOptions, UploadOptions
 from .multipart import MIN_PART_SIZE
 
 if TYPE_CHECKING:
+    from ._aio_files import AsyncObjectReader, AsyncObjectWriter
     from .fs import StorjFileSystem
     from .project import Project
 
-__all__ = ["StorjFile"]
+__all__ = ["StorjFile", "StorjAsyncFile"]
 
 
 @contextlib.contextmanager
@@ -216,3 +218,105 @@ class StorjFile(AbstractBufferedFile):  # type: ignore[misc]
 
     def __reduce__(self) -> Any:
         raise TypeError("an open Storj file cannot be pickled")
+
+
+class StorjAsyncFile(AbstractAsyncStreamedFile):  # type: ignore[misc]
+    """The file of ``await fs.open_async(path, mode)``: fsspec's async streamed file
+    over ``AsyncProject.open``'s reader or writer.
+
+    ``"rb"``: ``await read(length=-1)`` reads from ``tell()`` (``seek`` moves it,
+    as in fsspec's files; the next read then starts a ranged download), ``size``
+    is the object's. ``"wb"``/``"xb"``: ``await write(data)`` (parts of the file
+    system's transfer_config go out as tasks while the next fills), ``await
+    close()`` stores the object (``"xb"``: FileExistsError when the key exists);
+    ``await discard()``, or leaving ``async with`` with an exception, stores
+    nothing. Errors are builtin OSErrors, as in the other fs calls.
+    """
+
+    def __init__(self, fs: "StorjFileSystem", path: str, mode: str,
+                 reader: "Optional[AsyncObjectReader]" = None,
+                 writer: "Optional[AsyncObjectWriter]" = None) -> None:
+        # Not AbstractBufferedFile.__init__: it would stat the object synchronously.
+        self.fs = fs
+        self.path = path
+        self.mode = mode
+        self.loc = 0
+        self.closed = False
+        self.forced = False
+        self._reader = reader
+        self._writer = writer
+        self.size: Optional[int] = None
+        self._details: Optional[Dict[str, Any]] = None
+        if reader is not None:
+            self.details = {"name": path, "size": reader.size, "type": "file"}  # sets size
+        self.blocksize = fs.transfer_config.part_size
+
+    async def read(self, length: int = -1) -> bytes:
+        """Up to ``length`` bytes from ``tell()`` (all that follows when negative)."""
+        length = -1 if length is None else int(length)
+        if self._reader is None:
+            raise ValueError("File not in read mode")
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        with file_errors(self.path):
+            if await self._reader.tell() != self.loc:
+                await self._reader.seek(self.loc)
+            data = await self._reader.read(length)
+        self.loc += len(data)
+        return data
+
+    async def write(self, data: Any) -> int:
+        """Adds ``data`` (any bytes-like object) to the object; returns its size."""
+        if self._writer is None:
+            raise ValueError("File not in write mode")
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        with file_errors(self.path):
+            written = await self._writer.write(data)
+        self.loc += written
+        return written
+
+    async def flush(self, force: bool = False) -> None:
+        """Nothing to do: full parts are already on their way, the rest goes at close."""
+        if self.closed:
+            raise ValueError("Flush on closed file")
+
+    async def close(self) -> None:
+        """Stores the object (write modes) or ends the download; then the file is
+        closed, even when storing failed."""
+        if self.closed:
+            return
+        self.closed = True
+        with file_errors(self.path):
+            if self._writer is not None:
+                await self._writer.close()
+                self.fs.invalidate_cache(self.path)
+                self.fs.invalidate_cache(self.fs._parent(self.path))
+            elif self._reader is not None:
+                await self._reader.close()
+
+    async def discard(self) -> None:
+        """Stores nothing and closes the file (reading: closes it)."""
+        if self.closed:
+            return
+        self.closed = True
+        with file_errors(self.path):
+            if self._writer is not None:
+                await self._writer.abort()
+            elif self._reader is not None:
+                await self._reader.close()
+
+    async def __aexit__(self, exc_type: Any, *rest: Any) -> None:
+        if exc_type is not None:
+            await self.discard()
+        else:
+            await self.close()
+
+    def __del__(self) -> None:
+        pass  # an unclosed writer's own finalizer aborts its upload
+
+    def __reduce__(self) -> Any:
+        raise TypeError("an open Storj object cannot be pickled")
+
+    def __repr__(self) -> str:
+        return f"<StorjAsyncFile {self.path} {self.mode}{' closed' if self.closed else ''}>"

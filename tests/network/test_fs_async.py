@@ -89,3 +89,60 @@ def test_zarr_v3_array_round_trip(testnet: Any, bucket: str, sj_protocol: None) 
         assert len(fs.find(f"{bucket}/arrays/a.zarr")) >= 16   # 16 chunks and metadata
     finally:
         fs.close()
+
+
+def test_open_async_reads_writes_and_aborts(testnet: Any, bucket: str) -> None:
+    """fs.open_async: fsspec's async streamed file, on the objects AsyncProject.open
+    gives; writes are stored at close (in parts), a block that raises stores
+    nothing, "xb" refuses an existing key, errors are OSErrors."""
+    data = bytes(range(256)) * 40_000   # 10 MB: two 5 MiB parts and a rest
+
+    async def main() -> None:
+        fs = StorjFileSystem(access=testnet.access, asynchronous=True, skip_instance_cache=True,
+                             part_size=5 * 1024 * 1024)
+        path = f"{bucket}/open-async/big"
+        try:
+            async with await fs.open_async(path, "wb", custom_metadata={"k": "v"}) as out:
+                for at in range(0, len(data), 1_000_000):
+                    assert await out.write(data[at:at + 1_000_000]) == len(data[at:at + 1_000_000])
+                assert out.tell() == len(data)
+            info = await fs._info(path)
+            assert info["size"] == len(data) and info["metadata"] == {"k": "v"}
+
+            async with await fs.open_async(path) as file:
+                assert file.size == len(data)
+                assert await file.read(10) == data[:10]
+                file.seek(-5, 2)
+                assert await file.read() == data[-5:]
+                file.seek(1_000_000)
+                assert await file.read(3) == data[1_000_000:1_000_003]
+                assert file.tell() == 1_000_003
+                with pytest.raises(ValueError, match="not in write mode"):
+                    await file.write(b"x")
+            with pytest.raises(ValueError, match="closed"):
+                await file.read()
+
+            class Failure(Exception):
+                pass
+
+            with pytest.raises(Failure):
+                async with await fs.open_async(f"{bucket}/open-async/failed", "wb") as out:
+                    await out.write(data)
+                    raise Failure()
+            assert not await fs._exists(f"{bucket}/open-async/failed")
+
+            exclusive = await fs.open_async(path, "xb")
+            await exclusive.write(b"other")
+            with pytest.raises(FileExistsError):
+                await exclusive.close()
+            assert (await fs._info(path))["size"] == len(data)
+
+            with pytest.raises(FileNotFoundError):
+                await fs.open_async(f"{bucket}/open-async/missing")
+            with pytest.raises(ValueError, match="mode"):
+                await fs.open_async(path, "r")
+        finally:
+            fs.close()
+
+    asyncio.run(main())
+    assert _async.native_count() == 0
