@@ -284,27 +284,25 @@ class StorjAsyncFile(AbstractAsyncStreamedFile):  # type: ignore[misc]
     async def close(self) -> None:
         """Stores the object (write modes) or ends the download; then the file is
         closed, even when storing failed."""
-        if self.closed:
-            return
-        self.closed = True
-        with file_errors(self.path):
-            if self._writer is not None:
-                await self._writer.close()
-                self.fs.invalidate_cache(self.path)
-                self.fs.invalidate_cache(self.fs._parent(self.path))
-            elif self._reader is not None:
-                await self._reader.close()
+        await self._end(store=True)
 
     async def discard(self) -> None:
         """Stores nothing and closes the file (reading: closes it)."""
+        await self._end(store=False)
+
+    async def _end(self, store: bool) -> None:
         if self.closed:
             return
         self.closed = True
         with file_errors(self.path):
-            if self._writer is not None:
-                await self._writer.abort()
-            elif self._reader is not None:
+            if self._reader is not None:
                 await self._reader.close()
+            elif self._writer is not None and not store:
+                await self._writer.abort()
+            elif self._writer is not None:
+                await self._writer.close()
+                self.fs.invalidate_cache(self.path)
+                self.fs.invalidate_cache(self.fs._parent(self.path))
 
     async def __aexit__(self, exc_type: Any, *rest: Any) -> None:
         if exc_type is not None:
