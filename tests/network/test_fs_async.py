@@ -1,6 +1,6 @@
 """StorjFileSystem as an fsspec AsyncFileSystem: the coroutines inside a running
-loop (``asynchronous=True``), bulk calls run concurrently, and zarr v3 arrays
-on ``sj://`` through fsspec's async store."""
+loop (``asynchronous=True``), bulk calls run concurrently, zarr v3 arrays and
+xarray datasets on ``sj://`` through fsspec's async store, and open_async."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any, Iterator
 import fsspec
 import numpy
 import pytest
+import xarray
 import zarr
 
 from uplink_python._native import _async
@@ -89,6 +90,27 @@ def test_zarr_v3_array_round_trip(testnet: Any, bucket: str, sj_protocol: None) 
         assert len(fs.find(f"{bucket}/arrays/a.zarr")) >= 16   # 16 chunks and metadata
     finally:
         fs.close()
+
+
+def test_xarray_dataset_round_trip_through_zarr(testnet: Any, bucket: str,
+                                               sj_protocol: None) -> None:
+    """An xarray Dataset written to sj:// as zarr v3 and opened again, lazily, with
+    a selection read back."""
+    url = f"sj://{bucket}/datasets/weather.zarr"
+    options = {"access": testnet.access}
+    times = numpy.arange("2026-01-01", "2026-01-31", dtype="datetime64[D]")
+    temperature = numpy.random.default_rng(7).normal(10, 5, (len(times), 20, 30))
+    dataset = xarray.Dataset(
+        {"temperature": (("time", "y", "x"), temperature, {"units": "degC"})},
+        coords={"time": times, "y": numpy.arange(20), "x": numpy.arange(30)})
+    dataset.chunk({"time": 10}).to_zarr(url, mode="w", storage_options=options,
+                                        zarr_format=3, consolidated=False)
+    with xarray.open_zarr(url, storage_options=options, consolidated=False) as again:
+        assert again["temperature"].attrs["units"] == "degC"
+        assert numpy.array_equal(again["time"].values, times)
+        picked = again["temperature"].sel(time="2026-01-15", y=slice(5, 9)).values
+        assert numpy.array_equal(picked, temperature[14, 5:10, :])
+        xarray.testing.assert_identical(again.load(), dataset)
 
 
 def test_open_async_reads_writes_and_aborts(testnet: Any, bucket: str) -> None:
