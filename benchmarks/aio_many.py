@@ -224,6 +224,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=16, help="KiB per object")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--large", type=int, default=80, help="MiB of the lag measurement")
+    parser.add_argument("--flight-rounds", type=int, default=5,
+                        help="interleaved rounds of the all-in-flight measurement")
     parser.add_argument("--lag-rounds", type=int, default=4,
                         help="interleaved rounds of the lag measurement")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -263,7 +265,7 @@ def main() -> None:
             flight = argparse.Namespace(**dict(vars(args), concurrency=args.count))
             in_flight: Dict[str, Dict[str, List[Dict[str, float]]]] = {
                 op: {side: [] for side in ("go", "aio")} for op in ("get", "stat")}
-            for round_index in range(args.rounds):
+            for round_index in range(args.flight_rounds):
                 for side in (("go", "aio") if round_index % 2 == 0 else ("aio", "go")):
                     for op in ("get", "stat"):
                         in_flight[op][side].append(measure(side, op, flight, access, bucket,
@@ -298,18 +300,21 @@ def report(args: argparse.Namespace, results: Dict[str, Dict[str, List[Dict[str,
             print(f"| {op} | {side} | {rate:.0f} | {speed:.2f}x | {cpu:.2f}x | {rss:.0f} | "
                   f"{threads} |")
     print()
-    print(f"peak RSS with all {args.count} calls in flight at once (medians of {args.rounds}):")
+    print(f"peak RSS with all {args.count} calls in flight at once (medians of "
+          f"{args.flight_rounds}, and each side's lowest and highest):")
     print()
     print("| op | Go MiB | aio MiB | aio - Go MiB | aio speed vs Go | aio CPU vs Go |")
     print("|---|---|---|---|---|---|")
     for op, sides in in_flight.items():
-        go_rss = statistics.median(run["max_rss_kib"] for run in sides["go"]) / 1024
-        aio_rss = statistics.median(run["max_rss_kib"] for run in sides["aio"]) / 1024
+        go_all = sorted(run["max_rss_kib"] / 1024 for run in sides["go"])
+        aio_all = sorted(run["max_rss_kib"] / 1024 for run in sides["aio"])
+        go_rss, aio_rss = statistics.median(go_all), statistics.median(aio_all)
         speed = statistics.median(go["seconds"] / run["seconds"]
                                   for go, run in zip(sides["go"], sides["aio"]))
         cpu = statistics.median(run["cpu_seconds"] / max(go["cpu_seconds"], 1e-9)
                                 for go, run in zip(sides["go"], sides["aio"]))
-        print(f"| {op} | {go_rss:.0f} | {aio_rss:.0f} | {aio_rss - go_rss:+.0f} | {speed:.2f}x | "
+        print(f"| {op} | {go_rss:.0f} ({go_all[0]:.0f}-{go_all[-1]:.0f}) | {aio_rss:.0f} "
+              f"({aio_all[0]:.0f}-{aio_all[-1]:.0f}) | {aio_rss - go_rss:+.0f} | {speed:.2f}x | "
               f"{cpu:.2f}x |")
     print()
     print(f"event-loop lag (1 ms ticker) around a {args.large} MiB download, medians of "
