@@ -6,6 +6,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand"
 	"strings"
@@ -16,7 +17,9 @@ import (
 	"storj.io/common/grant"
 	"storj.io/common/macaroon"
 	"storj.io/common/storj"
+	"storj.io/picobuf"
 	"storj.io/uplink"
+	privateAccess "storj.io/uplink/private/access"
 )
 
 // randomBytes mixes runs of zero bytes (base58's leading '1's) and of 0xff
@@ -218,4 +221,98 @@ func base58Encode(data []byte) string {
 // serializeAccess is serializeAccessContext without a context.
 func serializeAccess(access *uplink.Access) (string, error) {
 	return serializeAccessContext(context.Background(), access)
+}
+
+// caveatsWithoutNonces lists an API key's caveats, their nonces removed.
+func caveatsWithoutNonces(t *testing.T, apiKey *macaroon.APIKey) []string {
+	t.Helper()
+	mac, err := macaroon.ParseMacaroon(apiKey.SerializeRaw())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, data := range mac.Caveats() {
+		var caveat macaroon.Caveat
+		if err := caveat.UnmarshalBinary(data); err != nil {
+			t.Fatal(err)
+		}
+		caveat.Nonce = nil
+		encoded, err := picobuf.Marshal(&caveat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%x", encoded))
+	}
+	return out
+}
+
+// TestShareAccessMatchesUplink: a share made with limitTo has Go's caveats
+// (but for their random nonces) and Go's store, and fails as Go's does.
+func TestShareAccessMatchesUplink(t *testing.T) {
+	defer func(count int) { fastSharePrefixes = count }(fastSharePrefixes)
+	fastSharePrefixes = 0
+	rng := rand.New(rand.NewSource(13))
+	ttl := time.Hour
+	for i := 0; i < 80; i++ {
+		access := randomAccess(t, rng, rng.Intn(2), 6) // a full access, or a share
+		permission := uplink.Permission{AllowDownload: rng.Intn(2) == 0, AllowUpload: rng.Intn(2) == 0,
+			AllowList: rng.Intn(2) == 0, AllowDelete: rng.Intn(2) == 0, AllowLock: rng.Intn(4) == 0,
+			AllowPutObjectRetention: rng.Intn(2) == 0, AllowGetObjectLegalHold: rng.Intn(2) == 0}
+		if rng.Intn(2) == 0 {
+			permission.NotAfter = time.Unix(rng.Int63n(1<<33), 0)
+		}
+		if rng.Intn(4) == 0 {
+			permission.MaxObjectTTL = &ttl
+		}
+		var prefixes []uplink.SharePrefix
+		for n := rng.Intn(6); n > 0; n-- {
+			path := make([]byte, rng.Intn(8))
+			for j := range path {
+				path[j] = "ab/"[rng.Intn(3)]
+			}
+			prefixes = append(prefixes, uplink.SharePrefix{Bucket: fmt.Sprintf("bucket%d", rng.Intn(5)), Prefix: string(path)})
+		}
+		want, wantErr := access.Share(permission, prefixes...)
+		got, err := shareAccessContext(context.Background(), access, permission, prefixes)
+		if (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+			t.Fatalf("share %d: %v, uplink: %v", i, err, wantErr)
+		}
+		if err != nil {
+			continue
+		}
+		if got.SatelliteAddress() != want.SatelliteAddress() {
+			t.Fatalf("share %d: satellite %q, want %q", i, got.SatelliteAddress(), want.SatelliteAddress())
+		}
+		if g, w := caveatsWithoutNonces(t, privateAccess.APIKey(got)), caveatsWithoutNonces(t, privateAccess.APIKey(want)); fmt.Sprint(g) != fmt.Sprint(w) {
+			t.Fatalf("share %d: caveats\n%v\nwant\n%v", i, g, w)
+		}
+		if g, w := storeEntries(t, got), storeEntries(t, want); fmt.Sprint(g) != fmt.Sprint(w) {
+			t.Fatalf("share %d: store\n%v\nwant\n%v", i, g, w)
+		}
+	}
+	// The permission is checked as Go checks it.
+	access := randomAccess(t, rng, 0, 0)
+	for _, permission := range []uplink.Permission{{}, {AllowDownload: true, NotBefore: time.Unix(2, 0), NotAfter: time.Unix(1, 0)}} {
+		_, err := shareAccessContext(context.Background(), access, permission, []uplink.SharePrefix{{Bucket: "b"}})
+		_, wantErr := access.Share(permission, uplink.SharePrefix{Bucket: "b"})
+		if err == nil || wantErr == nil || err.Error() != wantErr.Error() {
+			t.Fatalf("share with %+v: %v, uplink: %v", permission, err, wantErr)
+		}
+	}
+}
+
+// TestShareAccessStopsWithTheContext: a share of 20,000 prefixes stops
+// between two prefixes when the context ends.
+func TestShareAccessStopsWithTheContext(t *testing.T) {
+	access := randomAccess(t, rand.New(rand.NewSource(14)), 0, 0)
+	var prefixes []uplink.SharePrefix
+	for i := 0; i < 20000; i++ {
+		prefixes = append(prefixes, uplink.SharePrefix{Bucket: "b", Prefix: fmt.Sprintf("p%05d/", i)})
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cause := errors.New("stop")
+	cancel(cause)
+	if _, err := shareAccessContext(ctx, access, uplink.FullPermission(), prefixes); !errors.Is(err, cause) {
+		t.Fatalf("shareAccessContext of a cancelled context: %v", err)
+	}
 }
