@@ -4,7 +4,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -180,24 +179,43 @@ func base58CheckDecode(ctx context.Context, s string) (payload []byte, version b
 	return body[1:], body[0], nil
 }
 
-// The encoder divides and conquers the other way: the digits of x are
-// those of x / 58^L followed by the L digits of x mod 58^L, with L the
-// length of a table power of about the square root of x. Each division
-// multiplies by a reciprocal of the power (Newton's iteration, once per
-// table entry) and corrects its estimate with math/big's exact division,
-// which then only has a small quotient to find. Below base58LeafBits
-// math/big's own conversion is as fast.
+// The encoder is a scaled remainder tree (Bernstein, "Scaled remainder
+// trees", 2004). With D = leaf·2^K digits, the digits of x are those of the
+// fraction x / 58^D in base 58. A node of the tree that stands for the
+// digits from position a to b (counted from the low end) holds
+// z = (x mod 58^b) / 58^b in fixed point; its high half holds the same z
+// to half the precision (a shift), and its low half the fraction part of
+// z·58^((b−a)/2): one multiplication per node, where a division costs two
+// and a reciprocal. The root's two halves come from one exact division of x
+// by 58^(D/2) and a multiplication each by its reciprocal; a leaf
+// multiplies by 58^leaf, and math/big converts the integer part.
+//
+// Every node keeps base58GuardBits more bits than its digits need, so
+// that the truncations of all levels together leave each leaf's fraction
+// within 2^-56 of its value modulo 1. A leaf's digits are then exact
+// unless the fraction below them is within that distance of an integer,
+// where they may be one too low (the fraction had wrapped just under 1) or
+// one too high (just above 0). base58Fix settles those from the low end:
+// the exact top digit of the leaf below says whether the true fraction is
+// near 0 or near 1.
 
-// base58LeafBits is the size of the numbers that math/big converts (a
-// variable so that tests can send small numbers through the division).
-var base58LeafBits = 1 << 20
+// base58GuardBits is the extra precision of each node.
+const base58GuardBits = 64
 
-// base58Encoder converts one number; it keeps the powers and their
-// reciprocals.
+// base58EncodeLeafDigits is the largest leaf of the encoder (a variable so that
+// tests can send small numbers through the tree).
+var base58EncodeLeafDigits = 192
+
+// base58Encoder converts one number.
 type base58Encoder struct {
 	powers base58Powers
-	// reciprocals[k] is about 2^(2m) / power(k), m its bit length.
-	reciprocals []*big.Int
+	// precision[j] is the bit length of power(j) plus base58GuardBits.
+	precision []uint
+	// out holds the digits (math/big's characters), leaf by leaf.
+	out []byte
+	// fix[i] is +1 (-1) when leaf i's fraction was within the error of 1
+	// (of 0), and its digits may be one too low (high).
+	fix []int8
 }
 
 // base58EncodeContext is storj.io/common/base58.Encode; ctx ends a long
@@ -213,11 +231,13 @@ func base58EncodeContext(ctx context.Context, data []byte) (string, error) {
 		x := new(big.Int).SetBytes(data[zeros:])
 		// log2(58) > 5.857981, so x has at most this many digits.
 		count := int(int64(x.BitLen())*1_000_000/5_857_981) + 1
-		encoder := base58Encoder{powers: base58Powers{ctx: ctx, leaf: leafDigits(count)}}
-		encoder.prepare(x)
-		digits, err = encoder.digits(x, 0)
-		if err != nil {
-			return "", err
+		if count <= base58EncodeLeafDigits {
+			digits = x.Append(nil, 58)
+		} else {
+			digits, err = base58Tree(ctx, x, count)
+			if err != nil {
+				return "", err
+			}
 		}
 	}
 	out := make([]byte, zeros+len(digits))
@@ -230,101 +250,175 @@ func base58EncodeContext(ctx context.Context, data []byte) (string, error) {
 	return string(out), nil
 }
 
-// digits returns math/big's base-58 digits of x, at least width of them
-// (zeros in front); none for zero and width 0.
-func (e *base58Encoder) digits(x *big.Int, width int) ([]byte, error) {
-	var out []byte
-	switch {
-	case x.Sign() == 0:
-	case x.BitLen() <= max(base58LeafBits, e.powers.power(0).BitLen()):
-		out = x.Append(nil, 58)
-	default:
-		if err := e.powers.ctx.Err(); err != nil {
-			return nil, context.Cause(e.powers.ctx)
-		}
-		k := 0
-		for 2*e.powers.power(k).BitLen() < x.BitLen() {
-			k++
-		}
-		quotient, remainder := e.divMod(x, k)
-		low := e.powers.leaf << k
-		var high, rest []byte
-		err := both(x.BitLen() > base58ParallelDigits*6, func() (err error) {
-			high, err = e.digits(quotient, max(width-low, 0))
-			return err
-		}, func() (err error) {
-			rest, err = e.digits(remainder, low)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		out = append(high, rest...)
+// base58Tree returns the digits of x, which has at most count digits
+// (more than base58EncodeLeafDigits), without leading zeros.
+func base58Tree(ctx context.Context, x *big.Int, count int) ([]byte, error) {
+	// The least K with leaves of at most base58EncodeLeafDigits.
+	K := 1
+	for (count+1<<K-1)>>K > base58EncodeLeafDigits {
+		K++
 	}
-	if len(out) < width {
-		out = append(bytes.Repeat([]byte{'0'}, width-len(out)), out...)
+	leaf := (count + 1<<K - 1) >> K
+	e := base58Encoder{powers: base58Powers{ctx: ctx, leaf: leaf}}
+	for j := 0; j < K; j++ {
+		e.precision = append(e.precision, uint(e.powers.power(j).BitLen())+base58GuardBits)
+	}
+	e.out = make([]byte, leaf<<K)
+	e.fix = make([]int8, 1<<K)
+
+	// x < 58^D = P², so one exact division gives the halves, and the
+	// reciprocal (with the guard bits) their fractions.
+	P := e.powers.power(K - 1)
+	m := uint(P.BitLen())
+	r := reciprocal(new(big.Int).Lsh(P, base58GuardBits)) // about 2^(2m+g) / P
+	if err := ctx.Err(); err != nil {
+		return nil, context.Cause(ctx)
+	}
+	quotient := bigfft.Mul(new(big.Int).Rsh(x, m-1), r)
+	quotient.Rsh(quotient, m+1+base58GuardBits)
+	remainder := new(big.Int).Sub(x, bigfft.Mul(quotient, P))
+	if remainder.Sign() < 0 || remainder.Cmp(P) >= 0 {
+		correction := new(big.Int)
+		correction.DivMod(remainder, P, remainder)
+		quotient.Add(quotient, correction)
+	}
+	half := len(e.out) / 2
+	err := both(x.BitLen() > base58ParallelBits, func() error {
+		z := bigfft.Mul(quotient, r)
+		return e.node(lowBits(z.Rsh(z, m), e.precision[K-1]), K-1, 0)
+	}, func() error {
+		z := bigfft.Mul(remainder, r)
+		return e.node(lowBits(z.Rsh(z, m), e.precision[K-1]), K-1, half)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Each half is the fraction of an integer (the quotient, the
+	// remainder): below the lowest leaf of each, the fraction is 0.
+	e.settle(leaf, 1<<(K-1), 1<<K)
+	e.settle(leaf, 0, 1<<(K-1))
+	out := e.out
+	for len(out) > 1 && out[0] == '0' {
+		out = out[1:]
 	}
 	return out, nil
 }
 
-// prepare computes the powers and reciprocals that the conversion of x
-// uses, so that its parallel halves only read them.
-func (e *base58Encoder) prepare(x *big.Int) {
-	if x.BitLen() <= max(base58LeafBits, e.powers.power(0).BitLen()) {
-		return
+// base58ParallelBits (about 4 Mbit) is the size from which the two halves
+// of a node run on two goroutines.
+const base58ParallelBits = 4_000_000
+
+// node writes the digits of the fraction z / 2^precision[j], which stands
+// for leaf·2^j digits, to e.out[at:].
+func (e *base58Encoder) node(z *big.Int, j int, at int) error {
+	if err := e.powers.ctx.Err(); err != nil {
+		return context.Cause(e.powers.ctx)
 	}
-	k := 0
-	for 2*e.powers.power(k).BitLen() < x.BitLen() {
-		k++
+	p := e.precision[j]
+	if j == 0 {
+		e.leaf(z, at)
+		return nil
 	}
-	for ; k >= 0; k-- {
-		e.reciprocal(k)
+	pl := e.precision[j-1]
+	// The low half: the fraction part of z·58^(leaf·2^(j-1)), truncated.
+	low := bigfft.Mul(z, e.powers.power(j-1))
+	low = lowBits(low.Rsh(low, p-pl), pl)
+	high := new(big.Int).Rsh(z, p-pl)
+	width := e.powers.leaf << (j - 1)
+	return both(p > base58ParallelBits, func() error {
+		return e.node(high, j-1, at)
+	}, func() error {
+		return e.node(low, j-1, at+width)
+	})
+}
+
+// _W is the size of a big.Word in bits.
+const _W = 32 << (^big.Word(0) >> 63)
+
+// lowBits cuts x ≥ 0 to its low n bits, in place.
+func lowBits(x *big.Int, n uint) *big.Int {
+	words := x.Bits()
+	if uint(len(words))*_W <= n {
+		return x
+	}
+	words = words[:(n+_W-1)/_W]
+	if n%_W != 0 {
+		words[len(words)-1] &= 1<<(n%_W) - 1
+	}
+	return x.SetBits(words)
+}
+
+// leaf writes the digits of the fraction z / 2^precision[0] and marks the
+// leaf when the fraction below them is within the error of 0 or 1.
+func (e *base58Encoder) leaf(z *big.Int, at int) {
+	p := e.precision[0]
+	t := new(big.Int).Mul(z, e.powers.power(0))
+	digits := new(big.Int).Rsh(t, p)
+	fraction := lowBits(t, p)
+	// The error is below 2^(p-58); anything within 2^(p-56) counts.
+	near := p - base58GuardBits + 8
+	switch {
+	case uint(fraction.BitLen()) <= near:
+		e.fix[at/e.powers.leaf] = -1
+	case uint(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), p), fraction).BitLen()) <= near:
+		e.fix[at/e.powers.leaf] = +1
+	}
+	leaf := e.out[at : at+e.powers.leaf]
+	text := digits.Append(leaf[:0], 58)
+	copy(leaf[len(leaf)-len(text):], text)
+	for i := range leaf[:len(leaf)-len(text)] {
+		leaf[i] = '0'
 	}
 }
 
-// divMod divides x < 2^(2m) by power(k) < 2^m (Barrett's reduction).
-func (e *base58Encoder) divMod(x *big.Int, k int) (quotient, remainder *big.Int) {
-	power := e.powers.power(k)
-	m := uint(power.BitLen())
-	quotient = bigfft.Mul(new(big.Int).Rsh(x, m-1), e.reciprocal(k))
-	quotient.Rsh(quotient, m+1)
-	remainder = new(big.Int).Sub(x, bigfft.Mul(quotient, power))
-	if remainder.Sign() < 0 || remainder.Cmp(power) >= 0 {
-		correction := new(big.Int)
-		correction.DivMod(remainder, power, remainder)
-		quotient.Add(quotient, correction)
+// bigDigitValue maps math/big's base-58 digits to their values.
+var bigDigitValue = func() (value [256]byte) {
+	for i := 0; i < 58; i++ {
+		value[bigDigits[i]] = byte(i)
 	}
-	return quotient, remainder
+	return value
+}()
+
+// settle corrects the marked leaves from..to−1 (the digits of an
+// integer) from the low end: the fraction below a leaf is at least 1/2
+// exactly when the top digit of the leaf below it is (for the lowest leaf
+// it is 0).
+func (e *base58Encoder) settle(leaf, from, to int) {
+	upper := false // the fraction below the current leaf is ≥ 1/2
+	for i := to - 1; i >= from; i-- {
+		digits := e.out[i*leaf : (i+1)*leaf]
+		switch {
+		case e.fix[i] > 0 && !upper:
+			addDigits(digits, +1)
+		case e.fix[i] < 0 && upper:
+			addDigits(digits, -1)
+		}
+		upper = bigDigitValue[digits[0]] >= 29
+	}
 }
 
-// reciprocal returns about 2^(2m) / power(k), m its bit length. The
-// largest one asked for comes from Newton's iteration; the powers below it
-// then take one multiplication each, as 1/p = p / p².
-func (e *base58Encoder) reciprocal(k int) *big.Int {
-	for len(e.reciprocals) <= k {
-		e.reciprocals = append(e.reciprocals, nil)
-	}
-	if e.reciprocals[k] == nil {
-		power := e.powers.power(k)
-		if k+1 < len(e.reciprocals) && e.reciprocals[k+1] != nil {
-			// power(k+1) = power(k)², so with m and M their bit lengths
-			// power(k)·2^(2M)/power(k+1) = 2^(2M)/power(k).
-			m, M := uint(power.BitLen()), uint(e.powers.power(k+1).BitLen())
-			r := bigfft.Mul(power, e.reciprocals[k+1])
-			e.reciprocals[k] = r.Rsh(r, 2*(M-m))
-		} else {
-			e.reciprocals[k] = reciprocal(power)
+// addDigits adds ±1 to a string of math/big's base-58 digits, modulo
+// 58^len(digits).
+func addDigits(digits []byte, one int) {
+	for i := len(digits) - 1; i >= 0; i-- {
+		v := int(bigDigitValue[digits[i]]) + one
+		switch {
+		case v == 58:
+			digits[i] = '0'
+		case v < 0:
+			digits[i] = bigDigits[57]
+		default:
+			digits[i] = bigDigits[v]
+			return
 		}
 	}
-	return e.reciprocals[k]
 }
 
 // reciprocal returns about 2^(2m) / p, m the bit length of p (off by a
 // few units): Newton's iteration from the reciprocal of p's upper half.
 func reciprocal(p *big.Int) *big.Int {
 	m := uint(p.BitLen())
-	if m <= uint(max(base58LeafBits, 256)) { // at 256 bits h < m
-
+	if m <= 1<<15 {
 		one := new(big.Int).Lsh(big.NewInt(1), 2*m)
 		return one.Quo(one, p)
 	}

@@ -165,10 +165,10 @@ func BenchmarkParseLargePrefix(b *testing.B) {
 // and for sizes where that one takes minutes with math/big's conversion
 // (and those of megabytes through the parallel halves of both coders).
 func TestBase58EncodeDividesExactly(t *testing.T) {
-	defer func(bits int) { base58LeafBits = bits }(base58LeafBits)
+	defer func(digits int) { base58EncodeLeafDigits = digits }(base58EncodeLeafDigits)
 	rng := rand.New(rand.NewSource(8))
-	for _, leaf := range []int{1, 1 << 13, 1 << 15} {
-		base58LeafBits = leaf
+	for _, leaf := range []int{1, 2, 7, 60, 700} {
+		base58EncodeLeafDigits = leaf
 		for i := 0; i < 40; i++ {
 			data := randomBytes(rng, rng.Intn(6000))
 			if got, want := base58Encode(data), base58.Encode(data); got != want {
@@ -176,7 +176,7 @@ func TestBase58EncodeDividesExactly(t *testing.T) {
 			}
 		}
 	}
-	base58LeafBits = 1 << 12
+	base58EncodeLeafDigits = 20
 	for _, size := range []int{100 << 10, 1 << 20, 3<<20 + 17} {
 		data := randomBytes(rng, size)
 		data[len(data)-1] = 1 // not all zeros
@@ -197,8 +197,8 @@ func TestBase58EncodeDividesExactly(t *testing.T) {
 }
 
 func TestBase58EncodeStopsWithTheContext(t *testing.T) {
-	defer func(bits int) { base58LeafBits = bits }(base58LeafBits)
-	base58LeafBits = 1 << 12 // so that the encoder divides
+	defer func(digits int) { base58EncodeLeafDigits = digits }(base58EncodeLeafDigits)
+	base58EncodeLeafDigits = 20 // so that the encoder divides
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cause := errors.New("stop")
 	cancel(cause)
@@ -233,8 +233,8 @@ func BenchmarkManyPrefixes(b *testing.B) {
 }
 
 func TestParseAccessStopsWithTheContext(t *testing.T) {
-	defer func(bits int) { base58LeafBits = bits }(base58LeafBits)
-	base58LeafBits = 1 << 12 // so that the encoder divides
+	defer func(digits int) { base58EncodeLeafDigits = digits }(base58EncodeLeafDigits)
+	base58EncodeLeafDigits = 20 // so that the encoder divides
 	access := randomAccess(t, rand.New(rand.NewSource(10)), 0, 0)
 	shared, err := access.Share(uplink.FullPermission(), uplink.SharePrefix{Bucket: "b", Prefix: strings.Repeat("q", 64<<10)})
 	if err != nil {
