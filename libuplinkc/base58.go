@@ -9,7 +9,7 @@ import (
 	"errors"
 	"math/big"
 
-	"github.com/remyoudompheng/bigfft"
+	"uplinkpython/libuplinkc/internal/bigfft"
 )
 
 // storj.io/common/base58.Decode multiplies one big integer by 58^10 once
@@ -92,7 +92,7 @@ func (p *base58Powers) power(k int) *big.Int {
 			continue
 		}
 		last := p.powers[len(p.powers)-1]
-		p.powers = append(p.powers, bigfft.Mul(last, last))
+		p.powers = append(p.powers, bigfft.MulParallel(last, last))
 	}
 	return p.powers[k]
 }
@@ -274,9 +274,20 @@ func base58Tree(ctx context.Context, x *big.Int, count int) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, context.Cause(ctx)
 	}
-	quotient := bigfft.Mul(new(big.Int).Rsh(x, m-1), r)
+	quotient := bigfft.MulParallel(new(big.Int).Rsh(x, m-1), r)
 	quotient.Rsh(quotient, m+1+base58GuardBits)
-	remainder := new(big.Int).Sub(x, bigfft.Mul(quotient, P))
+	// x − quotient·P is below a few P in size: its residue modulo
+	// 2^B − 1, B ≥ m + 64, gives it.
+	product, B := bigfft.MulMod(quotient, P, int(m)+base58GuardBits, true)
+	modulus := new(big.Int).Lsh(big.NewInt(1), uint(B))
+	modulus.Sub(modulus, big.NewInt(1))
+	remainder := new(big.Int).Sub(bigfft.Fold(x, B), product)
+	if remainder.Sign() < 0 {
+		remainder.Add(remainder, modulus)
+	}
+	if remainder.Cmp(new(big.Int).Rsh(modulus, 1)) > 0 {
+		remainder.Sub(remainder, modulus)
+	}
 	if remainder.Sign() < 0 || remainder.Cmp(P) >= 0 {
 		correction := new(big.Int)
 		correction.DivMod(remainder, P, remainder)
@@ -321,7 +332,10 @@ func (e *base58Encoder) node(z *big.Int, j int, at int) error {
 	}
 	pl := e.precision[j-1]
 	// The low half: the fraction part of z·58^(leaf·2^(j-1)), truncated.
-	low := bigfft.Mul(z, e.powers.power(j-1))
+	// Modulo 2^B − 1 with B > p, the bits of z·58^(leaf·2^(j-1)) from
+	// 2^B on add to the low ones, which are below 2^(p−pl−1): at most a
+	// carry of one unit into the bits kept.
+	low, _ := bigfft.MulMod(z, e.powers.power(j-1), int(p)+2, false)
 	low = lowBits(low.Rsh(low, p-pl), pl)
 	high := new(big.Int).Rsh(z, p-pl)
 	width := e.powers.leaf << (j - 1)
@@ -428,9 +442,9 @@ func reciprocal(p *big.Int) *big.Int {
 	// r += rh·(2^(m+h) − p·rh) / 2^(2h), of which the low h−8 bits of the
 	// error term change less than 1/256.
 	e := new(big.Int).Lsh(big.NewInt(1), m+h)
-	e.Sub(e, bigfft.Mul(p, rh))
+	e.Sub(e, bigfft.MulParallel(p, rh))
 	e.Rsh(e, h-8)
-	correction := bigfft.Mul(rh, e)
+	correction := bigfft.MulParallel(rh, e)
 	correction.Rsh(correction, h+8)
 	r := rh.Lsh(rh, m-h)
 	return r.Add(r, correction)
