@@ -211,6 +211,9 @@ type base58Encoder struct {
 	powers base58Powers
 	// precision[j] is the bit length of power(j) plus base58GuardBits.
 	precision []uint
+	// byPower[j] multiplies the nodes of level j+1 by power(j) modulo
+	// 2^B − 1, B > precision[j+1].
+	byPower []*bigfft.ModMultiplier
 	// out holds the digits (math/big's characters), leaf by leaf.
 	out []byte
 	// fix[i] is +1 (-1) when leaf i's fraction was within the error of 1
@@ -274,7 +277,10 @@ func base58Tree(ctx context.Context, x *big.Int, count int) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, context.Cause(ctx)
 	}
-	quotient := bigfft.MulParallel(new(big.Int).Rsh(x, m-1), r)
+	// The products by r are below 2^(2m+g+2): a multiplier modulo 2^B − 1
+	// at least as large gives them whole, from one transform of r.
+	byR := bigfft.NewModMultiplier(r, int(2*m)+base58GuardBits+2)
+	quotient, _ := byR.Mul(new(big.Int).Rsh(x, m-1), true)
 	quotient.Rsh(quotient, m+1+base58GuardBits)
 	// x − quotient·P is below a few P in size: its residue modulo
 	// 2^B − 1, B ≥ m + 64, gives it.
@@ -293,12 +299,17 @@ func base58Tree(ctx context.Context, x *big.Int, count int) ([]byte, error) {
 		correction.DivMod(remainder, P, remainder)
 		quotient.Add(quotient, correction)
 	}
+	// Each level multiplies by one power: one transform of it.
+	e.byPower = make([]*bigfft.ModMultiplier, K-1)
+	for j := 1; j < K; j++ {
+		e.byPower[j-1] = bigfft.NewModMultiplier(e.powers.power(j-1), int(e.precision[j])+2)
+	}
 	half := len(e.out) / 2
 	err := both(x.BitLen() > base58ParallelBits, func() error {
-		z := bigfft.Mul(quotient, r)
+		z, _ := byR.Mul(quotient, false)
 		return e.node(lowBits(z.Rsh(z, m), e.precision[K-1]), K-1, 0)
 	}, func() error {
-		z := bigfft.Mul(remainder, r)
+		z, _ := byR.Mul(remainder, false)
 		return e.node(lowBits(z.Rsh(z, m), e.precision[K-1]), K-1, half)
 	})
 	if err != nil {
@@ -335,7 +346,7 @@ func (e *base58Encoder) node(z *big.Int, j int, at int) error {
 	// Modulo 2^B − 1 with B > p, the bits of z·58^(leaf·2^(j-1)) from
 	// 2^B on add to the low ones, which are below 2^(p−pl−1): at most a
 	// carry of one unit into the bits kept.
-	low, _ := bigfft.MulMod(z, e.powers.power(j-1), int(p)+2, false)
+	low, _ := e.byPower[j-1].Mul(z, false)
 	low = lowBits(low.Rsh(low, p-pl), pl)
 	high := new(big.Int).Rsh(z, p-pl)
 	width := e.powers.leaf << (j - 1)

@@ -155,7 +155,12 @@ func (z fermat) Mul(x, y fermat) fermat {
 		xi.SetBits(x)
 		yi.SetBits(y)
 		zi.SetBits(z)
-		zb := zi.Mul(&xi, &yi).Bits()
+		var zb []big.Word
+		if &x[0] == &y[0] { // a square, which math/big finds from its operands
+			zb = zi.Mul(&xi, &xi).Bits()
+		} else {
+			zb = zi.Mul(&xi, &yi).Bits()
+		}
 		if len(zb) <= n {
 			// Short product.
 			copy(z, zb)

@@ -71,6 +71,7 @@ func fftmul(x, y nat, par bool) nat {
 	xp := polyFromNat(x, k, m)
 	yp := polyFromNat(y, k, m)
 	xp.par = par
+	xp.square = len(x) == len(y) && len(x) > 0 && &x[0] == &y[0]
 	rp := xp.Mul(&yp)
 	return rp.Int()
 }
@@ -81,23 +82,60 @@ func fftmul(x, y nat, par bool) nat {
 // of bits bits where x·y has twice as many. On two goroutines for large
 // numbers when par.
 func MulMod(x, y *big.Int, bits int, par bool) (*big.Int, int) {
-	if x.Sign() < 0 || y.Sign() < 0 || x.BitLen() > bits || y.BitLen() > bits {
+	return NewModMultiplier(y, bits).Mul(x, par)
+}
+
+// A ModMultiplier multiplies numbers below 2^bits by y modulo 2^B − 1
+// (MulMod) and keeps the transform of y for all of them. Its Mul may run
+// on several goroutines at once.
+type ModMultiplier struct {
+	y    *big.Int
+	bits int
+	k    uint
+	m, n int
+	yv   polValues // the transform of y, when large
+}
+
+// NewModMultiplier prepares the products of y modulo 2^B − 1 for factors
+// below 2^bits, y too.
+func NewModMultiplier(y *big.Int, bits int) *ModMultiplier {
+	if y.Sign() < 0 || y.BitLen() > bits {
 		panic("MulMod: operand out of range")
 	}
+	c := &ModMultiplier{y: y, bits: bits}
 	words := (bits + _W - 1) / _W
 	if words <= 2*fftThreshold {
-		B := words * _W
-		z := mul(x, y, par)
-		return Fold(z, B), B
+		return c
 	}
-	k, _ := fftSize(make(nat, words), nil)
-	m := (words + 1<<k - 1) >> k
-	B := m << k * _W
-	xp := polyFromNat(x.Bits(), k, m)
-	yp := polyFromNat(y.Bits(), k, m)
-	xp.par = par
-	rp := xp.Mul(&yp)
-	z := new(big.Int).SetBits(rp.Int())
+	c.k, _ = fftSize(make(nat, words), nil)
+	c.m = (words + 1<<c.k - 1) >> c.k
+	c.n = valueSize(c.k, c.m, 2)
+	yp := polyFromNat(y.Bits(), c.k, c.m)
+	yp.par = true
+	c.yv = yp.Transform(c.n)
+	return c
+}
+
+// Mul returns x·y modulo 2^B − 1 (a number below 2^B, not always
+// reduced) and B, for 0 ≤ x < 2^bits; on two goroutines for large numbers
+// when par.
+func (c *ModMultiplier) Mul(x *big.Int, par bool) (*big.Int, int) {
+	if x.Sign() < 0 || x.BitLen() > c.bits {
+		panic("MulMod: operand out of range")
+	}
+	if c.yv.values == nil {
+		B := (c.bits + _W - 1) / _W * _W
+		return Fold(mul(x, c.y, par), B), B
+	}
+	B := c.m << c.k * _W
+	xp := polyFromNat(x.Bits(), c.k, c.m)
+	xp.par = par && parallel(c.k, c.n)
+	xv := xp.Transform(c.n)
+	xv.par = xp.par
+	rv := xv.Mul(&c.yv)
+	r := rv.InvTransform()
+	r.m = c.m
+	z := new(big.Int).SetBits(r.Int())
 	return Fold(z, B), B
 }
 
@@ -161,10 +199,11 @@ func valueSize(k uint, m int, extra uint) int {
 // If P = a[0] + a[1] x + ... a[n] x^(K-1), the associated natural number
 // is P(b^m).
 type poly struct {
-	par bool  // transform on two goroutines when large
-	k   uint  // k is such that K = 1<<k.
-	m   int   // the m such that P(b^m) is the original number.
-	a   []nat // a slice of at most K m-word coefficients.
+	par    bool  // transform on two goroutines when large
+	square bool  // Mul's factor is this same polynomial
+	k      uint  // k is such that K = 1<<k.
+	m      int   // the m such that P(b^m) is the original number.
+	a      []nat // a slice of at most K m-word coefficients.
 }
 
 // polyFromNat slices the number x into a polynomial
@@ -227,7 +266,12 @@ func (p *poly) Mul(q *poly) poly {
 
 	var pv, qv polValues
 	par := p.par && parallel(p.k, n)
-	both(par, func() { pv = p.Transform(n) }, func() { qv = q.Transform(n) })
+	if p.square {
+		pv = p.Transform(n)
+		qv = pv
+	} else {
+		both(par, func() { pv = p.Transform(n) }, func() { qv = q.Transform(n) })
+	}
 	pv.par, qv.par = par, par
 	rv := pv.Mul(&qv)
 	r := rv.InvTransform()

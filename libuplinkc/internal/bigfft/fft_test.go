@@ -55,3 +55,23 @@ func TestMulModMatchesMathBig(t *testing.T) {
 		}
 	}
 }
+
+func TestSquareAndCachedTransforms(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for i := 0; i < 8; i++ {
+		x := randomInt(rng, 1+rng.Intn(1<<21))
+		if got, want := MulParallel(x, x), new(big.Int).Mul(x, x); got.Cmp(want) != 0 {
+			t.Fatalf("%d bits: wrong square", x.BitLen())
+		}
+		bits := 1 + rng.Intn(1<<22)
+		c := NewModMultiplier(randomInt(rng, bits), bits)
+		for j := 0; j < 3; j++ {
+			x := randomInt(rng, 1+rng.Intn(bits))
+			got, B := c.Mul(x, j == 1)
+			want, wantB := MulMod(x, c.y, bits, false)
+			if B != wantB || got.Cmp(want) != 0 {
+				t.Fatalf("%d bits: a cached transform gives another product", bits)
+			}
+		}
+	}
+}
