@@ -451,11 +451,26 @@ func reciprocal(p *big.Int) *big.Int {
 	rh := reciprocal(new(big.Int).Rsh(p, m-h)) // about 2^(2h)/(p>>(m-h))
 	// With r = rh·2^(m−h): r += r·(2^(2m) − p·r) / 2^(2m), that is
 	// r += rh·(2^(m+h) − p·rh) / 2^(2h), of which the low h−8 bits of the
-	// error term change less than 1/256.
-	e := new(big.Int).Lsh(big.NewInt(1), m+h)
-	e.Sub(e, bigfft.MulParallel(p, rh))
+	// error term change less than 1/256. The error term is below 2^(m+4)
+	// in size, so p·rh modulo 2^B − 1, B ≥ m + 16, gives it; the same
+	// multiplier (one transform of rh) gives the whole of rh·e.
+	byRh := bigfft.NewModMultiplier(rh, int(max(m+16, 2*h+16)))
+	product, B := byRh.Mul(p, true)
+	modulus := new(big.Int).Lsh(big.NewInt(1), uint(B))
+	modulus.Sub(modulus, big.NewInt(1))
+	e := new(big.Int).Lsh(big.NewInt(1), (m+h)%uint(B)) // 2^(m+h) mod 2^B − 1
+	e.Sub(e, product)
+	if e.Sign() < 0 {
+		e.Add(e, modulus)
+	}
+	if e.Cmp(new(big.Int).Rsh(modulus, 1)) > 0 {
+		e.Sub(e, modulus)
+	}
 	e.Rsh(e, h-8)
-	correction := bigfft.MulParallel(rh, e)
+	correction, _ := byRh.Mul(new(big.Int).Abs(e), true)
+	if e.Sign() < 0 {
+		correction.Neg(correction)
+	}
 	correction.Rsh(correction, h+8)
 	r := rh.Lsh(rh, m-h)
 	return r.Add(r, correction)

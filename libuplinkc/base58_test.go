@@ -251,3 +251,28 @@ func TestParseAccessStopsWithTheContext(t *testing.T) {
 		t.Fatalf("serializeAccessContext of a cancelled context: %v", err)
 	}
 }
+
+// TestReciprocalIsClose compares reciprocal with math/big's division on
+// random numbers, powers of 58, of two and all-ones, below and above the
+// size where Newton's iteration starts.
+func TestReciprocalIsClose(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	var numbers []*big.Int
+	for _, bits := range []int{1000, 1<<15 + 1, 40000, 100000, 1 << 20, 3<<20 + 5} {
+		numbers = append(numbers, new(big.Int).SetBytes(randomBytes(rng, bits/8+1)),
+			new(big.Int).Lsh(big.NewInt(1), uint(bits)),
+			new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(bits)), big.NewInt(1)),
+			new(big.Int).Exp(big.NewInt(58), big.NewInt(int64(bits/5)), nil))
+	}
+	for _, p := range numbers {
+		if p.Sign() == 0 {
+			continue
+		}
+		m := uint(p.BitLen())
+		want := new(big.Int).Lsh(big.NewInt(1), 2*m)
+		want.Quo(want, p)
+		if off := new(big.Int).Sub(reciprocal(p), want); off.CmpAbs(big.NewInt(8)) > 0 {
+			t.Fatalf("reciprocal of a %d-bit number is off by %v", m, off)
+		}
+	}
+}
