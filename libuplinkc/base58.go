@@ -202,6 +202,11 @@ func base58CheckDecode(ctx context.Context, s string) (payload []byte, version b
 // base58GuardBits is the extra precision of each node.
 const base58GuardBits = 64
 
+// base58TreeDigits is the size from which the tree is faster than
+// math/big's own conversion (about 1 Mbit; a variable so that tests can
+// send small numbers through the tree).
+var base58TreeDigits = 180_000
+
 // base58EncodeLeafDigits is the largest leaf of the encoder (a variable so that
 // tests can send small numbers through the tree).
 var base58EncodeLeafDigits = 192
@@ -234,7 +239,7 @@ func base58EncodeContext(ctx context.Context, data []byte) (string, error) {
 		x := new(big.Int).SetBytes(data[zeros:])
 		// log2(58) > 5.857981, so x has at most this many digits.
 		count := int(int64(x.BitLen())*1_000_000/5_857_981) + 1
-		if count <= base58EncodeLeafDigits {
+		if count <= max(base58EncodeLeafDigits, base58TreeDigits) {
 			digits = x.Append(nil, 58)
 		} else {
 			digits, err = base58Tree(ctx, x, count)

@@ -165,10 +165,9 @@ func BenchmarkParseLargePrefix(b *testing.B) {
 // and for sizes where that one takes minutes with math/big's conversion
 // (and those of megabytes through the parallel halves of both coders).
 func TestBase58EncodeDividesExactly(t *testing.T) {
-	defer func(digits int) { base58EncodeLeafDigits = digits }(base58EncodeLeafDigits)
 	rng := rand.New(rand.NewSource(8))
 	for _, leaf := range []int{1, 2, 7, 60, 700} {
-		base58EncodeLeafDigits = leaf
+		smallTree(t, leaf)
 		for i := 0; i < 40; i++ {
 			data := randomBytes(rng, rng.Intn(6000))
 			if got, want := base58Encode(data), base58.Encode(data); got != want {
@@ -176,7 +175,7 @@ func TestBase58EncodeDividesExactly(t *testing.T) {
 			}
 		}
 	}
-	base58EncodeLeafDigits = 20
+	smallTree(t, 20)
 	for _, size := range []int{100 << 10, 1 << 20, 3<<20 + 17} {
 		data := randomBytes(rng, size)
 		data[len(data)-1] = 1 // not all zeros
@@ -196,9 +195,16 @@ func TestBase58EncodeDividesExactly(t *testing.T) {
 	}
 }
 
+// smallTree sends numbers of more than leaf digits through the encoder's
+// tree, with leaves of at most leaf digits, until the end of the test.
+func smallTree(t testing.TB, leaf int) {
+	tree, leaves := base58TreeDigits, base58EncodeLeafDigits
+	t.Cleanup(func() { base58TreeDigits, base58EncodeLeafDigits = tree, leaves })
+	base58TreeDigits, base58EncodeLeafDigits = 0, leaf
+}
+
 func TestBase58EncodeStopsWithTheContext(t *testing.T) {
-	defer func(digits int) { base58EncodeLeafDigits = digits }(base58EncodeLeafDigits)
-	base58EncodeLeafDigits = 20 // so that the encoder divides
+	smallTree(t, 20) // so that the encoder builds its tree
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cause := errors.New("stop")
 	cancel(cause)
@@ -233,8 +239,7 @@ func BenchmarkManyPrefixes(b *testing.B) {
 }
 
 func TestParseAccessStopsWithTheContext(t *testing.T) {
-	defer func(digits int) { base58EncodeLeafDigits = digits }(base58EncodeLeafDigits)
-	base58EncodeLeafDigits = 20 // so that the encoder divides
+	smallTree(t, 20) // so that the encoder builds its tree
 	access := randomAccess(t, rand.New(rand.NewSource(10)), 0, 0)
 	shared, err := access.Share(uplink.FullPermission(), uplink.SharePrefix{Bucket: "b", Prefix: strings.Repeat("q", 64<<10)})
 	if err != nil {
@@ -273,6 +278,108 @@ func TestReciprocalIsClose(t *testing.T) {
 		want.Quo(want, p)
 		if off := new(big.Int).Sub(reciprocal(p), want); off.CmpAbs(big.NewInt(8)) > 0 {
 			t.Fatalf("reciprocal of a %d-bit number is off by %v", m, off)
+		}
+	}
+}
+
+// TestBase58EncodeNearIntegers encodes numbers whose digits hold long runs
+// of 0s and 57s ('1's and 'z's) starting or ending at leaf boundaries (and
+// the middle of the tree), where a leaf's fraction is within the error of
+// an integer and the encoder must settle the digits from the leaf below:
+// 58^k, 58^k ± 1, multiples of powers, and random strings with such runs,
+// each sent back through the encoder after the decoder.
+func TestBase58EncodeNearIntegers(t *testing.T) {
+	rng := rand.New(rand.NewSource(12))
+	ctx := context.Background()
+	check := func(leaf int, s string) {
+		t.Helper()
+		data, err := base58Decode(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := base58Encode(data); got != s {
+			t.Fatalf("leaf %d, %d digits: the encoding of the decoded string differs at %d",
+				leaf, len(s), firstDifference(got, s))
+		}
+	}
+	for _, leaf := range []int{1, 3, 10, 64, 192} {
+		smallTree(t, leaf)
+		for _, k := range []int{leaf - 1, leaf, leaf + 1, 2 * leaf, 4*leaf - 1, 4 * leaf, 4*leaf + 1, 16*leaf + 3, 1000} {
+			if k < 1 {
+				continue
+			}
+			check(leaf, "2"+strings.Repeat("1", k))                            // 58^k
+			check(leaf, strings.Repeat("z", k))                                // 58^k − 1
+			check(leaf, "2"+strings.Repeat("1", k-1)+"2")                      // 58^k + 1
+			check(leaf, "z"+strings.Repeat("1", k))                            // 57·58^k
+			check(leaf, "2"+strings.Repeat("z", k))                            // 2·58^k − 1
+			check(leaf, strings.Repeat("1", 3)+"P"+strings.Repeat("z", k)+"2") // leading zeros
+		}
+		for i := 0; i < 30; i++ {
+			// About 4 to 40 leaves, with runs at leaf boundaries counted
+			// from the low end.
+			n := leaf * (4 + rng.Intn(37))
+			n += rng.Intn(3) - 1
+			digits := make([]byte, n)
+			for j := range digits {
+				digits[j] = base58Alphabet[rng.Intn(58)]
+			}
+			for r := 0; r < 1+n/leaf/3; r++ {
+				run := byte('1')
+				if rng.Intn(2) == 0 {
+					run = 'z'
+				}
+				end := n - leaf*rng.Intn(n/leaf+1) + rng.Intn(3) - 1
+				start := end - (1 + rng.Intn(3*leaf+2))
+				if rng.Intn(2) == 0 {
+					start, end = end-1, end+rng.Intn(3*leaf+2)
+				}
+				for j := max(start, 0); j < min(end, n); j++ {
+					digits[j] = run
+				}
+			}
+			check(leaf, string(digits))
+		}
+	}
+}
+
+// firstDifference is the first index where a and b differ.
+func firstDifference(a, b string) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// TestBase58EncodeLargeRoundTrips sends numbers of up to a few megabytes
+// with long runs of equal digits through the default tree and back
+// through the decoder (storj.io/common's coders take hours there).
+func TestBase58EncodeLargeRoundTrips(t *testing.T) {
+	rng := rand.New(rand.NewSource(13))
+	ctx := context.Background()
+	for _, size := range []int{200 << 10, 1<<20 + 3, 3 << 20} {
+		data := randomBytes(rng, size)
+		if size == 3<<20 {
+			for i := range data {
+				data[i] = 0xff
+			}
+		}
+		// A run of zero digits through the middle of the tree.
+		s := []byte(base58Encode(data))
+		for i := len(s)/2 - 5000; i < len(s)/2+5000; i++ {
+			s[i] = '1'
+		}
+		data, err := base58Decode(ctx, string(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		encoded := base58Encode(data)
+		if encoded != string(s) {
+			t.Fatalf("%d bytes: the encoding differs at %d", size, firstDifference(encoded, string(s)))
+		}
+		if back, err := base58Decode(ctx, encoded); err != nil || !bytes.Equal(back, data) {
+			t.Fatalf("%d bytes: decoding the encoding does not give the bytes back (%v)", size, err)
 		}
 	}
 }
