@@ -209,7 +209,7 @@ var base58TreeDigits = 180_000
 
 // base58EncodeLeafDigits is the largest leaf of the encoder (a variable so that
 // tests can send small numbers through the tree).
-var base58EncodeLeafDigits = 192
+var base58EncodeLeafDigits = 600
 
 // base58Encoder converts one number.
 type base58Encoder struct {
@@ -379,27 +379,49 @@ func lowBits(x *big.Int, n uint) *big.Int {
 }
 
 // leaf writes the digits of the fraction z / 2^precision[0] and marks the
-// leaf when the fraction below them is within the error of 0 or 1.
+// leaf when the fraction below them is within the error of 0 or 1. The
+// fraction, as words, times 58^10 carries out the next ten digits (five
+// on 32-bit machines).
 func (e *base58Encoder) leaf(z *big.Int, at int) {
 	p := e.precision[0]
-	t := new(big.Int).Mul(z, e.powers.power(0))
-	digits := new(big.Int).Rsh(t, p)
-	fraction := lowBits(t, p)
-	// The error is below 2^(p-58); anything within 2^(p-56) counts.
-	near := p - base58GuardBits + 8
-	switch {
-	case uint(fraction.BitLen()) <= near:
+	words := int(p+_W-1) / _W
+	fraction := make([]big.Word, words)
+	copy(fraction, new(big.Int).Lsh(z, uint(words*_W)-p).Bits())
+	leaf := e.out[at : at+e.powers.leaf]
+	for len(leaf) > 0 {
+		n := min(len(leaf), digitsPerWord)
+		chunk := uint64(bigfft.MulWord(fraction, big.Word(pow58[n])))
+		for i := n - 1; i >= 0; i-- {
+			leaf[i] = bigDigits[chunk%58]
+			chunk /= 58
+		}
+		leaf = leaf[n:]
+	}
+	// The error is below 2^-58 of the fraction's unit: anything within
+	// 2^-56 of 0 or 1 counts.
+	top := uint64(fraction[words-1]) // the top 56 bits of the fraction
+	if _W == 32 {
+		top = top<<32 | uint64(fraction[words-2])
+	}
+	switch top >> 8 {
+	case 0:
 		e.fix[at/e.powers.leaf] = -1
-	case uint(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), p), fraction).BitLen()) <= near:
+	case 1<<56 - 1:
 		e.fix[at/e.powers.leaf] = +1
 	}
-	leaf := e.out[at : at+e.powers.leaf]
-	text := digits.Append(leaf[:0], 58)
-	copy(leaf[len(leaf)-len(text):], text)
-	for i := range leaf[:len(leaf)-len(text)] {
-		leaf[i] = '0'
-	}
 }
+
+// digitsPerWord is the most digits whose power of 58 fits in a word.
+const digitsPerWord = 5 * _W / 32
+
+// pow58[n] is 58^n.
+var pow58 = func() (pow [11]uint64) {
+	pow[0] = 1
+	for i := 1; i < len(pow); i++ {
+		pow[i] = pow[i-1] * 58
+	}
+	return pow
+}()
 
 // bigDigitValue maps math/big's base-58 digits to their values.
 var bigDigitValue = func() (value [256]byte) {

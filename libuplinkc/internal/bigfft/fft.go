@@ -518,3 +518,8 @@ func (p *polValues) Mul(q *polValues) (r polValues) {
 	both(p.par, func() { mul(0, half) }, func() { mul(half, len(r.values)) })
 	return
 }
+
+// MulWord sets z to the low words of z·y and returns the high word.
+func MulWord(z []big.Word, y big.Word) big.Word {
+	return mulAddVWW(z, z, y, 0)
+}
