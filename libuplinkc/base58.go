@@ -53,7 +53,7 @@ func base58Decode(ctx context.Context, s string) ([]byte, error) {
 	}
 	var value []byte
 	if len(digits) > 0 {
-		n, err := (&base58Powers{ctx: ctx, leaf: leafDigits(len(digits))}).value(digits)
+		n, err := (&base58Powers{ctx: ctx, leaf: leafDigits(len(digits))}).value(digits, true)
 		if err != nil {
 			return nil, err
 		}
@@ -97,8 +97,9 @@ func (p *base58Powers) power(k int) *big.Int {
 	return p.powers[k]
 }
 
-// value converts digits (math/big's base-58 digits) to their number.
-func (p *base58Powers) value(digits []byte) (*big.Int, error) {
+// value converts digits (math/big's base-58 digits) to their number; its
+// products run on two goroutines when par (no other half runs beside it).
+func (p *base58Powers) value(digits []byte, par bool) (*big.Int, error) {
 	if len(digits) <= p.leaf {
 		n, ok := new(big.Int).SetString(string(digits), 58)
 		if !ok {
@@ -118,15 +119,19 @@ func (p *base58Powers) value(digits []byte) (*big.Int, error) {
 	split := len(digits) - p.leaf<<k
 	power := p.power(k) // and every smaller one, before the halves read them
 	var high, low *big.Int
-	err := both(len(digits) > base58ParallelDigits, func() (err error) {
-		high, err = p.value(digits[:split])
+	halves := len(digits) > base58ParallelDigits
+	err := both(halves, func() (err error) {
+		high, err = p.value(digits[:split], par && !halves)
 		return err
 	}, func() (err error) {
-		low, err = p.value(digits[split:])
+		low, err = p.value(digits[split:], par && !halves)
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	if par {
+		return high.Add(bigfft.MulParallel(high, power), low), nil
 	}
 	return high.Add(bigfft.Mul(high, power), low), nil
 }

@@ -321,13 +321,16 @@ func (v *polValues) InvTransform() poly {
 	}
 	fourier(p, v.values, true, n, k, v.par)
 	// Divide by K, and untwist q to recover p.
-	u := make(fermat, n+1)
 	a := make([]nat, 1<<k)
-	for i := range p {
-		u.Shift(p[i], -int(k))
-		copy(p[i], u)
-		a[i] = nat(p[i])
+	divide := func(from, to int) {
+		u := make(fermat, n+1)
+		for i := from; i < to; i++ {
+			u.Shift(p[i], -int(k))
+			copy(p[i], u)
+			a[i] = nat(p[i])
+		}
 	}
+	both(v.par, func() { divide(0, len(p)/2) }, func() { divide(len(p)/2, len(p)) })
 	return poly{k: k, m: 0, a: a}
 }
 
