@@ -223,7 +223,7 @@ type base58Encoder struct {
 	precision []uint
 	// byPower[j] multiplies the nodes of level j+1 by power(j) modulo
 	// 2^B − 1, B > precision[j+1].
-	byPower []*bigfft.ModMultiplier
+	byPower []*bigfft.ModFactor
 	// out holds the digits (math/big's characters), leaf by leaf.
 	out []byte
 	// fix[i] is +1 (-1) when leaf i's fraction was within the error of 1
@@ -280,21 +280,40 @@ func base58Tree(ctx context.Context, x *big.Int, count int) ([]byte, error) {
 	e.fix = make([]int8, 1<<K)
 
 	// x < 58^D = P², so one exact division gives the halves, and the
-	// reciprocal (with the guard bits) their fractions.
+	// reciprocal (with the guard bits) their fractions. The transforms of
+	// the factors that do not depend on the reciprocal (x's top, P, and
+	// each level's power) run beside Newton's iteration.
 	P := e.powers.power(K - 1)
 	m := uint(P.BitLen())
-	r := reciprocal(new(big.Int).Lsh(P, base58GuardBits)) // about 2^(2m+g) / P
+	// The products by r are below 2^(2m+g+2): factors modulo 2^B − 1 at
+	// least as large give them whole, with one transform of r.
+	rBits := int(2*m) + base58GuardBits + 2
+	var top, byP *bigfft.ModFactor
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		top = bigfft.NewModFactor(new(big.Int).Rsh(x, m-1), rBits, false)
+		// x − quotient·P is below a few P in size: its residue modulo
+		// 2^B − 1, B ≥ m + 64, gives it.
+		byP = bigfft.NewModFactor(P, int(m)+base58GuardBits, false)
+		// Each level multiplies by one power.
+		e.byPower = make([]*bigfft.ModFactor, K-1)
+		for j := 1; j < K; j++ {
+			e.byPower[j-1] = bigfft.NewModFactor(e.powers.power(j-1), int(e.precision[j])+2, false)
+		}
+	}()
+	r, err := reciprocal(ctx, new(big.Int).Lsh(P, base58GuardBits)) // about 2^(2m+g) / P
+	<-done
+	if err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, context.Cause(ctx)
 	}
-	// The products by r are below 2^(2m+g+2): a multiplier modulo 2^B − 1
-	// at least as large gives them whole, from one transform of r.
-	byR := bigfft.NewModMultiplier(r, int(2*m)+base58GuardBits+2)
-	quotient, _ := byR.Mul(new(big.Int).Rsh(x, m-1), true)
+	byR := bigfft.NewModFactor(r, rBits, true)
+	quotient, _ := byR.Times(top, true)
 	quotient.Rsh(quotient, m+1+base58GuardBits)
-	// x − quotient·P is below a few P in size: its residue modulo
-	// 2^B − 1, B ≥ m + 64, gives it.
-	product, B := bigfft.MulMod(quotient, P, int(m)+base58GuardBits, true)
+	product, B := byP.Mul(quotient, true)
 	modulus := new(big.Int).Lsh(big.NewInt(1), uint(B))
 	modulus.Sub(modulus, big.NewInt(1))
 	remainder := new(big.Int).Sub(bigfft.Fold(x, B), product)
@@ -309,13 +328,8 @@ func base58Tree(ctx context.Context, x *big.Int, count int) ([]byte, error) {
 		correction.DivMod(remainder, P, remainder)
 		quotient.Add(quotient, correction)
 	}
-	// Each level multiplies by one power: one transform of it.
-	e.byPower = make([]*bigfft.ModMultiplier, K-1)
-	for j := 1; j < K; j++ {
-		e.byPower[j-1] = bigfft.NewModMultiplier(e.powers.power(j-1), int(e.precision[j])+2)
-	}
 	half := len(e.out) / 2
-	err := both(x.BitLen() > base58ParallelBits, func() error {
+	err = both(x.BitLen() > base58ParallelBits, func() error {
 		z, _ := byR.Mul(quotient, false)
 		return e.node(lowBits(z.Rsh(z, m), e.precision[K-1]), K-1, 0)
 	}, func() error {
@@ -473,20 +487,27 @@ func addDigits(digits []byte, one int) {
 
 // reciprocal returns about 2^(2m) / p, m the bit length of p (off by a
 // few units): Newton's iteration from the reciprocal of p's upper half.
-func reciprocal(p *big.Int) *big.Int {
+// ctx ends it between two steps.
+func reciprocal(ctx context.Context, p *big.Int) (*big.Int, error) {
 	m := uint(p.BitLen())
 	if m <= 1<<15 {
 		one := new(big.Int).Lsh(big.NewInt(1), 2*m)
-		return one.Quo(one, p)
+		return one.Quo(one, p), nil
 	}
 	h := m/2 + 32
-	rh := reciprocal(new(big.Int).Rsh(p, m-h)) // about 2^(2h)/(p>>(m-h))
+	rh, err := reciprocal(ctx, new(big.Int).Rsh(p, m-h)) // about 2^(2h)/(p>>(m-h))
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, context.Cause(ctx)
+	}
 	// With r = rh·2^(m−h): r += r·(2^(2m) − p·r) / 2^(2m), that is
 	// r += rh·(2^(m+h) − p·rh) / 2^(2h), of which the low h−8 bits of the
 	// error term change less than 1/256. The error term is below 2^(m+4)
 	// in size, so p·rh modulo 2^B − 1, B ≥ m + 16, gives it; the same
 	// multiplier (one transform of rh) gives the whole of rh·e.
-	byRh := bigfft.NewModMultiplier(rh, int(max(m+16, 2*h+16)))
+	byRh := bigfft.NewModFactor(rh, int(max(m+16, 2*h+16)), true)
 	product, B := byRh.Mul(p, true)
 	modulus := new(big.Int).Lsh(big.NewInt(1), uint(B))
 	modulus.Sub(modulus, big.NewInt(1))
@@ -505,5 +526,5 @@ func reciprocal(p *big.Int) *big.Int {
 	}
 	correction.Rsh(correction, h+8)
 	r := rh.Lsh(rh, m-h)
-	return r.Add(r, correction)
+	return r.Add(r, correction), nil
 }

@@ -82,13 +82,13 @@ func fftmul(x, y nat, par bool) nat {
 // of bits bits where x·y has twice as many. On two goroutines for large
 // numbers when par.
 func MulMod(x, y *big.Int, bits int, par bool) (*big.Int, int) {
-	return NewModMultiplier(y, bits).Mul(x, par)
+	return NewModFactor(y, bits, par).Mul(x, par)
 }
 
-// A ModMultiplier multiplies numbers below 2^bits by y modulo 2^B − 1
-// (MulMod) and keeps the transform of y for all of them. Its Mul may run
-// on several goroutines at once.
-type ModMultiplier struct {
+// A ModFactor is a number y below 2^bits with its transform for products
+// modulo 2^B − 1 (MulMod), kept for all of them. Its methods may run on
+// several goroutines at once.
+type ModFactor struct {
 	y    *big.Int
 	bits int
 	k    uint
@@ -96,13 +96,13 @@ type ModMultiplier struct {
 	yv   polValues // the transform of y, when large
 }
 
-// NewModMultiplier prepares the products of y modulo 2^B − 1 for factors
-// below 2^bits, y too.
-func NewModMultiplier(y *big.Int, bits int) *ModMultiplier {
+// NewModFactor transforms y for products modulo 2^B − 1 with factors
+// below 2^bits, y too; on two goroutines for large numbers when par.
+func NewModFactor(y *big.Int, bits int, par bool) *ModFactor {
 	if y.Sign() < 0 || y.BitLen() > bits {
 		panic("MulMod: operand out of range")
 	}
-	c := &ModMultiplier{y: y, bits: bits}
+	c := &ModFactor{y: y, bits: bits}
 	words := (bits + _W - 1) / _W
 	if words <= 2*fftThreshold {
 		return c
@@ -111,7 +111,7 @@ func NewModMultiplier(y *big.Int, bits int) *ModMultiplier {
 	c.m = (words + 1<<c.k - 1) >> c.k
 	c.n = valueSize(c.k, c.m, 2)
 	yp := polyFromNat(y.Bits(), c.k, c.m)
-	yp.par = true
+	yp.par = par && parallel(c.k, c.n)
 	c.yv = yp.Transform(c.n)
 	return c
 }
@@ -119,19 +119,22 @@ func NewModMultiplier(y *big.Int, bits int) *ModMultiplier {
 // Mul returns x·y modulo 2^B − 1 (a number below 2^B, not always
 // reduced) and B, for 0 ≤ x < 2^bits; on two goroutines for large numbers
 // when par.
-func (c *ModMultiplier) Mul(x *big.Int, par bool) (*big.Int, int) {
-	if x.Sign() < 0 || x.BitLen() > c.bits {
-		panic("MulMod: operand out of range")
+func (c *ModFactor) Mul(x *big.Int, par bool) (*big.Int, int) {
+	return c.Times(NewModFactor(x, c.bits, par), par)
+}
+
+// Times is Mul of a factor transformed for the same bits.
+func (c *ModFactor) Times(x *ModFactor, par bool) (*big.Int, int) {
+	if x.bits != c.bits {
+		panic("MulMod: factors for different sizes")
 	}
 	if c.yv.values == nil {
 		B := (c.bits + _W - 1) / _W * _W
-		return Fold(mul(x, c.y, par), B), B
+		return Fold(mul(x.y, c.y, par), B), B
 	}
 	B := c.m << c.k * _W
-	xp := polyFromNat(x.Bits(), c.k, c.m)
-	xp.par = par && parallel(c.k, c.n)
-	xv := xp.Transform(c.n)
-	xv.par = xp.par
+	xv := x.yv
+	xv.par = par && parallel(c.k, c.n)
 	rv := xv.Mul(&c.yv)
 	r := rv.InvTransform()
 	r.m = c.m

@@ -64,10 +64,13 @@ func TestSquareAndCachedTransforms(t *testing.T) {
 			t.Fatalf("%d bits: wrong square", x.BitLen())
 		}
 		bits := 1 + rng.Intn(1<<22)
-		c := NewModMultiplier(randomInt(rng, bits), bits)
+		c := NewModFactor(randomInt(rng, bits), bits, i%2 == 0)
 		for j := 0; j < 3; j++ {
 			x := randomInt(rng, 1+rng.Intn(bits))
 			got, B := c.Mul(x, j == 1)
+			if j == 2 {
+				got, B = c.Times(NewModFactor(x, bits, true), false)
+			}
 			want, wantB := MulMod(x, c.y, bits, false)
 			if B != wantB || got.Cmp(want) != 0 {
 				t.Fatalf("%d bits: a cached transform gives another product", bits)
