@@ -1,3 +1,9 @@
+// Copyright (c) 2012 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style
+// license that can be found in the LICENSE file.
+//
+// From github.com/remyoudompheng/bigfft; squares take math/big's squaring.
+
 package bigfft
 
 import (

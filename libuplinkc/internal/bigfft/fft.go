@@ -1,7 +1,12 @@
+// Copyright (c) 2012 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style
+// license that can be found in the LICENSE file.
+//
 // Adapted for uplink-python's libuplinkc from
-// github.com/remyoudompheng/bigfft (v0.0.0-20230129092748-24d4a6f8daec;
-// see LICENSE): large products run on two goroutines, and MulMod gives
-// products modulo 2^B−1 from a cyclic convolution.
+// github.com/remyoudompheng/bigfft (v0.0.0-20230129092748-24d4a6f8daec):
+// large products run on two goroutines, squares take one transform,
+// MulMod gives products modulo 2^B−1 from a cyclic convolution, and a
+// ModFactor keeps a factor's transform for several products.
 
 // Package bigfft implements multiplication of big.Int using FFT.
 //
