@@ -191,18 +191,23 @@ func base58CheckDecode(ctx context.Context, s string) (payload []byte, version b
 // z = (x mod 58^b) / 58^b in fixed point; its high half holds the same z
 // to half the precision (a shift), and its low half the fraction part of
 // z·58^((b−a)/2): one multiplication per node, where a division costs two
-// and a reciprocal. The root's two halves come from one exact division of x
-// by 58^(D/2) and a multiplication each by its reciprocal; a leaf
-// multiplies by 58^leaf, and math/big converts the integer part.
+// and a reciprocal. That product is needed only between the bits that
+// become the integer part and those below the low half's precision, so it
+// is taken modulo 2^B − 1 with B just above the node's precision (a cyclic
+// convolution half the size of the whole product), and each level's power
+// is transformed once for all its nodes. The root's two halves come from
+// one exact division of x by 58^(D/2) (Newton's reciprocal, Barrett's
+// quotient) and a multiplication each by the reciprocal; a leaf carries
+// its digits out of its fraction by word products with 58^10.
 //
 // Every node keeps base58GuardBits more bits than its digits need, so
-// that the truncations of all levels together leave each leaf's fraction
-// within 2^-56 of its value modulo 1. A leaf's digits are then exact
-// unless the fraction below them is within that distance of an integer,
-// where they may be one too low (the fraction had wrapped just under 1) or
-// one too high (just above 0). base58Fix settles those from the low end:
-// the exact top digit of the leaf below says whether the true fraction is
-// near 0 or near 1.
+// that the truncations of all levels (and the carry that a product modulo
+// 2^B − 1 may add) leave each leaf's fraction within 2^-58 of its value
+// modulo 1. A leaf's digits are then exact unless the fraction below them
+// is within that distance of an integer, where they may be one too low
+// (the fraction wrapped to just under 1) or one too high (to just above
+// 0). settle corrects those from the low end: the exact top digit of the
+// leaf below says whether the true fraction is near 0 or near 1.
 
 // base58GuardBits is the extra precision of each node.
 const base58GuardBits = 64
@@ -212,8 +217,8 @@ const base58GuardBits = 64
 // send small numbers through the tree).
 var base58TreeDigits = 180_000
 
-// base58EncodeLeafDigits is the largest leaf of the encoder (a variable so that
-// tests can send small numbers through the tree).
+// base58EncodeLeafDigits is the largest leaf of the encoder (a variable
+// so that tests can send small numbers through the tree).
 var base58EncodeLeafDigits = 600
 
 // base58Encoder converts one number.

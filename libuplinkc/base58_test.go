@@ -160,11 +160,11 @@ func BenchmarkParseLargePrefix(b *testing.B) {
 	}
 }
 
-// TestBase58EncodeDividesExactly sends numbers through the encoder's
-// division with small leaves and compares with storj.io/common's encoder,
-// and for sizes where that one takes minutes with math/big's conversion
-// (and those of megabytes through the parallel halves of both coders).
-func TestBase58EncodeDividesExactly(t *testing.T) {
+// TestBase58EncodeTreeIsExact sends numbers through the encoder's tree
+// with small leaves and compares with storj.io/common's encoder, and for
+// sizes where that one takes minutes with math/big's conversion (and
+// those of megabytes through the parallel halves of both coders).
+func TestBase58EncodeTreeIsExact(t *testing.T) {
 	rng := rand.New(rand.NewSource(8))
 	for _, leaf := range []int{1, 2, 7, 60, 700} {
 		smallTree(t, leaf)
@@ -211,6 +211,24 @@ func TestBase58EncodeStopsWithTheContext(t *testing.T) {
 	_, err := base58EncodeContext(ctx, randomBytes(rand.New(rand.NewSource(9)), 200<<10))
 	if !errors.Is(err, cause) {
 		t.Fatalf("base58EncodeContext of a cancelled context: %v", err)
+	}
+}
+
+// TestBase58EncodeStopsMidway cancels the encoding of 3 MB once it has
+// begun: the tree, Newton's iteration or a level of nodes, returns the
+// cause.
+func TestBase58EncodeStopsMidway(t *testing.T) {
+	data := randomBytes(rand.New(rand.NewSource(14)), 3<<20)
+	data[0] = 1
+	for _, after := range []time.Duration{0, 30 * time.Millisecond, 150 * time.Millisecond} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cause := errors.New("stop")
+		timer := time.AfterFunc(after, func() { cancel(cause) })
+		_, err := base58EncodeContext(ctx, data)
+		timer.Stop()
+		if !errors.Is(err, cause) {
+			t.Fatalf("base58EncodeContext cancelled after %v: %v", after, err)
+		}
 	}
 }
 
@@ -306,7 +324,7 @@ func TestBase58EncodeNearIntegers(t *testing.T) {
 				leaf, len(s), firstDifference(got, s))
 		}
 	}
-	for _, leaf := range []int{1, 3, 10, 64, 192} {
+	for _, leaf := range []int{1, 3, 10, 64, 192, 600} {
 		smallTree(t, leaf)
 		for _, k := range []int{leaf - 1, leaf, leaf + 1, 2 * leaf, 4*leaf - 1, 4 * leaf, 4*leaf + 1, 16*leaf + 3, 1000} {
 			if k < 1 {
