@@ -319,15 +319,7 @@ func base58Tree(ctx context.Context, x *big.Int, count int) ([]byte, error) {
 	quotient, _ := byR.Times(top, true)
 	quotient.Rsh(quotient, m+1+base58GuardBits)
 	product, B := byP.Mul(quotient, true)
-	modulus := new(big.Int).Lsh(big.NewInt(1), uint(B))
-	modulus.Sub(modulus, big.NewInt(1))
-	remainder := new(big.Int).Sub(bigfft.Fold(x, B), product)
-	if remainder.Sign() < 0 {
-		remainder.Add(remainder, modulus)
-	}
-	if remainder.Cmp(new(big.Int).Rsh(modulus, 1)) > 0 {
-		remainder.Sub(remainder, modulus)
-	}
+	remainder := signedResidue(bigfft.Fold(x, B), product, B)
 	if remainder.Sign() < 0 || remainder.Cmp(P) >= 0 {
 		correction := new(big.Int)
 		correction.DivMod(remainder, P, remainder)
@@ -490,6 +482,21 @@ func addDigits(digits []byte, one int) {
 	}
 }
 
+// signedResidue returns a − b modulo 2^B − 1 between −2^(B−1) and
+// 2^(B−1), for 0 ≤ a, b < 2^B: the difference itself when it lies there.
+func signedResidue(a, b *big.Int, B int) *big.Int {
+	modulus := new(big.Int).Lsh(big.NewInt(1), uint(B))
+	modulus.Sub(modulus, big.NewInt(1))
+	d := new(big.Int).Sub(a, b)
+	if d.Sign() < 0 {
+		d.Add(d, modulus)
+	}
+	if d.Cmp(new(big.Int).Rsh(modulus, 1)) > 0 {
+		d.Sub(d, modulus)
+	}
+	return d
+}
+
 // reciprocal returns about 2^(2m) / p, m the bit length of p (off by a
 // few units): Newton's iteration from the reciprocal of p's upper half.
 // ctx ends it between two steps.
@@ -514,16 +521,8 @@ func reciprocal(ctx context.Context, p *big.Int) (*big.Int, error) {
 	// multiplier (one transform of rh) gives the whole of rh·e.
 	byRh := bigfft.NewModFactor(rh, int(max(m+16, 2*h+16)), true)
 	product, B := byRh.Mul(p, true)
-	modulus := new(big.Int).Lsh(big.NewInt(1), uint(B))
-	modulus.Sub(modulus, big.NewInt(1))
-	e := new(big.Int).Lsh(big.NewInt(1), (m+h)%uint(B)) // 2^(m+h) mod 2^B − 1
-	e.Sub(e, product)
-	if e.Sign() < 0 {
-		e.Add(e, modulus)
-	}
-	if e.Cmp(new(big.Int).Rsh(modulus, 1)) > 0 {
-		e.Sub(e, modulus)
-	}
+	// 2^(m+h) is 2^((m+h) mod B) modulo 2^B − 1.
+	e := signedResidue(new(big.Int).Lsh(big.NewInt(1), (m+h)%uint(B)), product, B)
 	e.Rsh(e, h-8)
 	correction, _ := byRh.Mul(new(big.Int).Abs(e), true)
 	if e.Sign() < 0 {
