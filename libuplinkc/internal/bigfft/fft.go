@@ -108,8 +108,12 @@ func NewModFactor(y *big.Int, bits int, par bool) *ModFactor {
 		panic("MulMod: operand out of range")
 	}
 	c := &ModFactor{y: y, bits: bits}
+	// A cyclic convolution of bits bits is about as costly as a product
+	// of two numbers of bits/2, and the product that it replaces has
+	// factors of bits and bits/2: from fftThreshold words on (not twice
+	// that), the convolution is the faster.
 	words := (bits + _W - 1) / _W
-	if words <= 2*fftThreshold {
+	if words <= fftThreshold {
 		return c
 	}
 	c.k, _ = fftSize(make(nat, words), nil)
