@@ -318,17 +318,25 @@ func base58Tree(ctx context.Context, x *big.Int, count int) ([]byte, error) {
 	byR := bigfft.NewModFactor(r, rBits, true)
 	quotient, _ := byR.Times(top, true)
 	quotient.Rsh(quotient, m+1+base58GuardBits)
-	product, B := byP.Mul(quotient, true)
+	// The quotient's fraction (the high half's root) is taken beside the
+	// remainder that checks the quotient, and again in the rare case that
+	// the check corrects it.
+	fraction := make(chan *big.Int, 1)
+	go func(q *big.Int) {
+		z, _ := byR.Mul(q, false)
+		fraction <- z
+	}(quotient)
+	product, B := byP.Mul(quotient, false)
 	remainder := signedResidue(bigfft.Fold(x, B), product, B)
+	high := <-fraction
 	if remainder.Sign() < 0 || remainder.Cmp(P) >= 0 {
 		correction := new(big.Int)
 		correction.DivMod(remainder, P, remainder)
-		quotient.Add(quotient, correction)
+		high, _ = byR.Mul(correction.Add(quotient, correction), false)
 	}
 	half := len(e.out) / 2
 	err = both(x.BitLen() > base58ParallelBits, func() error {
-		z, _ := byR.Mul(quotient, false)
-		return e.node(lowBits(z.Rsh(z, m), e.precision[K-1]), K-1, 0)
+		return e.node(lowBits(high.Rsh(high, m), e.precision[K-1]), K-1, 0)
 	}, func() error {
 		z, _ := byR.Mul(remainder, false)
 		return e.node(lowBits(z.Rsh(z, m), e.precision[K-1]), K-1, half)
