@@ -69,6 +69,9 @@ type base58Powers struct {
 	ctx    context.Context
 	leaf   int
 	powers []*big.Int
+	// factors[k] is power(k) transformed for the decoder's products by
+	// it, or nil where math/big multiplies.
+	factors []*bigfft.ModFactor
 }
 
 // leafDigits is a leaf length of at most base58LeafDigits such that the
@@ -97,6 +100,24 @@ func (p *base58Powers) power(k int) *big.Int {
 	return p.powers[k]
 }
 
+// factor returns power(k) transformed for whole products with numbers
+// below it (a product modulo 2^B − 1, B at least twice its size), or nil
+// where it is small enough for math/big.
+func (p *base58Powers) factor(k int) *bigfft.ModFactor {
+	for len(p.factors) <= k {
+		power := p.power(len(p.factors))
+		var factor *bigfft.ModFactor
+		if len(power.Bits()) > base58FactorWords {
+			factor = bigfft.NewModFactor(power, 2*power.BitLen(), true)
+		}
+		p.factors = append(p.factors, factor)
+	}
+	return p.factors[k]
+}
+
+// base58FactorWords is bigfft's size for products by transforms.
+const base58FactorWords = 1800
+
 // value converts digits (math/big's base-58 digits) to their number; its
 // products run on two goroutines when par (no other half runs beside it).
 func (p *base58Powers) value(digits []byte, par bool) (*big.Int, error) {
@@ -117,7 +138,8 @@ func (p *base58Powers) value(digits []byte, par bool) (*big.Int, error) {
 		k++
 	}
 	split := len(digits) - p.leaf<<k
-	power := p.power(k) // and every smaller one, before the halves read them
+	power := p.power(k)   // and every smaller one, before the halves read them
+	factor := p.factor(k) // and every smaller one
 	var high, low *big.Int
 	halves := len(digits) > base58ParallelDigits
 	err := both(halves, func() (err error) {
@@ -130,8 +152,10 @@ func (p *base58Powers) value(digits []byte, par bool) (*big.Int, error) {
 	if err != nil {
 		return nil, err
 	}
-	if par {
-		return high.Add(bigfft.MulParallel(high, power), low), nil
+	// high has at most leaf·2^k digits: it is below power(k).
+	if factor != nil {
+		product, _ := factor.Mul(high, par)
+		return product.Add(product, low), nil
 	}
 	return high.Add(bigfft.Mul(high, power), low), nil
 }
