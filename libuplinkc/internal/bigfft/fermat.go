@@ -17,8 +17,6 @@ import (
 // 0-1 last word constraint.
 type fermat nat
 
-func (n fermat) String() string { return nat(n).String() }
-
 func (z fermat) norm() {
 	n := len(z) - 1
 	c := z[n]

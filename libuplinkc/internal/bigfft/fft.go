@@ -6,7 +6,8 @@
 // github.com/remyoudompheng/bigfft (v0.0.0-20230129092748-24d4a6f8daec):
 // large products run on two goroutines, squares take one transform,
 // MulMod gives products modulo 2^B−1 from a cyclic convolution, and a
-// ModFactor keeps a factor's transform for several products.
+// ModFactor keeps a factor's transform for several products; the negacyclic
+// transforms and String methods, which nothing here uses, are left out.
 
 // Package bigfft implements multiplication of big.Int using FFT.
 //
@@ -22,12 +23,6 @@ import (
 const _W = int(unsafe.Sizeof(big.Word(0)) * 8)
 
 type nat []big.Word
-
-func (n nat) String() string {
-	v := new(big.Int)
-	v.SetBits(n)
-	return v.String()
-}
 
 // fftThreshold is the size (in words) above which FFT is used over
 // Karatsuba from math/big.
@@ -343,72 +338,6 @@ func (v *polValues) InvTransform() poly {
 		}
 	}
 	both(v.par, func() { divide(0, len(p)/2) }, func() { divide(len(p)/2, len(p)) })
-	return poly{k: k, m: 0, a: a}
-}
-
-// NTransform evaluates p at θω^i for i = 0...K-1, where
-// θ is a (2K)-th primitive root of unity in Z/(b^n+1)Z
-// and ω = θ².
-func (p *poly) NTransform(n int) polValues {
-	k := p.k
-	if len(p.a) >= 1<<k {
-		panic("Transform: len(p.a) >= 1<<k")
-	}
-	// θ is represented as a shift.
-	θshift := (n * _W) >> k
-	// p(x) = a_0 + a_1 x + ... + a_{K-1} x^(K-1)
-	// p(θx) = q(x) where
-	// q(x) = a_0 + θa_1 x + ... + θ^(K-1) a_{K-1} x^(K-1)
-	//
-	// Twist p by θ to obtain q.
-	tbits := make([]big.Word, (n+1)<<k)
-	twisted := make([]fermat, 1<<k)
-	src := make(fermat, n+1)
-	for i := range twisted {
-		twisted[i] = fermat(tbits[i*(n+1) : (i+1)*(n+1)])
-		if i < len(p.a) {
-			for i := range src {
-				src[i] = 0
-			}
-			copy(src, p.a[i])
-			twisted[i].Shift(src, θshift*i)
-		}
-	}
-
-	// Now computed q(ω^i) for i = 0 ... K-1
-	valbits := make([]big.Word, (n+1)<<k)
-	values := make([]fermat, 1<<k)
-	for i := range values {
-		values[i] = fermat(valbits[i*(n+1) : (i+1)*(n+1)])
-	}
-	fourier(values, twisted, false, n, k, p.par)
-	return polValues{p.par, k, n, values}
-}
-
-// InvTransform reconstructs a polynomial from its values at
-// roots of x^K+1. The m field of the returned polynomial
-// is unspecified.
-func (v *polValues) InvNTransform() poly {
-	k := v.k
-	n := v.n
-	θshift := (n * _W) >> k
-
-	// Perform an inverse Fourier transform to recover q.
-	qbits := make([]big.Word, (n+1)<<k)
-	q := make([]fermat, 1<<k)
-	for i := range q {
-		q[i] = fermat(qbits[i*(n+1) : (i+1)*(n+1)])
-	}
-	fourier(q, v.values, true, n, k, v.par)
-
-	// Divide by K, and untwist q to recover p.
-	u := make(fermat, n+1)
-	a := make([]nat, 1<<k)
-	for i := range q {
-		u.Shift(q[i], -int(k)-i*θshift)
-		copy(q[i], u)
-		a[i] = nat(q[i])
-	}
 	return poly{k: k, m: 0, a: a}
 }
 
