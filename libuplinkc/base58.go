@@ -343,8 +343,8 @@ func base58Tree(ctx context.Context, x *big.Int, count int) ([]byte, error) {
 	quotient, _ := byR.Times(top, true)
 	quotient.Rsh(quotient, m+1+base58GuardBits)
 	// The quotient's fraction (the high half's root) is taken beside the
-	// remainder that checks the quotient, and again in the rare case that
-	// the check corrects it.
+	// remainder that checks the quotient and the remainder's fraction, and
+	// again in the rare case that the check corrects the quotient.
 	fraction := make(chan *big.Int, 1)
 	go func(q *big.Int) {
 		z, _ := byR.Mul(q, false)
@@ -352,18 +352,22 @@ func base58Tree(ctx context.Context, x *big.Int, count int) ([]byte, error) {
 	}(quotient)
 	product, B := byP.Mul(quotient, false)
 	remainder := signedResidue(bigfft.Fold(x, B), product, B)
-	high := <-fraction
+	var corrected *big.Int
 	if remainder.Sign() < 0 || remainder.Cmp(P) >= 0 {
-		correction := new(big.Int)
-		correction.DivMod(remainder, P, remainder)
-		high, _ = byR.Mul(correction.Add(quotient, correction), false)
+		corrected = new(big.Int)
+		corrected.DivMod(remainder, P, remainder)
+		corrected.Add(corrected, quotient)
+	}
+	low, _ := byR.Mul(remainder, false)
+	high := <-fraction
+	if corrected != nil {
+		high, _ = byR.Mul(corrected, true)
 	}
 	half := len(e.out) / 2
 	err = both(x.BitLen() > base58ParallelBits, func() error {
 		return e.node(lowBits(high.Rsh(high, m), e.precision[K-1]), K-1, 0)
 	}, func() error {
-		z, _ := byR.Mul(remainder, false)
-		return e.node(lowBits(z.Rsh(z, m), e.precision[K-1]), K-1, half)
+		return e.node(lowBits(low.Rsh(low, m), e.precision[K-1]), K-1, half)
 	})
 	if err != nil {
 		return nil, err
