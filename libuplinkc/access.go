@@ -345,8 +345,7 @@ func uplink_free_access_time_bounds_result(result C.UplinkAccessTimeBoundsResult
 // uplink.Access.Serialize converts to base58 through storj.io/common/base58,
 // which divides one big integer by 58^10 once per ten digits: quadratic,
 // minutes of CPU for a grant with a 1 MiB prefix. The functions below give
-// byte-identical results through the divide-and-conquer encoder of
-// base58.go.
+// byte-identical results through the scaled remainder tree of base58.go.
 
 // base58Alphabet is Bitcoin's, as storj.io/common/base58 uses.
 const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"

@@ -160,15 +160,14 @@ func BenchmarkParseLargePrefix(b *testing.B) {
 	}
 }
 
-// TestBase58EncodeDividesExactly sends numbers through the encoder's
-// division with small leaves and compares with storj.io/common's encoder,
-// and for sizes where that one takes minutes with math/big's conversion
-// (and those of megabytes through the parallel halves of both coders).
-func TestBase58EncodeDividesExactly(t *testing.T) {
-	defer func(bits int) { base58LeafBits = bits }(base58LeafBits)
+// TestBase58EncodeTreeIsExact sends numbers through the encoder's tree
+// with small leaves and compares with storj.io/common's encoder, and for
+// sizes where that one takes minutes with math/big's conversion (and
+// those of megabytes through the parallel halves of both coders).
+func TestBase58EncodeTreeIsExact(t *testing.T) {
 	rng := rand.New(rand.NewSource(8))
-	for _, leaf := range []int{1, 1 << 13, 1 << 15} {
-		base58LeafBits = leaf
+	for _, leaf := range []int{1, 2, 7, 60, 700} {
+		smallTree(t, leaf)
 		for i := 0; i < 40; i++ {
 			data := randomBytes(rng, rng.Intn(6000))
 			if got, want := base58Encode(data), base58.Encode(data); got != want {
@@ -176,7 +175,7 @@ func TestBase58EncodeDividesExactly(t *testing.T) {
 			}
 		}
 	}
-	base58LeafBits = 1 << 12
+	smallTree(t, 20)
 	for _, size := range []int{100 << 10, 1 << 20, 3<<20 + 17} {
 		data := randomBytes(rng, size)
 		data[len(data)-1] = 1 // not all zeros
@@ -196,15 +195,40 @@ func TestBase58EncodeDividesExactly(t *testing.T) {
 	}
 }
 
+// smallTree sends numbers of more than leaf digits through the encoder's
+// tree, with leaves of at most leaf digits, until the end of the test.
+func smallTree(t testing.TB, leaf int) {
+	tree, leaves := base58TreeDigits, base58EncodeLeafDigits
+	t.Cleanup(func() { base58TreeDigits, base58EncodeLeafDigits = tree, leaves })
+	base58TreeDigits, base58EncodeLeafDigits = 0, leaf
+}
+
 func TestBase58EncodeStopsWithTheContext(t *testing.T) {
-	defer func(bits int) { base58LeafBits = bits }(base58LeafBits)
-	base58LeafBits = 1 << 12 // so that the encoder divides
+	smallTree(t, 20) // so that the encoder builds its tree
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cause := errors.New("stop")
 	cancel(cause)
 	_, err := base58EncodeContext(ctx, randomBytes(rand.New(rand.NewSource(9)), 200<<10))
 	if !errors.Is(err, cause) {
 		t.Fatalf("base58EncodeContext of a cancelled context: %v", err)
+	}
+}
+
+// TestBase58EncodeStopsMidway cancels the encoding of 3 MB once it has
+// begun: the tree, Newton's iteration or a level of nodes, returns the
+// cause.
+func TestBase58EncodeStopsMidway(t *testing.T) {
+	data := randomBytes(rand.New(rand.NewSource(14)), 3<<20)
+	data[0] = 1
+	for _, after := range []time.Duration{0, 30 * time.Millisecond, 150 * time.Millisecond} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cause := errors.New("stop")
+		timer := time.AfterFunc(after, func() { cancel(cause) })
+		_, err := base58EncodeContext(ctx, data)
+		timer.Stop()
+		if !errors.Is(err, cause) {
+			t.Fatalf("base58EncodeContext cancelled after %v: %v", after, err)
+		}
 	}
 }
 
@@ -233,8 +257,7 @@ func BenchmarkManyPrefixes(b *testing.B) {
 }
 
 func TestParseAccessStopsWithTheContext(t *testing.T) {
-	defer func(bits int) { base58LeafBits = bits }(base58LeafBits)
-	base58LeafBits = 1 << 12 // so that the encoder divides
+	smallTree(t, 20) // so that the encoder builds its tree
 	access := randomAccess(t, rand.New(rand.NewSource(10)), 0, 0)
 	shared, err := access.Share(uplink.FullPermission(), uplink.SharePrefix{Bucket: "b", Prefix: strings.Repeat("q", 64<<10)})
 	if err != nil {
@@ -249,5 +272,137 @@ func TestParseAccessStopsWithTheContext(t *testing.T) {
 	}
 	if _, err := serializeAccessContext(ctx, shared); !errors.Is(err, cause) {
 		t.Fatalf("serializeAccessContext of a cancelled context: %v", err)
+	}
+}
+
+// TestReciprocalIsClose compares reciprocal with math/big's division on
+// random numbers, powers of 58, of two and all-ones, below and above the
+// size where Newton's iteration starts.
+func TestReciprocalIsClose(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	var numbers []*big.Int
+	for _, bits := range []int{1000, 1<<15 + 1, 40000, 100000, 1 << 20, 3<<20 + 5} {
+		numbers = append(numbers, new(big.Int).SetBytes(randomBytes(rng, bits/8+1)),
+			new(big.Int).Lsh(big.NewInt(1), uint(bits)),
+			new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(bits)), big.NewInt(1)),
+			new(big.Int).Exp(big.NewInt(58), big.NewInt(int64(bits/5)), nil))
+	}
+	for _, p := range numbers {
+		if p.Sign() == 0 {
+			continue
+		}
+		m := uint(p.BitLen())
+		want := new(big.Int).Lsh(big.NewInt(1), 2*m)
+		want.Quo(want, p)
+		r, err := reciprocal(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if off := new(big.Int).Sub(r, want); off.CmpAbs(big.NewInt(8)) > 0 {
+			t.Fatalf("reciprocal of a %d-bit number is off by %v", m, off)
+		}
+	}
+}
+
+// TestBase58EncodeNearIntegers encodes numbers whose digits hold long runs
+// of 0s and 57s ('1's and 'z's) starting or ending at leaf boundaries (and
+// the middle of the tree), where a leaf's fraction is within the error of
+// an integer and the encoder must settle the digits from the leaf below:
+// 58^k, 58^k ± 1, multiples of powers, and random strings with such runs,
+// each sent back through the encoder after the decoder.
+func TestBase58EncodeNearIntegers(t *testing.T) {
+	rng := rand.New(rand.NewSource(12))
+	ctx := context.Background()
+	check := func(leaf int, s string) {
+		t.Helper()
+		data, err := base58Decode(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := base58Encode(data); got != s {
+			t.Fatalf("leaf %d, %d digits: the encoding of the decoded string differs at %d",
+				leaf, len(s), firstDifference(got, s))
+		}
+	}
+	for _, leaf := range []int{1, 3, 10, 64, 192, 600} {
+		smallTree(t, leaf)
+		for _, k := range []int{leaf - 1, leaf, leaf + 1, 2 * leaf, 4*leaf - 1, 4 * leaf, 4*leaf + 1, 16*leaf + 3, 1000} {
+			if k < 1 {
+				continue
+			}
+			check(leaf, "2"+strings.Repeat("1", k))                            // 58^k
+			check(leaf, strings.Repeat("z", k))                                // 58^k − 1
+			check(leaf, "2"+strings.Repeat("1", k-1)+"2")                      // 58^k + 1
+			check(leaf, "z"+strings.Repeat("1", k))                            // 57·58^k
+			check(leaf, "2"+strings.Repeat("z", k))                            // 2·58^k − 1
+			check(leaf, strings.Repeat("1", 3)+"P"+strings.Repeat("z", k)+"2") // leading zeros
+		}
+		for i := 0; i < 30; i++ {
+			// About 4 to 40 leaves, with runs at leaf boundaries counted
+			// from the low end.
+			n := leaf * (4 + rng.Intn(37))
+			n += rng.Intn(3) - 1
+			digits := make([]byte, n)
+			for j := range digits {
+				digits[j] = base58Alphabet[rng.Intn(58)]
+			}
+			for r := 0; r < 1+n/leaf/3; r++ {
+				run := byte('1')
+				if rng.Intn(2) == 0 {
+					run = 'z'
+				}
+				end := n - leaf*rng.Intn(n/leaf+1) + rng.Intn(3) - 1
+				start := end - (1 + rng.Intn(3*leaf+2))
+				if rng.Intn(2) == 0 {
+					start, end = end-1, end+rng.Intn(3*leaf+2)
+				}
+				for j := max(start, 0); j < min(end, n); j++ {
+					digits[j] = run
+				}
+			}
+			check(leaf, string(digits))
+		}
+	}
+}
+
+// firstDifference is the first index where a and b differ.
+func firstDifference(a, b string) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// TestBase58EncodeLargeRoundTrips sends numbers of up to a few megabytes
+// (from just above the tree's threshold) with long runs of equal digits
+// through the default tree and back
+// through the decoder (storj.io/common's coders take hours there).
+func TestBase58EncodeLargeRoundTrips(t *testing.T) {
+	rng := rand.New(rand.NewSource(13))
+	ctx := context.Background()
+	for _, size := range []int{132_000, 200 << 10, 1<<20 + 3, 3 << 20} {
+		data := randomBytes(rng, size)
+		if size == 3<<20 {
+			for i := range data {
+				data[i] = 0xff
+			}
+		}
+		// A run of zero digits through the middle of the tree.
+		s := []byte(base58Encode(data))
+		for i := len(s)/2 - 5000; i < len(s)/2+5000; i++ {
+			s[i] = '1'
+		}
+		data, err := base58Decode(ctx, string(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		encoded := base58Encode(data)
+		if encoded != string(s) {
+			t.Fatalf("%d bytes: the encoding differs at %d", size, firstDifference(encoded, string(s)))
+		}
+		if back, err := base58Decode(ctx, encoded); err != nil || !bytes.Equal(back, data) {
+			t.Fatalf("%d bytes: decoding the encoding does not give the bytes back (%v)", size, err)
+		}
 	}
 }
