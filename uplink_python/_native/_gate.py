@@ -166,6 +166,9 @@ class Handle:
         results on its own thread: waiting there, the thread takes them itself
         (``Completions``), or it would wait for itself."""
         while True:
+            with self._lock:
+                if self._calls == 0:
+                    return
             own = Completions.take_own()
             with self._lock:
                 if self._lock.wait_for(lambda: self._calls == 0,
