@@ -171,12 +171,16 @@ func uplink_async_wake() {
 
 type asyncQueue struct {
 	ready    []uint64
+	since    time.Time // when ready last stopped being empty
 	wake     wakeDescriptor
 	signaled bool // the descriptor was made readable and not reset since
 }
 
 // add appends a finished id; the caller holds asyncOps.mu.
 func (q *asyncQueue) add(id uint64) {
+	if len(q.ready) == 0 {
+		q.since = time.Now()
+	}
 	q.ready = append(q.ready, id)
 	if !q.signaled {
 		q.signaled = true
@@ -222,6 +226,19 @@ func uplink_async_queue_use(queue C.uint64_t) {
 //
 //export uplink_async_queue_take
 func uplink_async_queue_take(queue C.uint64_t, ids *C.uint64_t, capacity C.size_t) C.size_t {
+	return takeQueue(queue, 0, ids, capacity)
+}
+
+// uplink_async_queue_take_stale is uplink_async_queue_take for a thread
+// that looks after a loop: it takes ids only when the queue has not been
+// empty for age_milliseconds (the loop takes them at once when it runs).
+//
+//export uplink_async_queue_take_stale
+func uplink_async_queue_take_stale(queue C.uint64_t, ageMilliseconds C.int64_t, ids *C.uint64_t, capacity C.size_t) C.size_t {
+	return takeQueue(queue, time.Duration(ageMilliseconds)*time.Millisecond, ids, capacity)
+}
+
+func takeQueue(queue C.uint64_t, age time.Duration, ids *C.uint64_t, capacity C.size_t) C.size_t {
 	if ids == nil || capacity == 0 {
 		return 0
 	}
@@ -229,7 +246,7 @@ func uplink_async_queue_take(queue C.uint64_t, ids *C.uint64_t, capacity C.size_
 	asyncOps.mu.Lock()
 	defer asyncOps.mu.Unlock()
 	q := asyncOps.queues[uint64(queue)]
-	if q == nil {
+	if q == nil || (age > 0 && (len(q.ready) == 0 || time.Since(q.since) < age)) {
 		return 0
 	}
 	n := copy(out, q.ready)

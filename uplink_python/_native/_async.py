@@ -114,17 +114,15 @@ def _taken(result: Any) -> None:
 
 
 class _Queue:
-    """A loop's completion queue: its id, its descriptor, the thread of its loop
-    and when that loop last took from it."""
+    """A loop's completion queue: its id, its descriptor and the thread of its loop."""
 
-    __slots__ = ("id", "fd", "thread", "ids", "taken_at")
+    __slots__ = ("id", "fd", "thread", "ids")
 
     def __init__(self, queue_id: int, fd: int) -> None:
         self.id = queue_id
         self.fd = fd
         self.thread = threading.get_ident()
         self.ids = (ctypes.c_uint64 * _BATCH)()
-        self.taken_at = time.monotonic()
 
 
 class _Dispatcher:
@@ -189,10 +187,10 @@ class _Dispatcher:
         loop gets them with call_soon_threadsafe when it runs again."""
         with self.lock:
             self._close_queues_of_closed_loops()
-            idle = [queue for queue in self.queues.values() if queue is not None
-                    and time.monotonic() - queue.taken_at >= _QUEUE_PATIENCE]
-        for queue in idle:
-            count = calls.async_queue_take(queue.id, ids, _BATCH)
+            queues = [queue for queue in self.queues.values() if queue is not None]
+        for queue in queues:
+            count = calls.async_queue_take_stale(queue.id, int(_QUEUE_PATIENCE * 1000), ids,
+                                                 _BATCH)
             if count:
                 self._hand_over(ids[:count])
 
@@ -235,7 +233,6 @@ class _Dispatcher:
         the operations that the queue hands out and settles their futures."""
         if self.pid != os.getpid():
             return  # a forked child running its parent's loop: the parent's queue
-        queue.taken_at = time.monotonic()
         count = calls.async_queue_take(queue.id, queue.ids, _BATCH)
         if not count:
             return

@@ -530,6 +530,11 @@ async_queue_take: Row[int] = Row("uplink_async_queue_take",
                                  Raw(c_size_t), quick=True)
 async_queue_close: Row[None] = Row("uplink_async_queue_close", [raw(c_uint64)], NOTHING,
                                    quick=True)
+# (queue, age ms, id array, capacity): as async_queue_take, but only once the queue has
+# held ids for that long (for the waiter, looking after a loop that does not take them).
+async_queue_take_stale: Row[int] = Row("uplink_async_queue_take_stale",
+                                       [raw(c_uint64), raw(c_int64), raw(_P(c_uint64)),
+                                        raw(c_size_t)], Raw(c_size_t), quick=True)
 # (paused) -> whether a thread is watched: the interrupt watch off or on again,
 # for benchmarks/interrupt_watch.py only.
 internal_PauseInterruptWatch: Row[bool] = Row("uplink_internal_PauseInterruptWatch",
