@@ -234,8 +234,8 @@ func shareAccessContext(ctx context.Context, access *uplink.Access, permission u
 	}
 	store := accessGetEncAccess(access).Store
 	for i, prefix := range prefixes {
-		if i%1024 == 1023 && ctx.Err() != nil {
-			return nil, context.Cause(ctx)
+		if err := stoppedAt(ctx, i); err != nil {
+			return nil, err
 		}
 		// A final "/" would encrypt as a last, empty segment.
 		unencPath := paths.NewUnencrypted(strings.TrimSuffix(prefix.Prefix, "/"))
@@ -256,13 +256,7 @@ func shareAccessContext(ctx context.Context, access *uplink.Access, permission u
 	if err := limitTo(ctx, encAccess, apiKey); err != nil {
 		return nil, err
 	}
-	shared, err := uplink.ParseAccess(stubGrant(access.SatelliteAddress()))
-	if err != nil {
-		return nil, err
-	}
-	*privateAccess.APIKey(shared) = *apiKey
-	*accessGetEncAccess(shared) = *encAccess
-	return shared, nil
+	return accessOf(access.SatelliteAddress(), apiKey, encAccess)
 }
 
 // uplink_access_share2 is uplink_access_share with the whole Go permission

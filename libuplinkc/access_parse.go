@@ -63,11 +63,15 @@ func parseAccess(ctx context.Context, serialized string) (*uplink.Access, error)
 	if err := limitTo(ctx, encAccess, apiKey); err != nil {
 		return nil, err
 	}
+	return accessOf(message.satellite, apiKey, encAccess)
+}
 
-	// uplink.Access has no constructor from parts: parse a grant of the
-	// same satellite address with an empty key and store (which checks
-	// the address as Go does), then put the parts in.
-	access, err := uplink.ParseAccess(stubGrant(message.satellite))
+// accessOf is the uplink.Access of these parts. uplink.Access has no
+// constructor from parts: this parses a grant of the same satellite
+// address with an empty key and store (which checks the address as Go
+// does), then puts the parts in.
+func accessOf(satellite string, apiKey *macaroon.APIKey, encAccess *grant.EncryptionAccess) (*uplink.Access, error) {
+	access, err := uplink.ParseAccess(stubGrant(satellite))
 	if err != nil {
 		return nil, err
 	}
@@ -76,8 +80,17 @@ func parseAccess(ctx context.Context, serialized string) (*uplink.Access, error)
 	return access, nil
 }
 
+// stoppedAt is the cause of ctx's end when it ended, checked every 1,024th
+// item i of a long loop (nil otherwise).
+func stoppedAt(ctx context.Context, i int) error {
+	if i%1024 == 1023 && ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return nil
+}
+
 // stubGrant is a serialized grant of satellite with a key and store that
-// parseAccess replaces.
+// accessOf replaces.
 func stubGrant(satellite string) string {
 	apiKey, err := macaroon.NewAPIKey([]byte("stub"))
 	if err != nil {
@@ -156,8 +169,8 @@ func limitTo(ctx context.Context, access *grant.EncryptionAccess, apiKey *macaro
 	store := encryption.NewStore()
 	store.SetDefaultPathCipher(old.GetDefaultPathCipher())
 	for i, prefix := range prefixes {
-		if i%1024 == 1023 && ctx.Err() != nil {
-			return context.Cause(ctx)
+		if err := stoppedAt(ctx, i); err != nil {
+			return err
 		}
 		bucket := string(prefix.Bucket)
 		encPath := paths.NewEncrypted(string(prefix.EncryptedPathPrefix))
@@ -206,8 +219,8 @@ func allowedPaths(ctx context.Context, apiKey *macaroon.APIKey) (_ []*macaroon.C
 	}
 	kept := all[:0:0]
 	for i, path := range all {
-		if i%1024 == 1023 && ctx.Err() != nil {
-			return nil, false, context.Cause(ctx)
+		if err := stoppedAt(ctx, i); err != nil {
+			return nil, false, err
 		}
 		allowed := true
 		for _, group := range groups {
