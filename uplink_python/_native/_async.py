@@ -96,7 +96,11 @@ class _Operation:
         self.outcome: Optional[Tuple[Any, Optional[BaseException]]] = None
 
 
-def _deliver(batch: List[Tuple[_Operation, Any, Optional[BaseException]]]) -> None:
+# An operation, its value and its exception, once finished.
+_Outcome = Tuple[_Operation, Any, Optional[BaseException]]
+
+
+def _deliver(batch: List[_Outcome]) -> None:
     """Runs on the loop's thread: settles the futures of one batch."""
     for operation, value, exc in batch:
         operation.outcome = (value, exc)
@@ -234,18 +238,8 @@ class _Dispatcher:
         if self.pid != os.getpid():
             return  # a forked child running its parent's loop: the parent's queue
         count = calls.async_queue_take(queue.id, queue.ids, _BATCH)
-        if not count:
-            return
-        with self.lock:
-            finished = [self.operations.pop(op_id, None) for op_id in queue.ids[:count]]
-        batch: List[Tuple[_Operation, Any, Optional[BaseException]]] = []
-        for operation in finished:
-            if operation is None:
-                continue
-            value, exc = self._finish(operation)
-            if not operation.abandoned:
-                batch.append((operation, value, exc))
-        _deliver(batch)
+        if count:
+            _deliver(self._finish_all(queue.ids[:count]))
 
     def take_own(self) -> bool:
         """Takes what the queues of the calling thread's loops hold (for a thread
@@ -263,21 +257,28 @@ class _Dispatcher:
     def _hand_over(self, ids: List[int]) -> None:
         """Finishes the operations of ``ids`` and hands them to their loops. (A
         function of its own, so that nothing of a batch outlives it.)"""
-        with self.lock:
-            finished = [self.operations.pop(op_id, None) for op_id in ids]
-        batches: Dict[asyncio.AbstractEventLoop,
-                      List[Tuple[_Operation, Any, Optional[BaseException]]]] = {}
-        for operation in finished:
-            if operation is None:
-                continue
-            value, exc = self._finish(operation)
-            if not operation.abandoned:
-                batches.setdefault(operation.loop, []).append((operation, value, exc))
+        batches: Dict[asyncio.AbstractEventLoop, List[_Outcome]] = {}
+        for outcome in self._finish_all(ids):
+            batches.setdefault(outcome[0].loop, []).append(outcome)
         for loop, batch in batches.items():
             try:
                 loop.call_soon_threadsafe(_deliver, batch)
             except RuntimeError:
                 pass  # the loop was closed: nobody waits for these any more
+
+    def _finish_all(self, ids: List[int]) -> List["_Outcome"]:
+        """Finishes the operations of ``ids`` (each handed out once); returns the
+        outcomes of those that someone still awaits."""
+        with self.lock:
+            finished = [self.operations.pop(op_id, None) for op_id in ids]
+        outcomes: List[_Outcome] = []
+        for operation in finished:
+            if operation is None:
+                continue
+            value, exc = self._finish(operation)
+            if not operation.abandoned:
+                outcomes.append((operation, value, exc))
+        return outcomes
 
     @staticmethod
     def _finish(operation: _Operation) -> Tuple[Any, Optional[BaseException]]:
